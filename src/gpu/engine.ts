@@ -1,0 +1,283 @@
+// The compute engine: tensors, a pipeline cache, many dispatches per command buffer, and one
+// mapping per readback. It knows nothing about layers; src/ops builds them on `dispatch`.
+import { WebGPUError, type AcquiredDevice, type AdapterReport } from './device';
+import { shaderSource } from './shaders';
+
+export type DType = 'f32' | 'i32' | 'u32';
+export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
+
+/** A GPU buffer with a shape. Row-major; every element is 4 bytes. */
+export class Tensor<D extends DType = DType> {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly dtype: D,
+  ) {}
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+  get byteLength(): number {
+    return this.size * 4;
+  }
+  destroy(): void {
+    this.buffer.destroy();
+  }
+}
+
+/** Packs a uniform struct of 4-byte scalars in declaration order. */
+export class Params {
+  private readonly view: DataView;
+  private n = 0;
+  constructor(capacity = 32) {
+    this.view = new DataView(new ArrayBuffer(capacity * 4));
+  }
+  u32(v: number): this {
+    this.view.setUint32(4 * this.n++, v >>> 0, true);
+    return this;
+  }
+  i32(v: number): this {
+    this.view.setInt32(4 * this.n++, v | 0, true);
+    return this;
+  }
+  f32(v: number): this {
+    this.view.setFloat32(4 * this.n++, v, true);
+    return this;
+  }
+  /** Bytes padded to 16, the granularity of uniform struct sizes. */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.view.buffer, 0, Math.max(16, Math.ceil(this.n / 4) * 16));
+  }
+}
+
+export interface Dispatch {
+  /** File name in shaders/ without .wgsl. */
+  shader: string;
+  entry?: string;
+  /** Values of the shader's `override` constants; each combination is its own cached pipeline. */
+  constants?: Record<string, number | boolean>;
+  /** Bound at @group(0) @binding(0) as a uniform struct, when given. */
+  params?: Params;
+  /** Bound at @binding(1), @binding(2), ... in order. */
+  buffers: (Tensor | GPUBuffer)[];
+  workgroups: readonly [number, number?, number?];
+}
+
+const UNIFORM_ARENA_BYTES = 1 << 18;
+const MAX_WORKGROUPS = 65535;
+
+export class Engine {
+  readonly device: GPUDevice;
+  readonly report: AdapterReport;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly uniformAlign: number;
+  private readonly uniformCpu = new Uint8Array(UNIFORM_ARENA_BYTES);
+  private readonly uniformGpu: GPUBuffer;
+  /** A 16-byte buffer to bind where a kernel variant ignores an input (e.g. matmul without bias). */
+  readonly placeholder: GPUBuffer;
+  private uniformUsed = 0;
+  private pendingErrors: Promise<(GPUError | null)[]>[] = [];
+  private lostInfo: GPUDeviceLostInfo | null = null;
+  /** Dispatches recorded since creation; benchmarks and tests read it. */
+  dispatchCount = 0;
+
+  constructor(acquired: AcquiredDevice) {
+    this.device = acquired.device;
+    this.report = acquired.report;
+    this.uniformAlign = this.device.limits.minUniformBufferOffsetAlignment;
+    this.uniformGpu = this.device.createBuffer({
+      label: 'uniform-arena',
+      size: UNIFORM_ARENA_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.placeholder = this.device.createBuffer({ label: 'placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+    void acquired.lost.then((info) => {
+      this.lostInfo = info;
+    });
+  }
+
+  get isLost(): boolean {
+    return this.lostInfo !== null;
+  }
+
+  private checkAlive(): void {
+    if (this.lostInfo) {
+      throw new WebGPUError('device-lost', `The GPU device was lost (${this.lostInfo.reason}): ${this.lostInfo.message || 'no detail'}`);
+    }
+  }
+
+  // ---- tensors -------------------------------------------------------------------------------
+
+  tensor<D extends DType = 'f32'>(shape: readonly number[], dtype: D = 'f32' as D, data?: ArrayLike<number>, label?: string): Tensor<D> {
+    this.checkAlive();
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data && data.length !== size) throw new Error(`tensor ${label ?? ''}: ${data.length} values for shape [${shape}]`);
+    const buffer = this.device.createBuffer({
+      label: label ?? `tensor[${shape}]`,
+      // A zero-size binding is invalid; keep at least one element.
+      size: Math.max(4, size * 4),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: data !== undefined,
+    });
+    if (data) {
+      const Ctor = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint32Array;
+      new Ctor(buffer.getMappedRange()).set(data);
+      buffer.unmap();
+    }
+    return new Tensor(buffer, shape, dtype);
+  }
+
+  /** Writes host data into an existing tensor (queued; ordered with dispatches after a flush). */
+  write(t: Tensor, data: ArrayLike<number>, elementOffset = 0): void {
+    const Ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
+    const arr = data instanceof Ctor ? data : Ctor.from(data as ArrayLike<number>);
+    // Writes land on the queue timeline, so commands recorded earlier must be submitted first.
+    this.flush();
+    this.device.queue.writeBuffer(t.buffer, elementOffset * 4, arr.buffer, arr.byteOffset, arr.byteLength);
+  }
+
+  // ---- pipelines and dispatch ----------------------------------------------------------------
+
+  private pipeline(shader: string, entry: string, constants: Record<string, number | boolean> | undefined): GPUComputePipeline {
+    const constKey = constants ? Object.keys(constants).sort().map((k) => `${k}=${Number(constants[k])}`).join(',') : '';
+    const key = `${shader}:${entry}:${constKey}`;
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    let module = this.modules.get(shader);
+    if (!module) {
+      module = this.device.createShaderModule({ label: shader, code: shaderSource(shader) });
+      this.modules.set(shader, module);
+    }
+    this.device.pushErrorScope('validation');
+    const numeric: Record<string, number> = {};
+    for (const [k, v] of Object.entries(constants ?? {})) numeric[k] = Number(v);
+    p = this.device.createComputePipeline({
+      label: `${shader}.${entry}${constKey ? `{${constKey}}` : ''}`,
+      layout: 'auto',
+      compute: { module, entryPoint: entry, constants: numeric },
+    });
+    this.pendingErrors.push(this.device.popErrorScope().then((e) => [e]));
+    this.pipelines.set(key, p);
+    return p;
+  }
+
+  private beginPass(): GPUComputePassEncoder {
+    if (!this.encoder) {
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+      this.encoder = this.device.createCommandEncoder();
+    }
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): GPUCommandEncoder {
+    const pass = this.beginPass();
+    pass.end();
+    this.pass = null;
+    return this.encoder!;
+  }
+
+  /** Records one compute dispatch; nothing runs until flush() or read(). */
+  dispatch(d: Dispatch): void {
+    this.checkAlive();
+    const [x, y = 1, z = 1] = d.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    if (x > MAX_WORKGROUPS || y > MAX_WORKGROUPS || z > MAX_WORKGROUPS) {
+      throw new Error(`${d.shader}: ${x}x${y}x${z} workgroups exceed the per-dimension limit ${MAX_WORKGROUPS}`);
+    }
+    const entry = d.entry ?? 'main';
+    const pipeline = this.pipeline(d.shader, entry, d.constants);
+    const entries: GPUBindGroupEntry[] = [];
+    if (d.params) {
+      const bytes = d.params.bytes();
+      if (this.uniformUsed + bytes.byteLength > UNIFORM_ARENA_BYTES) this.flush();
+      this.uniformCpu.set(bytes, this.uniformUsed);
+      entries.push({ binding: 0, resource: { buffer: this.uniformGpu, offset: this.uniformUsed, size: bytes.byteLength } });
+      this.uniformUsed += Math.ceil(bytes.byteLength / this.uniformAlign) * this.uniformAlign;
+    }
+    d.buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b instanceof Tensor ? b.buffer : b } }));
+    const bindGroup = this.device.createBindGroup({ label: `${d.shader}.${entry}`, layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.beginPass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount++;
+  }
+
+  /** Copies src into dst (whole tensors, or `count` elements from the given element offsets). */
+  copy(src: Tensor, dst: Tensor, count = src.size, srcOffset = 0, dstOffset = 0): void {
+    this.checkAlive();
+    this.endPass().copyBufferToBuffer(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, count * 4);
+  }
+
+  /** Submits everything recorded so far as one command buffer. */
+  flush(): void {
+    if (!this.encoder) return;
+    if (this.pass) this.endPass();
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformGpu, 0, this.uniformCpu, 0, this.uniformUsed);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.uniformUsed = 0;
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    this.pendingErrors.push(Promise.all([validation, oom]));
+  }
+
+  /** Throws the first WebGPU error raised by anything submitted so far, naming the kernel. */
+  async checkErrors(): Promise<void> {
+    const pending = this.pendingErrors;
+    this.pendingErrors = [];
+    for (const errors of await Promise.all(pending)) {
+      for (const e of errors) {
+        if (e) throw new Error(`WebGPU ${e.constructor?.name ?? 'error'}: ${e.message}`);
+      }
+    }
+    this.checkAlive();
+  }
+
+  /** Waits for all submitted work and surfaces errors. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  /** Reads several tensors back with a single staging buffer and a single map. */
+  async read<T extends Tensor[]>(...tensors: T): Promise<{ [K in keyof T]: T[K] extends Tensor<infer D> ? TypedArrayOf<D> : never }> {
+    this.checkAlive();
+    const offsets: number[] = [];
+    let total = 0;
+    for (const t of tensors) {
+      offsets.push(total);
+      total += Math.ceil(t.byteLength / 256) * 256;
+    }
+    const staging = this.device.createBuffer({ label: 'readback', size: Math.max(4, total), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.endPass();
+    tensors.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, 0, staging, offsets[i], t.byteLength));
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      await this.checkErrors();
+      throw e;
+    }
+    const mapped = staging.getMappedRange();
+    const out = tensors.map((t, i) => {
+      const Ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
+      return new Ctor(mapped.slice(offsets[i], offsets[i] + t.byteLength));
+    });
+    staging.unmap();
+    staging.destroy();
+    await this.checkErrors();
+    return out as never;
+  }
+
+  destroy(): void {
+    this.uniformGpu.destroy();
+    this.placeholder.destroy();
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, it } from 'vitest';
+import { matmul, type MatmulSpec, type MatView } from '../../src/ops/matmul';
+import { matmulRef } from '../../src/ops/matmul.ref';
+import { expectClose, randn, testEngine } from '../helpers/gpu';
+
+// Shapes chosen to straddle the 32x32 workgroup tile and the 4x4 register block.
+const CASES: (MatmulSpec & { name: string })[] = [
+  { name: 'A*B 1x1x1', M: 1, N: 1, K: 1 },
+  { name: 'A*B 37x29x13', M: 37, N: 29, K: 13 },
+  { name: 'A*B 65x33x70', M: 65, N: 33, K: 70 },
+  { name: 'A*B^T 45x23x17', M: 45, N: 23, K: 17, transB: true },
+  { name: 'A^T*B 19x51x66', M: 19, N: 51, K: 66, transA: true },
+  { name: 'A^T*B^T 7x9x5', M: 7, N: 9, K: 5, transA: true, transB: true },
+  { name: 'alpha/beta accumulate 33x35x9', M: 33, N: 35, K: 9, alpha: 0.5, beta: 1 },
+];
+
+describe('matmul kernel vs float64 reference', () => {
+  for (const c of CASES) {
+    for (const withBias of [false, true]) {
+      it(`${c.name}${withBias ? ' + bias' : ''}`, async () => {
+        const e = await testEngine();
+        const [aRows, aCols] = c.transA ? [c.K, c.M] : [c.M, c.K];
+        const [bRows, bCols] = c.transB ? [c.N, c.K] : [c.K, c.N];
+        const a = randn(aRows * aCols, 1);
+        const b = randn(bRows * bCols, 2);
+        const c0 = randn(c.M * c.N, 3);
+        const bias = withBias ? randn(c.N, 4) : undefined;
+        const ref = Float64Array.from(c0);
+        matmulRef(c, { t: a, ld: aCols }, { t: b, ld: bCols }, { t: ref, ld: c.N }, bias);
+
+        const A = e.tensor([aRows, aCols], 'f32', a);
+        const B = e.tensor([bRows, bCols], 'f32', b);
+        const C = e.tensor([c.M, c.N], 'f32', c0);
+        const Bias = bias ? e.tensor([c.N], 'f32', bias) : undefined;
+        matmul(e, c, { t: A, ld: aCols }, { t: B, ld: bCols }, { t: C, ld: c.N }, Bias);
+        const [out] = await e.read(C);
+        expectClose(c.name, out, ref, 1e-4, 1e-4);
+      });
+    }
+  }
+
+  it('batched over [outer, inner] with offsets and strides (per-head attention in packed QKV)', async () => {
+    const e = await testEngine();
+    // scores[b,h] = Q[b,:,h] * K[b,:,h]^T with Q and K packed in rows of width 3*D.
+    const Bsz = 3, T = 11, H = 3, dh = 5, D = H * dh;
+    const qkv = randn(Bsz * T * 3 * D, 7);
+    const spec: MatmulSpec = { M: T, N: T, K: dh, transB: true, alpha: 1 / Math.sqrt(dh), batch: [Bsz, H] };
+    const q: MatView<Float64Array> = { t: qkv, offset: 0, ld: 3 * D, batchStride: [T * 3 * D, dh] };
+    const k: MatView<Float64Array> = { t: qkv, offset: D, ld: 3 * D, batchStride: [T * 3 * D, dh] };
+    const ref = new Float64Array(Bsz * H * T * T);
+    matmulRef(spec, q, k, { t: ref, ld: T, batchStride: [H * T * T, T * T] });
+
+    const QKV = e.tensor([Bsz * T, 3 * D], 'f32', qkv);
+    const S = e.tensor([Bsz, H, T, T]);
+    matmul(e, spec, { ...q, t: QKV }, { ...k, t: QKV }, { t: S, ld: T, batchStride: [H * T * T, T * T] });
+    const [out] = await e.read(S);
+    expectClose('batched QK^T', out, ref, 1e-4, 1e-4);
+  });
+});
