@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { attentionBackward, attentionFlops, attentionForward, attentionMap, type AttentionShape } from '../../src/ops/attention';
+import { attentionBackwardRef, attentionForwardRef } from '../../src/ops/attention.ref';
+import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine, uniforms } from '../helpers/gpu';
+
+// Odd shapes around the matmul tile and the softmax workgroup, the ViT's real shape, and the degenerate one.
+const SHAPES: (AttentionShape & { name: string; scale?: number })[] = [
+  { name: 'B=1 T=1 H=1 dh=1', B: 1, T: 1, H: 1, dh: 1 },
+  { name: 'B=2 T=13 H=3 dh=7', B: 2, T: 13, H: 3, dh: 7 },
+  { name: 'B=2 T=37 H=2 dh=5 scale=0.3', B: 2, T: 37, H: 2, dh: 5, scale: 0.3 },
+  { name: 'ViT B=3 T=50 H=4 dh=16', B: 3, T: 50, H: 4, dh: 16 },
+];
+
+/** A 0/1 key mask [B, T] with about 30% zeros; the last batch is fully masked when B > 1 or T == 1. */
+function keyMask(s: AttentionShape, seed: number): Uint32Array {
+  const u = uniforms(seed);
+  return Uint32Array.from({ length: s.B * s.T }, (_, i) => (i < (s.B - 1) * s.T && u() < 0.7 ? 1 : 0));
+}
+
+describe('attention vs float64 reference', () => {
+  for (const s of SHAPES) {
+    for (const masked of [false, true]) {
+      const name = `${s.name}${masked ? ' masked' : ''}`;
+      it(name, async () => {
+        const e = await testEngine();
+        const D = s.H * s.dh;
+        const qkv = Float32Array.from(randn(s.B * s.T * 3 * D, 1));
+        const dOut = Float32Array.from(randn(s.B * s.T * D, 2));
+        const dInit = Float32Array.from(randn(s.B * s.T * 3 * D, 3));
+        const mask = masked ? keyMask(s, 4) : undefined;
+        const ref = attentionForwardRef(qkv, s, mask, s.scale);
+        const dRef = attentionBackwardRef(qkv, ref.probs, dOut, s, s.scale);
+
+        const QKV = e.tensor([s.B * s.T, 3 * D], 'f32', qkv);
+        const Out = e.tensor([s.B * s.T, D]);
+        const P = e.tensor([s.B, s.H, s.T, s.T]);
+        const DOut = e.tensor([s.B * s.T, D], 'f32', dOut);
+        const DS = e.tensor([s.B, s.H, s.T, s.T]);
+        // Starts as garbage: the overwrite variant must ignore it, the accumulating one add to it.
+        const DQKV = e.tensor([s.B * s.T, 3 * D], 'f32', dInit);
+        const DAcc = e.tensor([s.B * s.T, 3 * D], 'f32', dInit);
+        const Mask = mask && e.tensor([s.B, s.T], 'u32', mask);
+        attentionForward(e, s, QKV, Out, P, { mask: Mask, scale: s.scale });
+        attentionBackward(e, s, QKV, P, DOut, DQKV, DS, { scale: s.scale });
+        attentionBackward(e, s, QKV, P, DOut, DAcc, DS, { scale: s.scale, accumulate: true });
+        const [out, probs, dqkv, dacc] = await e.read(Out, P, DQKV, DAcc);
+
+        expectClose(`attention out ${name}`, out, ref.out, 1e-5, 1e-4);
+        expectClose(`attention probs ${name}`, probs, ref.probs, 1e-6, 1e-4);
+        expectClose(`attention dQKV ${name}`, dqkv, dRef, 1e-5, 1e-4);
+        expectClose(`attention dQKV accumulate ${name}`, dacc, dRef.map((g, i) => g + dInit[i]), 1e-5, 1e-4);
+        // The display helper is a slice of probs: batch b, head h, row i, key j.
+        const [b, h] = [s.B - 1, s.H - 1];
+        expect(attentionMap(probs, s, b, h)[s.T * s.T - 1]).toBe(probs[((b * s.H + h) * s.T + s.T - 1) * s.T + s.T - 1]);
+      });
+    }
+  }
+
+  for (const masked of [false, true]) {
+    it(`reference backward matches finite differences${masked ? ' (masked, with an all-masked batch)' : ''}`, () => {
+      const s: AttentionShape = { B: 2, T: 5, H: 2, dh: 3 };
+      const qkv = randn(s.B * s.T * 3 * s.H * s.dh, 5);
+      const r = randn(s.B * s.T * s.H * s.dh, 6);
+      const mask = masked ? keyMask(s, 7) : undefined;
+      const loss = () => attentionForwardRef(qkv, s, mask, 0.7).out.reduce((acc, o, i) => acc + o * r[i], 0);
+      const grad = attentionBackwardRef(qkv, attentionForwardRef(qkv, s, mask, 0.7).probs, r, s, 0.7);
+      expectGradMatchesFiniteDiff(`attention${masked ? ' masked' : ''}`, loss, qkv, grad, qkv.length);
+    });
+  }
+
+  it('FLOP count', () => {
+    // Forward: Q K^T and P V, each 2*T*T*dh per (b, h); backward: four such products.
+    expect(attentionFlops({ B: 3, T: 50, H: 4, dh: 16 })).toEqual({ forward: 2 * 2 * 12 * 2500 * 16, backward: 4 * 2 * 12 * 2500 * 16 });
+  });
+});
