@@ -1,0 +1,32 @@
+import { defineConfig } from '@playwright/test';
+
+// Real-browser tests on Debian's Chromium, whose WebGPU falls back to SwiftShader (a CPU Vulkan)
+// when there is no GPU. Never `npx playwright install`: the system browser is the one we test.
+export default defineConfig({
+  testDir: 'e2e',
+  // One worker: SwiftShader is CPU-bound, and parallel browsers only slow each other down.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 90_000,
+  expect: { timeout: 30_000 },
+  reporter: 'list',
+  use: {
+    // WebGPU exists only in a secure context; http://localhost is one.
+    baseURL: 'http://localhost:5173',
+    headless: true,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      // SwiftShader's WebGPU adapter appears with these alone; --use-angle/--enable-features=Vulkan
+      // changed nothing when measured.
+      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+  },
+  webServer: {
+    command: 'npx vite --port 5173 --strictPort',
+    url: 'http://localhost:5173',
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+});
