@@ -7,16 +7,12 @@ import { attentionBackward, attentionForward, type AttentionShape } from '../src
 import { attentionBackwardRef, attentionForwardRef } from '../src/ops/attention.ref';
 import { matmul, type MatmulSpec, type MatView } from '../src/ops/matmul';
 import { matmulRef } from '../src/ops/matmul.ref';
+import { compareArrays, randn, type Comparison } from '../tests/helpers/numeric';
 
-export interface ParityCase {
+export interface ParityCase extends Comparison {
   name: string;
-  n: number;
-  maxAbs: number;
-  maxRel: number;
   atol: number;
   rtol: number;
-  /** First element outside atol + rtol*|ref|, or null when all are within. */
-  worst: { index: number; gpu: number; ref: number } | null;
 }
 
 export interface ParityReport {
@@ -31,31 +27,8 @@ declare global {
   }
 }
 
-// Seeded normal samples (mulberry32 + Box-Muller), as in tests/helpers/gpu.ts, which imports
-// Vitest and so cannot load in the page.
-function randn(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return Float64Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
-
 function compare(name: string, gpu: ArrayLike<number>, ref: ArrayLike<number>, atol = 1e-4, rtol = 1e-4): ParityCase {
-  let maxAbs = 0;
-  let maxRel = 0;
-  let worst: ParityCase['worst'] = gpu.length === ref.length ? null : { index: -1, gpu: gpu.length, ref: ref.length };
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(gpu[i] - ref[i]);
-    if (!(d <= atol + rtol * Math.abs(ref[i])) && !worst) worst = { index: i, gpu: gpu[i], ref: ref[i] };
-    if (!(d <= maxAbs)) maxAbs = d;
-    const rel = d / Math.max(Math.abs(ref[i]), 1e-6);
-    if (!(rel <= maxRel)) maxRel = rel;
-  }
-  return { name, n: ref.length, maxAbs, maxRel, atol, rtol, worst };
+  return { name, atol, rtol, ...compareArrays(gpu, ref, atol, rtol) };
 }
 
 async function matmulCase(e: Engine, name: string, s: MatmulSpec, withBias: boolean): Promise<ParityCase> {

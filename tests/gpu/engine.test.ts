@@ -1,0 +1,88 @@
+// The runtime's contract: actionable errors, errors that name the kernel, batched readback,
+// and a lost device reported instead of silently computing nothing.
+import { describe, expect, it } from 'vitest';
+import { acquireDevice, WebGPUError } from '../../src/gpu/device';
+import { Engine } from '../../src/gpu/engine';
+import { acquireNodeDevice, nodeGPU } from '../../src/gpu/node';
+import { matmul } from '../../src/ops/matmul';
+import { testEngine } from '../helpers/gpu';
+
+async function rejection(p: Promise<unknown>): Promise<WebGPUError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WebGPUError);
+  return err as WebGPUError;
+}
+
+describe('device acquisition errors', () => {
+  it('no navigator.gpu says how to get WebGPU', async () => {
+    const err = await rejection(acquireDevice(undefined));
+    expect(err.code).toBe('no-webgpu');
+    expect(err.message).toMatch(/--enable-unsafe-webgpu/);
+  });
+
+  it('no adapter carries the install hint', async () => {
+    const noAdapters = { requestAdapter: async () => null } as unknown as GPU;
+    const err = await rejection(acquireDevice(noAdapters, { noAdapterHint: 'install a driver' }));
+    expect(err.code).toBe('no-adapter');
+    expect(err.message).toMatch(/install a driver/);
+  });
+
+  it('a missing required feature is named', async () => {
+    const err = await rejection(acquireDevice(nodeGPU(), { requiredFeatures: ['no-such-feature' as GPUFeatureName] }));
+    expect(err.code).toBe('missing-feature');
+    expect(err.message).toMatch(/no-such-feature/);
+  });
+
+  it('requests the adapter limits, not the defaults', async () => {
+    const e = await testEngine();
+    expect(e.device.limits.maxStorageBufferBindingSize).toBe(e.report.limits.maxStorageBufferBindingSize);
+    expect(e.report.description.length).toBeGreaterThan(0);
+  });
+});
+
+describe('engine', () => {
+  it('reads several tensors with one call, each with its own dtype', async () => {
+    const e = await testEngine();
+    const a = e.tensor([3], 'f32', [1.5, -2, 3]);
+    const b = e.tensor([2, 2], 'i32', [-1, 2, -3, 4]);
+    const c = e.tensor([5], 'u32', [0, 1, 2, 3, 0xffffffff]);
+    const [ra, rb, rc] = await e.read(a, b, c);
+    expect([...ra]).toEqual([1.5, -2, 3]);
+    expect([...rb]).toEqual([-1, 2, -3, 4]);
+    expect([...rc]).toEqual([0, 1, 2, 3, 0xffffffff]);
+  });
+
+  it('records many dispatches into one submission and orders writes after them', async () => {
+    const e = await testEngine();
+    const A = e.tensor([2, 2], 'f32', [1, 2, 3, 4]);
+    const I = e.tensor([2, 2], 'f32', [1, 0, 0, 1]);
+    const C = e.tensor([2, 2]);
+    // C = A, then C += A twice: three dispatches before any submit.
+    for (const beta of [0, 1, 1]) matmul(e, { M: 2, N: 2, K: 2, beta }, { t: A, ld: 2 }, { t: I, ld: 2 }, { t: C, ld: 2 });
+    e.write(A, [0, 0, 0, 0]);
+    matmul(e, { M: 2, N: 2, K: 2, beta: 1 }, { t: A, ld: 2 }, { t: I, ld: 2 }, { t: C, ld: 2 });
+    const [out] = await e.read(C);
+    expect([...out]).toEqual([3, 6, 9, 12]);
+  });
+
+  it('a validation error names the kernel that caused it', async () => {
+    const e = await testEngine();
+    const notStorage = e.device.createBuffer({ size: 64, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const A = e.tensor([2, 2]);
+    matmul(e, { M: 2, N: 2, K: 2 }, { t: A, ld: 2 }, { t: A, ld: 2 }, { t: notStorage as never, ld: 2 });
+    await expect(e.sync()).rejects.toThrow(/matmul/);
+    notStorage.destroy();
+  });
+
+  it('a lost device is reported as device-lost, not ignored', async () => {
+    const e = new Engine(await acquireNodeDevice());
+    e.device.destroy();
+    await e.device.lost;
+    expect(e.isLost).toBe(true);
+    expect(() => e.tensor([4])).toThrow(WebGPUError);
+    expect(() => e.tensor([4])).toThrow(/lost/);
+  });
+});
