@@ -1,0 +1,25 @@
+// CPU references for the element-wise ops, in float64.
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+
+export function geluRef(x: Float64Array): Float64Array {
+  return x.map((v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v ** 3))));
+}
+
+/** dx = dy * gelu'(x), with gelu' by the product and chain rules on the tanh form. */
+export function geluBackwardRef(x: Float64Array, dy: Float64Array): Float64Array {
+  return x.map((v, i) => {
+    const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v ** 3));
+    const dt = (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
+    return dy[i] * (0.5 * (1 + t) + 0.5 * v * dt);
+  });
+}
+
+export function addRef(a: Float64Array, b: Float64Array): Float64Array {
+  return a.map((v, i) => v + b[i]);
+}
+
+export function scaleRef(x: Float64Array, alpha: number): Float64Array {
+  return x.map((v) => alpha * v);
+}

@@ -1,0 +1,93 @@
+// LayerNorm over the last dimension on the GPU (shaders/layernorm.wgsl), forward and backward.
+import { Params, type Engine, type Tensor } from '../gpu/engine';
+import { grid } from './elementwise';
+import { columnSumPass, rowsPerChunk, scratch } from './reduce';
+
+const WG = 64;
+
+/** Rows R and width C of x [R, C] normalised with gamma [C]. */
+function shapeOf(x: Tensor, gamma: Tensor): { R: number; C: number } {
+  const C = gamma.size;
+  const R = x.size / C;
+  if (!Number.isInteger(R)) throw new Error(`layernorm: ${x.size} elements are not rows of ${C}`);
+  return { R, C };
+}
+
+function params(R: number, C: number, eps: number, accumulate: boolean, rows = 0, chunks = 0): Params {
+  return new Params().u32(R).u32(C).f32(eps).u32(accumulate ? 1 : 0).u32(rows).u32(chunks);
+}
+
+export interface LayerNormForward {
+  x: Tensor;
+  gamma: Tensor;
+  beta: Tensor;
+  y: Tensor;
+  /** Per-row statistics [R], saved for the backward pass. */
+  mean: Tensor;
+  rstd: Tensor;
+}
+
+/** y = (x - mean) / sqrt(var + eps) * gamma + beta over each row of x [R, C]; eps 1e-6 as in timm's ViT. */
+export function layernorm(e: Engine, t: LayerNormForward, eps = 1e-6): void {
+  const { R, C } = shapeOf(t.x, t.gamma);
+  e.dispatch({
+    shader: 'layernorm',
+    entry: 'forward',
+    constants: { WG },
+    params: params(R, C, eps, false),
+    buffers: [t.x, t.gamma, t.beta, t.y, t.mean, t.rstd],
+    workgroups: grid(R, WG),
+  });
+}
+
+export interface LayerNormBackward {
+  dy: Tensor;
+  x: Tensor;
+  gamma: Tensor;
+  /** Saved by the forward pass. */
+  mean: Tensor;
+  rstd: Tensor;
+  dx: Tensor;
+  dgamma: Tensor;
+  dbeta: Tensor;
+}
+
+export interface LayerNormBackwardOptions {
+  /** dx += ... (the residual stream's gradient already sits there) instead of dx = .... */
+  accumulateDx?: boolean;
+  /** dgamma, dbeta += ... (gradient accumulation) instead of overwriting them. */
+  accumulateParams?: boolean;
+}
+
+/** dx, dgamma and dbeta from dy, x, gamma and the forward's mean and rstd. */
+export function layernormBackward(e: Engine, t: LayerNormBackward, opts: LayerNormBackwardOptions = {}): void {
+  const { R, C } = shapeOf(t.x, t.gamma);
+  const accParams = opts.accumulateParams ?? false;
+  e.dispatch({
+    shader: 'layernorm',
+    entry: 'backward',
+    constants: { WG },
+    params: params(R, C, 0, opts.accumulateDx ?? false),
+    buffers: [t.dy, t.x, t.gamma, t.mean, t.rstd, t.dx],
+    workgroups: grid(R, WG),
+  });
+
+  // Column sums over rows, split into chunks like reduce.ts's columnSum when R is long.
+  const rows = rowsPerChunk(e, R, C);
+  const chunks = Math.max(1, Math.ceil(R / rows));
+  const split = chunks > 1;
+  const dgamma = split ? scratch(e, 'layernorm.dgamma', chunks * C) : t.dgamma;
+  const dbeta = split ? scratch(e, 'layernorm.dbeta', chunks * C) : t.dbeta;
+  e.dispatch({
+    shader: 'layernorm',
+    entry: 'param_grad',
+    constants: { WG },
+    params: params(R, C, 0, !split && accParams, rows, chunks),
+    buffers: [t.dy, t.x, t.mean, t.rstd, dgamma, dbeta],
+    workgroups: grid(chunks * C, WG),
+  });
+  if (split) {
+    columnSumPass(e, dgamma, t.dgamma, chunks, C, chunks, 1, accParams);
+    columnSumPass(e, dbeta, t.dbeta, chunks, C, chunks, 1, accParams);
+  }
+}
