@@ -26,8 +26,11 @@ export interface MatmulSpec {
   batch?: readonly [number, number];
 }
 
-const WG = 8;
-const TILE = 4 * WG;
+// Workgroup 4 x 16 invocations, each a 4 x 8 block of C: a 64 x 32 tile.
+const WG_X = 4;
+const WG_Y = 16;
+const TILE_M = 4 * WG_Y;
+const TILE_N = 8 * WG_X;
 
 export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatView, bias?: Tensor): void {
   const [outer, inner] = s.batch ?? [1, 1];
@@ -42,10 +45,10 @@ export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatV
     .f32(s.alpha ?? 1).f32(s.beta ?? 0);
   e.dispatch({
     shader: 'matmul',
-    constants: { TRANS_A: !!s.transA, TRANS_B: !!s.transB, HAS_BIAS: !!bias, WG_X: WG, WG_Y: WG },
+    constants: { TRANS_A: !!s.transA, TRANS_B: !!s.transB, HAS_BIAS: !!bias, WG_X, WG_Y },
     params,
     // The bias binding exists in every variant; without bias it gets the engine's placeholder.
     buffers: [a.t, b.t, bias ?? e.placeholder, c.t],
-    workgroups: [Math.ceil(s.N / TILE), Math.ceil(s.M / TILE), outer * inner],
+    workgroups: [Math.ceil(s.N / TILE_N), Math.ceil(s.M / TILE_M), outer * inner],
   });
 }

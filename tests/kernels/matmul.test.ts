@@ -3,7 +3,7 @@ import { matmul, type MatmulSpec, type MatView } from '../../src/ops/matmul';
 import { matmulRef } from '../../src/ops/matmul.ref';
 import { expectClose, randn, testEngine } from '../helpers/gpu';
 
-// Shapes chosen to straddle the 32x32 workgroup tile and the 4x4 register block.
+// Shapes chosen to straddle the 64x32 workgroup tile and the 4x8 register block.
 const CASES: (MatmulSpec & { name: string })[] = [
   { name: 'A*B 1x1x1', M: 1, N: 1, K: 1 },
   { name: 'A*B 37x29x13', M: 37, N: 29, K: 13 },
