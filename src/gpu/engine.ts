@@ -6,12 +6,18 @@ import { shaderSource } from './shaders';
 export type DType = 'f32' | 'i32' | 'u32';
 export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
 
-/** A GPU buffer with a shape. Row-major; every element is 4 bytes. */
+/**
+ * A GPU buffer, or a slice of one, with a shape. Row-major; every element is 4 bytes. Slices let a
+ * model keep all parameters (and all gradients) in one flat buffer, so the optimizer is a single
+ * dispatch, while each layer still binds just its own weights.
+ */
 export class Tensor<D extends DType = DType> {
   constructor(
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly dtype: D,
+    /** Element offset into the buffer. */
+    readonly offset = 0,
   ) {}
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
@@ -19,10 +25,26 @@ export class Tensor<D extends DType = DType> {
   get byteLength(): number {
     return this.size * 4;
   }
+  /**
+   * A slice of `shape` starting `offset` elements into this tensor. WebGPU binds storage at
+   * offsets that are multiples of minStorageBufferOffsetAlignment (256 bytes on most devices), so
+   * slices start at multiples of VIEW_ALIGN elements. One dispatch may not write a view of a
+   * buffer while it reads another view of the same buffer: WebGPU tracks usage per buffer.
+   */
+  view(offset: number, shape: readonly number[]): Tensor<D> {
+    const t = new Tensor(this.buffer, shape, this.dtype, this.offset + offset);
+    if (t.offset % VIEW_ALIGN !== 0) throw new Error(`tensor view at element ${t.offset}: not a multiple of ${VIEW_ALIGN}`);
+    if (offset < 0 || offset + t.size > this.size) throw new Error(`tensor view [${offset}, +${t.size}) outside [0, ${this.size})`);
+    return t;
+  }
+  /** Destroys the underlying buffer (every view of it too). */
   destroy(): void {
     this.buffer.destroy();
   }
 }
+
+/** Element alignment of tensor views: 256 bytes, the largest minStorageBufferOffsetAlignment WebGPU allows. */
+export const VIEW_ALIGN = 64;
 
 /** Packs a uniform struct of 4-byte scalars in declaration order. */
 export class Params {
@@ -135,7 +157,7 @@ export class Engine {
     const arr = data instanceof Ctor ? data : Ctor.from(data as ArrayLike<number>);
     // Writes land on the queue timeline, so commands recorded earlier must be submitted first.
     this.flush();
-    this.device.queue.writeBuffer(t.buffer, elementOffset * 4, arr.buffer, arr.byteOffset, arr.byteLength);
+    this.device.queue.writeBuffer(t.buffer, (t.offset + elementOffset) * 4, arr.buffer, arr.byteOffset, arr.byteLength);
   }
 
   // ---- pipelines and dispatch ----------------------------------------------------------------
@@ -198,7 +220,9 @@ export class Engine {
       entries.push({ binding: 0, resource: { buffer: this.uniformGpu, offset: this.uniformUsed, size: bytes.byteLength } });
       this.uniformUsed += Math.ceil(bytes.byteLength / this.uniformAlign) * this.uniformAlign;
     }
-    d.buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b instanceof Tensor ? b.buffer : b } }));
+    d.buffers.forEach((b, i) =>
+      entries.push({ binding: i + 1, resource: b instanceof Tensor ? { buffer: b.buffer, offset: b.offset * 4, size: Math.max(4, b.byteLength) } : { buffer: b } }),
+    );
     const bindGroup = this.device.createBindGroup({ label: `${d.shader}.${entry}`, layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.beginPass();
     pass.setPipeline(pipeline);
@@ -210,7 +234,7 @@ export class Engine {
   /** Copies src into dst (whole tensors, or `count` elements from the given element offsets). */
   copy(src: Tensor, dst: Tensor, count = src.size, srcOffset = 0, dstOffset = 0): void {
     this.checkAlive();
-    this.endPass().copyBufferToBuffer(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, count * 4);
+    this.endPass().copyBufferToBuffer(src.buffer, (src.offset + srcOffset) * 4, dst.buffer, (dst.offset + dstOffset) * 4, count * 4);
   }
 
   /** Submits everything recorded so far as one command buffer. */
@@ -256,7 +280,7 @@ export class Engine {
     }
     const staging = this.device.createBuffer({ label: 'readback', size: Math.max(4, total), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.endPass();
-    tensors.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, 0, staging, offsets[i], t.byteLength));
+    tensors.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, t.offset * 4, staging, offsets[i], t.byteLength));
     this.flush();
     try {
       await staging.mapAsync(GPUMapMode.READ);

@@ -2,7 +2,7 @@
 // and a lost device reported instead of silently computing nothing.
 import { describe, expect, it } from 'vitest';
 import { acquireDevice, WebGPUError } from '../../src/gpu/device';
-import { Engine } from '../../src/gpu/engine';
+import { Engine, VIEW_ALIGN } from '../../src/gpu/engine';
 import { acquireNodeDevice, nodeGPU } from '../../src/gpu/node';
 import { matmul } from '../../src/ops/matmul';
 import { testEngine } from '../helpers/gpu';
@@ -66,6 +66,29 @@ describe('engine', () => {
     matmul(e, { M: 2, N: 2, K: 2, beta: 1 }, { t: A, ld: 2 }, { t: I, ld: 2 }, { t: C, ld: 2 });
     const [out] = await e.read(C);
     expect([...out]).toEqual([3, 6, 9, 12]);
+  });
+
+  it('tensor views bind, read, write and copy their own slice of a shared buffer', async () => {
+    const e = await testEngine();
+    // Two views of one buffer may not be read and written by the same dispatch (WebGPU usage
+    // scopes are per buffer), so the inputs live in a second buffer.
+    const flat = e.tensor([3 * VIEW_ALIGN]);
+    const inputs = e.tensor([2 * VIEW_ALIGN]);
+    const a = flat.view(0, [2, 2]);
+    const c = flat.view(2 * VIEW_ALIGN, [2, 2]);
+    e.write(a, [1, 2, 3, 4]);
+    e.copy(a, inputs.view(0, [4]));
+    e.write(inputs.view(VIEW_ALIGN, [4]), [1, 0, 0, 1]);
+    matmul(e, { M: 2, N: 2, K: 2, alpha: 2 }, { t: inputs.view(0, [2, 2]), ld: 2 }, { t: inputs.view(VIEW_ALIGN, [2, 2]), ld: 2 }, { t: c, ld: 2 });
+    const other = e.tensor([2 * VIEW_ALIGN]);
+    e.copy(c, other.view(VIEW_ALIGN, [4]));
+    const [all, cOnly, copied] = await e.read(flat, c, other);
+    expect([...cOnly]).toEqual([2, 4, 6, 8]);
+    expect([...all.subarray(0, 4)]).toEqual([1, 2, 3, 4]);
+    expect([...all.subarray(4, 2 * VIEW_ALIGN)].every((v) => v === 0)).toBe(true);
+    expect([...copied.subarray(VIEW_ALIGN, VIEW_ALIGN + 4)]).toEqual([2, 4, 6, 8]);
+    expect(() => flat.view(1, [2])).toThrow(/multiple/);
+    expect(() => flat.view(2 * VIEW_ALIGN, [VIEW_ALIGN + 1])).toThrow(/outside/);
   });
 
   it('a validation error names the kernel that caused it', async () => {
