@@ -1,21 +1,12 @@
 // Seeded data and error measurement shared by the Vitest kernel tests and the browser parity
 // page, so it imports neither Vitest nor the DOM.
+import { normal, uniforms } from '../../src/util/rng';
 
-/** A seeded uniform [0, 1) generator (mulberry32), so failures reproduce. */
-export function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+export { uniforms };
 
 export function randn(n: number, seed: number, scale = 1): Float64Array {
   const u = uniforms(seed);
-  return Float64Array.from({ length: n }, () => scale * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+  return Float64Array.from({ length: n }, () => scale * normal(u));
 }
 
 export function randint(n: number, hi: number, seed: number): Int32Array {
