@@ -1,0 +1,63 @@
+// Whole-model gradient check: the GPU ViT's loss and every parameter gradient against the float64
+// reference model, and the reference's gradients against central finite differences of its loss.
+import { describe, expect, it } from 'vitest';
+import { seqLen, ViT, vitLayout, type ViTConfig } from '../../src/nn/vit';
+import { vitRef, type ViTRefInput } from '../../src/nn/vit.ref';
+import { expectClose, expectGradMatchesFiniteDiff, randint, randn, testEngine } from '../helpers/gpu';
+
+const BASE: ViTConfig = { input: 'tokens', grid: [2, 3], inDim: 5, dim: 8, depth: 2, heads: 2, mlpRatio: 2, classes: 4, pool: 'mean', labelSmoothing: 0.1 };
+const CASES: { name: string; c: ViTConfig }[] = [
+  { name: 'tokens, mean pool', c: BASE },
+  { name: 'tokens, CLS', c: { ...BASE, pool: 'cls' } },
+  { name: 'pixels, mean pool, depth 1', c: { ...BASE, input: 'pixels', depth: 1, labelSmoothing: 0 } },
+];
+const B = 3;
+const K = 7;
+
+function makeInput(c: ViTConfig): ViTRefInput {
+  const T = seqLen(c);
+  const labels = [2, -1, 0]; // one padded row: it must count for nothing
+  if (c.input === 'pixels') {
+    const feat = randn(B * T * c.inDim, 11);
+    if (c.pool === 'cls') for (let b = 0; b < B; b++) feat.fill(0, b * T * c.inDim, (b * T + 1) * c.inDim);
+    return { B, feat, labels };
+  }
+  const codebook = new Float64Array((K + 1) * c.inDim);
+  codebook.set(randn(K * c.inDim, 12));
+  const ids = randint(B * T, K, 13);
+  if (c.pool === 'cls') for (let b = 0; b < B; b++) ids[b * T] = K;
+  return { B, ids, codebook, labels };
+}
+
+describe('ViT forward and backward vs float64 reference', () => {
+  for (const { name, c } of CASES) {
+    it(name, async () => {
+      const layout = vitLayout(c);
+      const init = layout.init(5);
+      // Larger weights than the 0.02 init so every path carries signal in a tiny model.
+      for (const s of layout.slots) if (s.init.kind === 'normal') for (let i = 0; i < s.size; i++) init[s.offset + i] *= 20;
+      const params = Float64Array.from(init);
+      const inp = makeInput(c);
+      const ref = vitRef(c, params, inp);
+
+      expectGradMatchesFiniteDiff(`vitRef ${name}`, () => vitRef(c, params, inp, false).loss, params, ref.grads, 60, 1e-5, 1e-5);
+
+      const e = await testEngine();
+      const codebook = inp.codebook ? e.tensor([K + 1, c.inDim], 'f32', inp.codebook) : null;
+      const model = new ViT(e, c, B, codebook, init);
+      if (inp.ids) e.write(model.ids, inp.ids);
+      else e.write(model.feat, inp.feat!);
+      e.write(model.labels, inp.labels);
+      model.forward(2);
+      model.backward();
+      const [logits, loss, grads] = await e.read(model.logits, model.loss, model.params.grads);
+      expectClose(`logits ${name}`, logits, ref.logits, 1e-4, 1e-4);
+      expect(loss.reduce((a, b) => a + b, 0) / 2).toBeCloseTo(ref.loss, 5);
+      for (const s of layout.slots) {
+        expectClose(`d${s.name} ${name}`, grads.subarray(s.offset, s.offset + s.size), ref.grads.subarray(s.offset, s.offset + s.size), 2e-5, 2e-3);
+      }
+      model.destroy();
+      codebook?.destroy();
+    });
+  }
+});
