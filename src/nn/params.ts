@@ -80,8 +80,8 @@ export class ParamLayout {
 
 /** A layout bound to GPU buffers: parameters and gradients, each slot a view. */
 export class ParamBuffers {
-  readonly params: Tensor;
-  readonly grads: Tensor;
+  readonly params: Tensor<'f32'>;
+  readonly grads: Tensor<'f32'>;
 
   constructor(
     e: Engine,

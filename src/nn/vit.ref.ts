@@ -100,7 +100,7 @@ export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, wit
   const lnz = layernormBackwardRef(dz, pooled, P('norm.g'), z.mean, z.rstd, B, D);
   G('norm.g').set(lnz.dgamma);
   G('norm.b').set(lnz.dbeta);
-  let dx = new Float64Array(BT * D);
+  let dx: Float64Array = new Float64Array(BT * D);
   matmulRef({ M: T, N: D, K: 1, transA: true, batch: [B, 1] }, { t: w, ld: T }, { t: lnz.dx, ld: D, batchStride: [D, 0] }, { t: dx, ld: D, batchStride: [T * D, 0] });
   for (let l = c.depth - 1; l >= 0; l--) {
     const pre = `block${l}.`;

@@ -111,10 +111,10 @@ export class ViT {
   readonly feat: Tensor;
   /** [B] i32 class per image; -1 marks padding (no loss, no accuracy). */
   readonly labels: Tensor<'i32'>;
-  readonly logits: Tensor;
+  readonly logits: Tensor<'f32'>;
   /** [B] per-image loss and 0/1 correctness of the last forward. */
-  readonly loss: Tensor;
-  readonly correct: Tensor;
+  readonly loss: Tensor<'f32'>;
+  readonly correct: Tensor<'f32'>;
 
   private readonly posIds: Tensor<'i32'>;
   private readonly pool: Tensor;
