@@ -286,6 +286,10 @@ export class Engine {
       await staging.mapAsync(GPUMapMode.READ);
     } catch (e) {
       await this.checkErrors();
+      // A lost device fails the map; its lost promise may settle a moment later, and the caller
+      // should hear "device lost", not "map failed".
+      await new Promise((r) => setTimeout(r, 50));
+      this.checkAlive();
       throw e;
     }
     const mapped = staging.getMappedRange();

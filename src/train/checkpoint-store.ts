@@ -1,0 +1,21 @@
+// Checkpoints in the browser: IndexedDB through idb-keyval, one entry per run, written in one
+// put so a failed write (quota) leaves the previous checkpoint in place.
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+
+let store: UseStore | undefined;
+function checkpoints(): UseStore {
+  store ??= createStore('tessera-checkpoints', 'runs');
+  return store;
+}
+
+export async function saveCheckpoint(runId: string, bytes: Uint8Array): Promise<void> {
+  await set(runId, bytes, checkpoints());
+}
+
+export async function loadCheckpoint(runId: string): Promise<Uint8Array | undefined> {
+  return get<Uint8Array>(runId, checkpoints());
+}
+
+export async function deleteCheckpoint(runId: string): Promise<void> {
+  await del(runId, checkpoints());
+}
