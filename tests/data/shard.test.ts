@@ -1,0 +1,307 @@
+// Round trips of the package codecs (shard, codebook, bundle, manifest) and the coder choice.
+import { describe, expect, it } from 'vitest';
+import { FORMAT_VERSION, type Manifest } from '../../src/data/package';
+import {
+  CODER_HUFFMAN,
+  CODER_PACKED,
+  DataFormatError,
+  concatSplits,
+  crc32,
+  decodeBundle,
+  decodeCodebook,
+  decodeShard,
+  encodeBundle,
+  encodeCodebook,
+  encodeShard,
+  parseManifest,
+} from '../../src/data/shard';
+import { uniforms } from '../../src/util/rng';
+import { tinyPackage } from './tiny-package';
+
+/** Byte 24 of a shard is its token coder (docs/dataset-format.md). */
+const coderOf = (shard: Uint8Array) => shard[24];
+const packedWidth = (K: number) => Math.max(1, Math.ceil(Math.log2(K)));
+
+function randomShard(K: number, grid: [number, number], count: number, skewed: boolean, seed: number) {
+  const u = uniforms(seed);
+  // Skewed: u^6 piles most tokens onto the first few ids, like background patches do.
+  const tokens = Uint16Array.from({ length: count * grid[0] * grid[1] }, () => Math.min(K - 1, Math.floor(K * (skewed ? u() ** 6 : u()))));
+  const labels = Uint8Array.from({ length: count }, () => Math.floor(u() * 256));
+  return { tokens, labels, count, grid, K };
+}
+
+/** Element-wise equality; Vitest's deep equality takes seconds on millions of elements. */
+function expectSame(name: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  expect(got.length, `${name} length`).toBe(want.length);
+  let i = 0;
+  while (i < want.length && got[i] === want[i]) i++;
+  expect(i < want.length ? `${name}[${i}] = ${got[i]}, expected ${want[i]}` : null).toBeNull();
+}
+
+function expectFormatError(f: () => unknown, code: DataFormatError['code'], match?: RegExp): DataFormatError {
+  let caught: unknown;
+  try {
+    f();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(DataFormatError);
+  const err = caught as DataFormatError;
+  expect(err.code, err.message).toBe(code);
+  if (match) expect(err.message).toMatch(match);
+  return err;
+}
+
+describe('crc32', () => {
+  it('matches the IEEE check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+});
+
+describe('shard', () => {
+  const Ks = [2, 256, 1000, 65536];
+  const grids: [number, number][] = [
+    [1, 1],
+    [7, 7],
+    [8, 8],
+  ];
+  const counts = [0, 1, 1000];
+  let seed = 1;
+  for (const K of Ks) {
+    for (const grid of grids) {
+      for (const count of counts) {
+        for (const skewed of [false, true]) {
+          const s = seed++;
+          it(`round-trips K=${K} ${grid.join('x')} x${count} ${skewed ? 'skewed' : 'uniform'}`, () => {
+            const src = randomShard(K, grid, count, skewed, s);
+            const bytes = encodeShard(src);
+            const out = decodeShard(bytes, 'x.tshard');
+            expect(out.count).toBe(count);
+            expect(out.grid).toEqual(grid);
+            expect(out.K).toBe(K);
+            expectSame('tokens', out.tokens, src.tokens);
+            expectSame('labels', out.labels, src.labels);
+            // The encoder keeps the smaller coding, so it is never worse than packing.
+            const n = src.tokens.length;
+            expect(bytes.length).toBeLessThanOrEqual(44 + count + Math.ceil((n * packedWidth(K)) / 8));
+          });
+        }
+      }
+    }
+  }
+
+  it('picks Huffman for skewed tokens and packing for uniform ones', () => {
+    const skewed = encodeShard(randomShard(256, [7, 7], 1000, true, 7));
+    const uniform = encodeShard(randomShard(256, [7, 7], 1000, false, 8));
+    expect(coderOf(skewed)).toBe(CODER_HUFFMAN);
+    expect(coderOf(uniform)).toBe(CODER_PACKED);
+    expect(uniform.length).toBe(44 + 1000 + 49000);
+    console.log(`[shard] K=256 7x7 x1000: skewed ${skewed.length} B (huffman), uniform ${uniform.length} B (packed)`);
+  });
+
+  it('limits Huffman codes to 16 bits on a Fibonacci histogram (plain Huffman would need 25)', () => {
+    const fib = [1, 1];
+    while (fib.length < 26) fib.push(fib[fib.length - 1] + fib[fib.length - 2]);
+    const tokens = new Uint16Array(fib.reduce((a, b) => a + b, 0));
+    let i = 0;
+    fib.forEach((f, sym) => tokens.fill(sym * 7, i, (i += f)));
+    const u = uniforms(3);
+    for (let j = tokens.length - 1; j > 0; j--) {
+      const k = Math.floor(u() * (j + 1));
+      [tokens[j], tokens[k]] = [tokens[k], tokens[j]];
+    }
+    const src = { tokens, labels: new Uint8Array(tokens.length), count: tokens.length, grid: [1, 1] as [number, number], K: 200 };
+    const bytes = encodeShard(src);
+    expect(coderOf(bytes)).toBe(CODER_HUFFMAN);
+    expectSame('tokens', decodeShard(bytes).tokens, tokens);
+    // Plain Huffman codes this histogram at 1, 2, ..., 24, 25, 25 bits; the 16-bit limit costs little.
+    const total = tokens.length;
+    const entropy = fib.reduce((h, f) => h - (f / total) * Math.log2(f / total), 0);
+    const unlimited = fib.reduce((b, f, i) => b + f * (fib.length - Math.max(1, i)), 0) / total;
+    const bits = (new DataView(bytes.buffer).getUint32(36, true) * 8) / total;
+    console.log(`[shard] Fibonacci histogram: entropy ${entropy.toFixed(3)}, plain Huffman ${unlimited.toFixed(3)}, 16-bit limited ${bits.toFixed(3)} bits/token`);
+    expect(bits).toBeLessThan(unlimited + 0.01);
+  });
+
+  it('round-trips a shard with a single distinct token and K=1', () => {
+    const one = { tokens: new Uint16Array(300).fill(42), labels: new Uint8Array(100), count: 100, grid: [1, 3] as [number, number], K: 256 };
+    const bytes = encodeShard(one);
+    expect(coderOf(bytes)).toBe(CODER_HUFFMAN);
+    expectSame('tokens', decodeShard(bytes).tokens, one.tokens);
+    const k1 = { tokens: new Uint16Array(4), labels: new Uint8Array(4), count: 4, grid: [1, 1] as [number, number], K: 1 };
+    expectSame('tokens', decodeShard(encodeShard(k1)).tokens, k1.tokens);
+  });
+
+  it('rejects inconsistent input when encoding', () => {
+    const ok = randomShard(16, [2, 2], 3, false, 9);
+    expect(() => encodeShard({ ...ok, K: 8, tokens: ok.tokens.map(() => 8) })).toThrow(RangeError);
+    expect(() => encodeShard({ ...ok, tokens: ok.tokens.subarray(1) })).toThrow(RangeError);
+    expect(() => encodeShard({ ...ok, labels: ok.labels.subarray(1) })).toThrow(RangeError);
+    expect(() => encodeShard({ ...ok, K: 65537 })).toThrow(RangeError);
+    expect(() => encodeShard({ ...ok, grid: [0, 4] })).toThrow(RangeError);
+  });
+
+  it('names the file in its errors', () => {
+    const err = expectFormatError(() => decodeShard(new Uint8Array(10), 'train-003.tshard'), 'bad-magic');
+    expect(err.file).toBe('train-003.tshard');
+    expect(err.message).toMatch(/^train-003\.tshard: /);
+  });
+
+  it('decodes Fashion-MNIST-sized data (70,000 x 7x7, K=256) quickly', () => {
+    const src = randomShard(256, [7, 7], 70000, true, 11);
+    const bytes = encodeShard(src);
+    decodeShard(bytes);
+    const t0 = performance.now();
+    const out = decodeShard(bytes);
+    const ms = performance.now() - t0;
+    expectSame('tokens', out.tokens, src.tokens);
+    console.log(`[shard] 3.43M tokens: ${bytes.length} B, decode ${ms.toFixed(1)} ms`);
+    // Measured ~30 ms; the bound only catches a gross regression on a busy machine.
+    expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('concatSplits', () => {
+  it('joins shards in order', () => {
+    const a = decodeShard(encodeShard(randomShard(300, [3, 2], 5, true, 20)));
+    const b = decodeShard(encodeShard(randomShard(300, [3, 2], 0, true, 21)));
+    const c = decodeShard(encodeShard(randomShard(300, [3, 2], 7, false, 22)));
+    const all = concatSplits([a, b, c]);
+    expect(all.count).toBe(12);
+    expect(all.grid).toEqual([3, 2]);
+    expect(all.K).toBe(300);
+    expect(Array.from(all.tokens)).toEqual([...a.tokens, ...c.tokens]);
+    expect(Array.from(all.labels)).toEqual([...a.labels, ...c.labels]);
+  });
+
+  it('rejects shards that disagree, and no shards', () => {
+    const a = decodeShard(encodeShard(randomShard(300, [3, 2], 2, true, 23)));
+    const b = decodeShard(encodeShard(randomShard(301, [3, 2], 2, true, 24)));
+    expectFormatError(() => concatSplits([a, b]), 'corrupt', /disagree/);
+    expectFormatError(() => concatSplits([]), 'corrupt');
+  });
+});
+
+describe('codebook', () => {
+  it('round-trips float32 vectors exactly', () => {
+    for (const [K, patch, channels] of [
+      [256, 4, 1],
+      [3, 2, 3],
+      [1, 1, 1],
+      [1024, 4, 3],
+    ]) {
+      const u = uniforms(K + patch);
+      const vectors = Float32Array.from({ length: K * patch * patch * channels }, () => u());
+      const bytes = encodeCodebook({ K, patch, channels, vectors });
+      expect(bytes.length).toBe(24 + 4 * vectors.length);
+      const cb = decodeCodebook(bytes, 'codebook.tcb');
+      expect([cb.K, cb.patch, cb.channels]).toEqual([K, patch, channels]);
+      expect(cb.vectors).toEqual(vectors);
+    }
+  });
+
+  it('rejects bad input when encoding', () => {
+    expect(() => encodeCodebook({ K: 2, patch: 2, channels: 1, vectors: new Float32Array(7) })).toThrow(RangeError);
+    expect(() => encodeCodebook({ K: 1, patch: 1, channels: 1, vectors: Float32Array.of(NaN) })).toThrow(RangeError);
+  });
+});
+
+describe('manifest', () => {
+  const good = (): Manifest => structuredClone(tinyPackage().manifest);
+  const edit = (f: (m: Record<string, any>) => void): unknown => {
+    const m = good() as unknown as Record<string, any>;
+    f(m);
+    return m;
+  };
+
+  it('accepts a valid manifest and returns exactly its fields', () => {
+    const m = good();
+    expect(parseManifest(m)).toEqual(m);
+    expect(parseManifest({ ...m, extra: 1 })).toEqual(m);
+  });
+
+  it('rejects other format versions with a message that says what to do', () => {
+    expectFormatError(() => parseManifest(edit((m) => (m.formatVersion = FORMAT_VERSION + 2))), 'bad-version', new RegExp(`version ${FORMAT_VERSION + 2} is newer than this Tessera \\(${FORMAT_VERSION}\\); update the app`));
+    expectFormatError(() => parseManifest(edit((m) => (m.formatVersion = FORMAT_VERSION - 1))), 'bad-version', /is older than this Tessera .*rebuild the package/);
+    expectFormatError(() => parseManifest(edit((m) => (m.format = 'something-else'))), 'bad-magic');
+  });
+
+  const broken: [string, (m: Record<string, any>) => void][] = [
+    ['image as a list', (m) => (m.image = [6, 4, 1])],
+    ['name with spaces', (m) => (m.name = 'Fashion MNIST')],
+    ['name with capitals', (m) => (m.name = 'Fashion')],
+    ['empty name', (m) => (m.name = '')],
+    ['title not a string', (m) => (m.title = 3)],
+    ['empty version', (m) => (m.version = '')],
+    ['no classes', (m) => (m.classes = [])],
+    ['300 classes', (m) => (m.classes = Array.from({ length: 300 }, (_, i) => `c${i}`))],
+    ['class not a string', (m) => (m.classes[1] = null)],
+    ['zero width', (m) => (m.image.width = 0)],
+    ['fractional height', (m) => (m.image.height = 4.5)],
+    ['5 channels', (m) => (m.image.channels = 5)],
+    ['unknown tokenizer', (m) => (m.tokenizer.kind = 'vqgan')],
+    ['K = 0', (m) => (m.tokenizer.K = 0)],
+    ['K = 65537', (m) => (m.tokenizer.K = 65537)],
+    ['K as a string', (m) => (m.tokenizer.K = '16')],
+    ['grid of 3', (m) => (m.tokenizer.grid = [2, 3, 1])],
+    ['grid of 0', (m) => (m.tokenizer.grid = [0, 3])],
+    ['patch 0', (m) => (m.tokenizer.patch = 0)],
+    ['no codebook', (m) => delete m.tokenizer.codebook],
+    ['codebook path traversal', (m) => (m.tokenizer.codebook.file = '../codebook.tcb')],
+    ['codebook in a folder', (m) => (m.tokenizer.codebook.file = 'a/codebook.tcb')],
+    ['negative bytes', (m) => (m.tokenizer.codebook.bytes = -1)],
+    ['crc32 too big', (m) => (m.tokenizer.codebook.crc32 = 2 ** 32)],
+    ['no test split', (m) => delete m.splits.test],
+    ['no train shards', (m) => (m.splits.train.shards = [])],
+    ['shard counts not adding up', (m) => (m.splits.train.count += 1)],
+    ['shard count negative', (m) => (m.splits.test.shards[0].count = -3)],
+    ['file named twice', (m) => (m.splits.test.shards[0].file = m.splits.train.shards[0].file)],
+    ['file named manifest.json', (m) => (m.splits.test.shards[0].file = 'manifest.json')],
+    ['storage not numbers', (m) => (m.storage.rawBytes = 'big')],
+    ['storage NaN', (m) => (m.storage.psnrDb = NaN)],
+    ['no created', (m) => delete m.created],
+  ];
+  for (const [what, f] of broken) {
+    it(`rejects ${what}`, () => {
+      expectFormatError(() => parseManifest(edit(f)), 'corrupt');
+    });
+  }
+
+  it('rejects non-objects', () => {
+    for (const v of [null, 3, 'manifest', [], undefined]) expectFormatError(() => parseManifest(v), 'corrupt');
+  });
+});
+
+describe('bundle', () => {
+  it('round-trips a package', () => {
+    const { manifest, files } = tinyPackage({ train: [5, 0, 4], test: [3] });
+    const bytes = encodeBundle(manifest, files);
+    const out = decodeBundle(bytes);
+    expect(out.manifest).toEqual(manifest);
+    expect(Object.keys(out.files).sort()).toEqual(Object.keys(files).sort());
+    for (const [name, data] of Object.entries(files)) {
+      expect(out.files[name]).toEqual(data);
+      // Copies, so storing one file does not drag the whole bundle along.
+      expect(out.files[name].buffer).not.toBe(bytes.buffer);
+    }
+  });
+
+  it('verifies each file against its manifest entry', () => {
+    const { manifest, files } = tinyPackage();
+    const bytes = encodeBundle(manifest, files);
+    // Flip a byte inside the last file and re-seal the bundle: only the FileRef CRC can catch it.
+    const bad = bytes.slice();
+    bad[bad.length - 6] ^= 1;
+    new DataView(bad.buffer).setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
+    expectFormatError(() => decodeBundle(bad, 'tiny.tessera'), 'checksum', /^tiny\.tessera: test-000\.tshard has CRC-32/);
+  });
+
+  it('refuses to bundle files that do not match the manifest', () => {
+    const { manifest, files } = tinyPackage();
+    expect(() => encodeBundle(manifest, { ...files, 'train-000.tshard': files['test-000.tshard'] })).toThrow(/does not match/);
+    const { 'codebook.tcb': _, ...noCodebook } = files;
+    expect(() => encodeBundle(manifest, noCodebook)).toThrow(/not given/);
+    expect(() => encodeBundle(manifest, { ...files, 'extra.bin': new Uint8Array(3) })).toThrow(/not named/);
+  });
+});
