@@ -4,9 +4,22 @@
 //   ADD        f = a + b           residual add
 //   GELU       f = gelu(a)
 //   GELU_GRAD  f = b * gelu'(a)    a = X, b = dY; beta 1 accumulates into an existing dX
+//   DROP_ADD   f = a + s * b       residual add whose branch b is dropped per sample (drop-path)
+//   DROP_COPY  f = s * a           drop-path backward: the branch's gradient is s * d(output)
+// Drop-path (stochastic depth) scales each sample's branch by s in {0, 1/keep}: element i belongs
+// to sample i / sampleLen, kept when a Philox uniform for (sample, step, stream) is below `keep`.
+// No mask is stored: backward redraws the same s from the same counter.
 // `out` must not alias A or B (WebGPU forbids a buffer bound both read-only and writable in one
 // dispatch), which is why in-place y += x goes through beta rather than ADD.
-struct Params { n: u32, alpha: f32, beta: f32 }
+//!include philox
+
+struct Params {
+  n: u32, alpha: f32, beta: f32,
+  // Drop-path only: elements per sample, keep probability and 1/keep (both as f32, so the CPU
+  // reference reproduces s exactly), Philox counter words 1-2 and key.
+  sampleLen: u32, keep: f32, invKeep: f32, step: u32, stream: u32,
+  key: vec2<u32>,
+}
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -17,6 +30,8 @@ const COPY = 0u;
 const ADD = 1u;
 const GELU = 2u;
 const GELU_GRAD = 3u;
+const DROP_ADD = 4u;
+const DROP_COPY = 5u;
 override OP: u32 = COPY;
 override WG: u32 = 256;
 
@@ -40,6 +55,12 @@ fn gelu_grad(x: f32) -> f32 {
   return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x);
 }
 
+// The sample's drop-path scale, from counter (sample, step, stream, 0) as in src/ops/random.ts.
+fn drop_scale(i: u32) -> f32 {
+  let r = philox4x32_10(vec4<u32>(i / p.sampleLen, p.step, p.stream, 0u), p.key);
+  return select(0.0, p.invKeep, philox_uniform(r.x) < p.keep);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -51,6 +72,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     case ADD: { f = A[i] + B[i]; }
     case GELU: { f = gelu(A[i]); }
     case GELU_GRAD: { f = B[i] * gelu_grad(A[i]); }
+    case DROP_ADD: { f = A[i] + drop_scale(i) * B[i]; }
+    case DROP_COPY: { f = drop_scale(i) * A[i]; }
     default: { f = A[i]; }
   }
   var v = p.alpha * f;

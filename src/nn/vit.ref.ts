@@ -3,12 +3,12 @@
 // finite differences.
 import { attentionBackwardRef, attentionForwardRef } from '../ops/attention.ref';
 import { crossEntropyRef } from '../ops/cross_entropy.ref';
-import { addRef, geluBackwardRef, geluRef } from '../ops/elementwise.ref';
+import { addRef, dropPathScaleRef, geluBackwardRef, geluRef } from '../ops/elementwise.ref';
 import { embeddingForwardRef } from '../ops/embedding.ref';
 import { layernormBackwardRef, layernormRef } from '../ops/layernorm.ref';
 import { matmulRef } from '../ops/matmul.ref';
 import { columnSumRef } from '../ops/reduce.ref';
-import { poolWeights, seqLen, vitLayout, type ViTConfig } from './vit';
+import { poolWeights, residualDrop, seqLen, vitLayout, type TrainStep, type ViTConfig } from './vit';
 
 export interface ViTRefInput {
   B: number;
@@ -29,7 +29,8 @@ export interface ViTRefResult {
   grads: Float64Array;
 }
 
-export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, withGrads = true): ViTRefResult {
+/** Loss, logits and gradients; `train` applies that step's drop-path masks (fixed per step). */
+export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, withGrads = true, train?: TrainStep): ViTRefResult {
   const layout = vitLayout(c);
   const P = (n: string) => {
     const s = layout.get(n);
@@ -46,6 +47,11 @@ export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, wit
   const D = c.dim;
   const H = c.heads;
   const attShape = { B, T, H, dh: D / H };
+  // s * v for block l's branch (0 attention, 1 MLP): the branch output forward, its gradient backward.
+  const dropped = (v: Float64Array, l: number, branch: 0 | 1): Float64Array => {
+    const d = residualDrop(c, B, l, branch, train);
+    return d ? dropPathScaleRef(v, d) : v;
+  };
 
   const linear = (name: string, x: Float64Array, rows: number): Float64Array => {
     const [nIn, nOut] = layout.get(name + '.w').shape;
@@ -77,11 +83,11 @@ export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, wit
     const ln1 = layernormRef(x, P(pre + 'ln1.g'), P(pre + 'ln1.b'), BT, D);
     const qkv = linear(pre + 'qkv', ln1.y, BT);
     const att = attentionForwardRef(qkv, attShape);
-    const mid = addRef(x, linear(pre + 'proj', att.out, BT));
+    const mid = addRef(x, dropped(linear(pre + 'proj', att.out, BT), l, 0));
     const ln2 = layernormRef(mid, P(pre + 'ln2.g'), P(pre + 'ln2.b'), BT, D);
     const h = linear(pre + 'fc1', ln2.y, BT);
     const g = geluRef(h);
-    const out = addRef(mid, linear(pre + 'fc2', g, BT));
+    const out = addRef(mid, dropped(linear(pre + 'fc2', g, BT), l, 1));
     saved.push({ x, ln1, qkv, att, mid, ln2, h, g });
     x = out;
   }
@@ -105,13 +111,13 @@ export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, wit
   for (let l = c.depth - 1; l >= 0; l--) {
     const pre = `block${l}.`;
     const s = saved[l];
-    const dg = linearBackward(pre + 'fc2', s.g, dx, BT);
+    const dg = linearBackward(pre + 'fc2', s.g, dropped(dx, l, 1), BT);
     const dln2 = linearBackward(pre + 'fc1', s.ln2.y, geluBackwardRef(s.h, dg), BT);
     const ln2b = layernormBackwardRef(dln2, s.mid, P(pre + 'ln2.g'), s.ln2.mean, s.ln2.rstd, BT, D);
     G(pre + 'ln2.g').set(ln2b.dgamma);
     G(pre + 'ln2.b').set(ln2b.dbeta);
     const dmid = addRef(dx, ln2b.dx);
-    const datt = linearBackward(pre + 'proj', s.att.out, dmid, BT);
+    const datt = linearBackward(pre + 'proj', s.att.out, dropped(dmid, l, 0), BT);
     const dqkv = attentionBackwardRef(s.qkv, s.att.probs, datt, attShape);
     const dln1 = linearBackward(pre + 'qkv', s.ln1.y, dqkv, BT);
     const ln1b = layernormBackwardRef(dln1, s.x, P(pre + 'ln1.g'), s.ln1.mean, s.ln1.rstd, BT, D);

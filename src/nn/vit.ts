@@ -7,10 +7,14 @@
 // A CLS token, when used, is a grid cell whose features are zero: its stem output is the stem
 // bias, so pos[0] + bias is exactly timm's learned cls token. Pooling is a weighted sum over
 // tokens (mean over patches, or CLS alone), done as a batched matmul with a weight vector.
+//
+// Drop-path (stochastic depth, as in timm) zeroes a block's residual branch for a whole sample
+// while training: x += s * branch(x) with s in {0, 1/(1 - p)}. The scales come from the Philox
+// generator inside the add kernel and are redrawn in backward, so no mask is kept.
 import type { Engine, Tensor } from '../gpu/engine';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { crossEntropy } from '../ops/cross_entropy';
-import { add, gelu, geluBackward } from '../ops/elementwise';
+import { add, dropPathAdd, dropPathScale, gelu, geluBackward, type DropPath } from '../ops/elementwise';
 import { embeddingForward } from '../ops/embedding';
 import { layernorm, layernormBackward } from '../ops/layernorm';
 import { matmul } from '../ops/matmul';
@@ -32,6 +36,30 @@ export interface ViTConfig {
   pool: 'mean' | 'cls';
   /** Label smoothing of the classification loss. */
   labelSmoothing: number;
+  /** Drop-path rate of the last block, rising linearly from 0 at the first (timm); default 0. */
+  dropPath?: number;
+}
+
+/** Which training step a forward pass belongs to: it keys the drop-path draws. */
+export interface TrainStep {
+  seed: number;
+  step: number;
+}
+
+/** Drop-path probability of block l: timm's linspace(0, dropPath, depth), so block 0 keeps all. */
+export function dropPathRate(c: ViTConfig, l: number): number {
+  return c.depth > 1 ? ((c.dropPath ?? 0) * l) / (c.depth - 1) : 0;
+}
+
+// Philox stream (counter word 2) of residual site 0; site 2l is block l's attention branch and
+// 2l + 1 its MLP. The offset keeps clear of the small stream numbers other draws would pick.
+const DROP_PATH_STREAM = 1 << 16;
+
+/** Drop-path of block l's attention (branch 0) or MLP (1) for a batch of B, or null when nothing drops. */
+export function residualDrop(c: ViTConfig, B: number, l: number, branch: 0 | 1, train?: TrainStep): DropPath | null {
+  const p = dropPathRate(c, l);
+  if (!train || p === 0) return null;
+  return { p, samples: B, seed: train.seed, step: train.step, stream: DROP_PATH_STREAM + 2 * l + branch };
 }
 
 /** Tokens per image: the grid cells, plus CLS. */
@@ -135,6 +163,8 @@ export class ViT {
   private readonly dScores: Tensor;
   private readonly dPooled: Tensor;
   private readonly dZ: Tensor;
+  /** The step of the last forward, which backward must drop identically; undefined in eval. */
+  private train?: TrainStep;
 
   constructor(
     private readonly e: Engine,
@@ -216,9 +246,28 @@ export class ViT {
     if (dx) matmul(this.e, { M: rows, N: nIn, K: nOut, transB: true }, { t: dy, ld: nOut }, { t: W, ld: nOut }, { t: dx, ld: nIn });
   }
 
-  /** Forward pass, loss and accuracy. `validRows` images of the batch count (the rest is padding). */
-  forward(validRows = this.B): void {
+  /** out = x + y, with y (block l's attention or MLP branch) dropped per image while training. */
+  private residual(x: Tensor, y: Tensor, out: Tensor, l: number, branch: 0 | 1): void {
+    const drop = residualDrop(this.config, this.B, l, branch, this.train);
+    if (drop) dropPathAdd(this.e, x, y, out, drop);
+    else add(this.e, x, y, out);
+  }
+
+  /** The branch's output gradient: this.dx, or its drop-path scaled copy in dD. */
+  private branchGrad(l: number, branch: 0 | 1): Tensor {
+    const drop = residualDrop(this.config, this.B, l, branch, this.train);
+    if (!drop) return this.dx;
+    dropPathScale(this.e, this.dx, this.dD, drop);
+    return this.dD;
+  }
+
+  /**
+   * Forward pass, loss and accuracy. `validRows` images of the batch count (the rest is padding).
+   * `train` marks a training step (drop-path active); leave it out to evaluate.
+   */
+  forward(validRows = this.B, train?: TrainStep): void {
     const { e, config: c, B, BT, T } = this;
+    this.train = train;
     const D = c.dim;
     const p = (n: string) => this.params.p(n);
     if (c.input === 'tokens') embeddingForward(e, this.ids, this.codebook!, this.feat);
@@ -234,12 +283,12 @@ export class ViT {
       this.linear(pre + 'qkv', a.ln1, a.qkv, BT);
       attentionForward(e, { B, T, H: c.heads, dh: D / c.heads }, a.qkv, a.att, a.probs);
       this.linear(pre + 'proj', a.att, this.tmp, BT);
-      add(e, x, this.tmp, a.mid);
+      this.residual(x, this.tmp, a.mid, l, 0);
       layernorm(e, { x: a.mid, gamma: p(pre + 'ln2.g'), beta: p(pre + 'ln2.b'), y: a.ln2, mean: a.mean2, rstd: a.rstd2 });
       this.linear(pre + 'fc1', a.ln2, a.h, BT);
       gelu(e, a.h, a.g);
       this.linear(pre + 'fc2', a.g, this.tmp, BT);
-      add(e, a.mid, this.tmp, next);
+      this.residual(a.mid, this.tmp, next, l, 1);
       x = next;
     }
 
@@ -274,13 +323,13 @@ export class ViT {
     for (let l = c.depth - 1; l >= 0; l--) {
       const a = this.blocks[l];
       const pre = `block${l}.`;
-      // x_out = mid + fc2(gelu(fc1(LN2(mid))))
-      this.linearBackward(pre + 'fc2', a.g, this.dx, BT, this.dHidden);
+      // x_out = mid + s * fc2(gelu(fc1(LN2(mid)))); dD is free until fc1's backward overwrites it.
+      this.linearBackward(pre + 'fc2', a.g, this.branchGrad(l, 1), BT, this.dHidden);
       geluBackward(e, a.h, this.dHidden, this.dHidden2);
       this.linearBackward(pre + 'fc1', a.ln2, this.dHidden2, BT, this.dD);
       layernormBackward(e, { dy: this.dD, x: a.mid, gamma: p(pre + 'ln2.g'), mean: a.mean2, rstd: a.rstd2, dx: this.dx, dgamma: g(pre + 'ln2.g'), dbeta: g(pre + 'ln2.b') }, { accumulateDx: true });
-      // mid = x + proj(attention(qkv(LN1(x))))
-      this.linearBackward(pre + 'proj', a.att, this.dx, BT, this.tmp);
+      // mid = x + s * proj(attention(qkv(LN1(x)))); dD is again free until qkv's backward.
+      this.linearBackward(pre + 'proj', a.att, this.branchGrad(l, 0), BT, this.tmp);
       attentionBackward(e, { B, T, H: c.heads, dh: D / c.heads }, a.qkv, a.probs, this.tmp, this.dQKV, this.dScores);
       this.linearBackward(pre + 'qkv', a.ln1, this.dQKV, BT, this.dD);
       layernormBackward(e, { dy: this.dD, x: a.x, gamma: p(pre + 'ln1.g'), mean: a.mean1, rstd: a.rstd1, dx: this.dx, dgamma: g(pre + 'ln1.g'), dbeta: g(pre + 'ln1.b') }, { accumulateDx: true });

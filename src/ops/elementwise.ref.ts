@@ -1,4 +1,7 @@
 // CPU references for the element-wise ops, in float64.
+import { dropPathKeep, type DropPath } from './elementwise';
+import { seedKey } from './random';
+import { philox4x32_10, uniformFromU32 } from './random.ref';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
@@ -22,4 +25,18 @@ export function addRef(a: Float64Array, b: Float64Array): Float64Array {
 
 export function scaleRef(x: Float64Array, alpha: number): Float64Array {
   return x.map((v) => alpha * v);
+}
+
+/** Per-sample drop-path scales: 1/keep where Philox's uniform for the sample is below keep, else 0. */
+export function dropPathScalesRef(d: DropPath): Float64Array {
+  const { keep, scale } = dropPathKeep(d.p);
+  const key = seedKey(d.seed);
+  return Float64Array.from({ length: d.samples }, (_, b) => (uniformFromU32(philox4x32_10([b, d.step, d.stream, 0], key)[0]) < keep ? scale : 0));
+}
+
+/** y = s[sample] * x, x split into d.samples equal slices; dropPathAdd is addRef(a, this of b). */
+export function dropPathScaleRef(x: Float64Array, d: DropPath): Float64Array {
+  const s = dropPathScalesRef(d);
+  const sampleLen = x.length / d.samples;
+  return x.map((v, i) => s[Math.floor(i / sampleLen)] * v);
 }

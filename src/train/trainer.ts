@@ -102,7 +102,7 @@ export class Trainer {
   private recordStep(): void {
     const { e, config: c, model } = this;
     this.batches.write(e, this.data.train, this.order.indices(this.step));
-    model.forward();
+    model.forward(model.B, { seed: c.seed, step: this.step });
     model.backward();
     gradNorm(e, model.params.grads, this.norm, this.partials);
     const lr = learningRate(c, this.step);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accumulate, add, gelu, geluBackward, scale } from '../../src/ops/elementwise';
-import { addRef, geluBackwardRef, geluRef, scaleRef } from '../../src/ops/elementwise.ref';
+import { accumulate, add, dropPathAdd, dropPathScale, gelu, geluBackward, scale, type DropPath } from '../../src/ops/elementwise';
+import { addRef, dropPathScaleRef, dropPathScalesRef, geluBackwardRef, geluRef, scaleRef } from '../../src/ops/elementwise.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine } from '../helpers/gpu';
 
 // Lengths straddling the 256-wide workgroup, plus a 1.
@@ -76,5 +76,65 @@ describe('element-wise kernels vs float64 reference', () => {
     for (let i = 0; i < n && bad < 0; i++) if (out[i] !== 2 * (i % 4093)) bad = i;
     expect(bad, bad >= 0 ? `out[${bad}] = ${out[bad]}` : '').toBe(-1);
     for (const t of [A, B, Out]) t.destroy();
+  });
+
+  // [samples, elements per sample], neither a multiple of the workgroup.
+  const DROP_SHAPES: [number, number][] = [[1, 1], [3, 37], [13, 29], [41, 101]];
+  for (const [samples, len] of DROP_SHAPES) {
+    for (const p of [0, 0.3, 1 - 1e-9]) {
+      it(`drop-path add and scale, ${samples} samples x ${len}, p=${p}`, async () => {
+        const e = await testEngine();
+        const n = samples * len;
+        const d: DropPath = { p, samples, seed: 2 ** 40 + 7, step: 123, stream: 5 };
+        const a = randn(n, 8);
+        const b = randn(n, 9);
+        const A = e.tensor([n], 'f32', a);
+        const Bt = e.tensor([n], 'f32', b);
+        const Sum = e.tensor([n]);
+        const Scaled = e.tensor([n]);
+        dropPathAdd(e, A, Bt, Sum, d);
+        dropPathScale(e, Bt, Scaled, d);
+        // With a = 0 and b = 1 both ops write s itself: forward and backward must draw it bit-identically.
+        const Zeros = e.tensor([n], 'f32', new Float32Array(n));
+        const Ones = e.tensor([n], 'f32', new Float32Array(n).fill(1));
+        const SFwd = e.tensor([n]);
+        const SBwd = e.tensor([n]);
+        dropPathAdd(e, Zeros, Ones, SFwd, d);
+        dropPathScale(e, Ones, SBwd, d);
+        const [sum, scaled, sFwd, sBwd] = await e.read(Sum, Scaled, SFwd, SBwd);
+        const branch = dropPathScaleRef(b, d);
+        expectClose(`drop-path add ${samples}x${len} p=${p}`, sum, addRef(a, branch), 1e-6, 1e-6);
+        expectClose(`drop-path scale ${samples}x${len} p=${p}`, scaled, branch, 1e-6, 1e-6);
+        const s = dropPathScalesRef(d);
+        const want = Float32Array.from({ length: n }, (_, i) => s[Math.floor(i / len)]);
+        expect(Buffer.from(sFwd.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+        expect(Buffer.from(sBwd.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+        if (p === 0) expect(s.every((v) => v === 1)).toBe(true);
+        if (p > 0.5) expect(s.every((v) => v === 0)).toBe(true); // 1e-9 is below Philox's smallest uniform
+        for (const t of [A, Bt, Sum, Scaled, Zeros, Ones, SFwd, SBwd]) t.destroy();
+      });
+    }
+  }
+
+  it('drop-path drops a fraction p of samples, independently per stream and step', async () => {
+    const e = await testEngine();
+    const samples = 100_000;
+    const d: DropPath = { p: 0.3, samples, seed: 1, step: 0, stream: 0 };
+    const Ones = e.tensor([samples], 'f32', new Float32Array(samples).fill(1));
+    const draws = [d, { ...d, stream: 1 }, { ...d, step: 1 }].map((di) => {
+      const S = e.tensor([samples]);
+      dropPathScale(e, Ones, S, di);
+      return S;
+    });
+    const [s0, s1, s2] = await e.read(...draws);
+    const dropped = (s: Float32Array) => s.filter((v) => v === 0).length / samples;
+    const both = (s: Float32Array, t: Float32Array) => s.filter((v, i) => v === 0 && t[i] === 0).length / samples;
+    // Binomial standard deviation ~0.0015 at this size; the bounds are ~7 of them.
+    for (const s of [s0, s1, s2]) expect(Math.abs(dropped(s) - 0.3)).toBeLessThan(0.01);
+    expect(Math.abs(s0.reduce((a, v) => a + v, 0) / samples - 1)).toBeLessThan(0.02); // unbiased: E[s] = 1
+    expect(Math.abs(both(s0, s1) - 0.09)).toBeLessThan(0.01);
+    expect(Math.abs(both(s0, s2) - 0.09)).toBeLessThan(0.01);
+    expect(() => dropPathScale(e, Ones, draws[0], { ...d, p: 1 })).toThrow(/\[0, 1\)/);
+    for (const t of [Ones, ...draws]) t.destroy();
   });
 });

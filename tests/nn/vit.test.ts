@@ -1,15 +1,20 @@
 // Whole-model gradient check: the GPU ViT's loss and every parameter gradient against the float64
 // reference model, and the reference's gradients against central finite differences of its loss.
 import { describe, expect, it } from 'vitest';
-import { seqLen, ViT, vitLayout, type ViTConfig } from '../../src/nn/vit';
+import { dropPathScalesRef } from '../../src/ops/elementwise.ref';
+import { residualDrop, seqLen, ViT, vitLayout, type TrainStep, type ViTConfig } from '../../src/nn/vit';
 import { vitRef, type ViTRefInput } from '../../src/nn/vit.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randint, randn, testEngine } from '../helpers/gpu';
 
 const BASE: ViTConfig = { input: 'tokens', grid: [2, 3], inDim: 5, dim: 8, depth: 2, heads: 2, mlpRatio: 2, classes: 4, pool: 'mean', labelSmoothing: 0.1 };
-const CASES: { name: string; c: ViTConfig }[] = [
+// Drop-path 0.5 at depth 2: block 0 has p = 0, block 1 p = 0.5. At this step block 1 drops the
+// attention branch of image 2 and the MLP branch of image 0 (asserted below).
+const DROP_STEP: TrainStep = { seed: 1, step: 3 };
+const CASES: { name: string; c: ViTConfig; train?: TrainStep }[] = [
   { name: 'tokens, mean pool', c: BASE },
   { name: 'tokens, CLS', c: { ...BASE, pool: 'cls' } },
   { name: 'pixels, mean pool, depth 1', c: { ...BASE, input: 'pixels', depth: 1, labelSmoothing: 0 } },
+  { name: 'tokens, mean pool, drop-path 0.5', c: { ...BASE, dropPath: 0.5 }, train: DROP_STEP },
 ];
 const B = 3;
 const K = 7;
@@ -30,17 +35,25 @@ function makeInput(c: ViTConfig): ViTRefInput {
 }
 
 describe('ViT forward and backward vs float64 reference', () => {
-  for (const { name, c } of CASES) {
+  for (const { name, c, train } of CASES) {
     it(name, async () => {
+      if (train) {
+        // Each drop site of block 1 keeps one labelled image (0, 2) and drops the other; block 0 drops nothing.
+        expect([0, 1].map((br) => residualDrop(c, B, 0, br as 0 | 1, train))).toEqual([null, null]);
+        for (const br of [0, 1] as const) {
+          const s = dropPathScalesRef(residualDrop(c, B, 1, br, train)!);
+          expect([s[0], s[2]].sort()).toEqual([0, 2]);
+        }
+      }
       const layout = vitLayout(c);
       const init = layout.init(5);
       // Larger weights than the 0.02 init so every path carries signal in a tiny model.
       for (const s of layout.slots) if (s.init.kind === 'normal') for (let i = 0; i < s.size; i++) init[s.offset + i] *= 20;
       const params = Float64Array.from(init);
       const inp = makeInput(c);
-      const ref = vitRef(c, params, inp);
+      const ref = vitRef(c, params, inp, true, train);
 
-      expectGradMatchesFiniteDiff(`vitRef ${name}`, () => vitRef(c, params, inp, false).loss, params, ref.grads, 60, 1e-5, 1e-5);
+      expectGradMatchesFiniteDiff(`vitRef ${name}`, () => vitRef(c, params, inp, false, train).loss, params, ref.grads, 60, 1e-5, 1e-5);
 
       const e = await testEngine();
       const codebook = inp.codebook ? e.tensor([K + 1, c.inDim], 'f32', inp.codebook) : null;
@@ -48,13 +61,19 @@ describe('ViT forward and backward vs float64 reference', () => {
       if (inp.ids) e.write(model.ids, inp.ids);
       else e.write(model.feat, inp.feat!);
       e.write(model.labels, inp.labels);
-      model.forward(2);
+      model.forward(2, train);
       model.backward();
       const [logits, loss, grads] = await e.read(model.logits, model.loss, model.params.grads);
       expectClose(`logits ${name}`, logits, ref.logits, 1e-4, 1e-4);
       expect(loss.reduce((a, b) => a + b, 0) / 2).toBeCloseTo(ref.loss, 5);
       for (const s of layout.slots) {
         expectClose(`d${s.name} ${name}`, grads.subarray(s.offset, s.offset + s.size), ref.grads.subarray(s.offset, s.offset + s.size), 2e-5, 2e-3);
+      }
+      if (train) {
+        // Evaluation drops nothing.
+        model.forward(2);
+        const [evalLogits] = await e.read(model.logits);
+        expectClose(`eval logits ${name}`, evalLogits, vitRef(c, params, inp, false).logits, 1e-4, 1e-4);
       }
       model.destroy();
       codebook?.destroy();

@@ -35,7 +35,7 @@ function syntheticData(): TrainData {
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
   const c = preset('quick');
-  return { ...c, model: { ...c.model, dim: 16, depth: 2, heads: 2 }, batch: 32, steps: 24, warmupSteps: 4, lr: 3e-3, metricsEvery: 4, checkpointEvery: 8, ...overrides };
+  return { ...c, model: { ...c.model, dim: 16, depth: 2, heads: 2, dropPath: 0.3 }, batch: 32, steps: 24, warmupSteps: 4, lr: 3e-3, metricsEvery: 4, checkpointEvery: 8, ...overrides };
 }
 
 describe('trainer', () => {
