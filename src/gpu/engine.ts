@@ -87,6 +87,17 @@ export interface Dispatch {
 const UNIFORM_ARENA_BYTES = 1 << 18;
 const MAX_WORKGROUPS = 65535;
 
+/**
+ * Workgroups for `invocations` invocations in groups of `wg`, folded into y once x would pass the
+ * 65535 limit (30M elements need 117K groups). Kernels recover the flat index as
+ * (wid.y * nwg.x + wid.x) * wg + lid and bounds-check it, since the fold can overshoot.
+ */
+export function grid(invocations: number, wg: number): [number, number] {
+  const groups = Math.ceil(invocations / wg);
+  const y = Math.ceil(groups / MAX_WORKGROUPS);
+  return [Math.ceil(groups / y), y];
+}
+
 export class Engine {
   readonly device: GPUDevice;
   readonly report: AdapterReport;

@@ -1,20 +1,8 @@
 // Element-wise ops on the GPU, all one kernel (shaders/elementwise.wgsl): out = alpha*f(a, b) + beta*out.
-import { Params, type Engine, type Tensor } from '../gpu/engine';
+import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { seedKey } from './random';
 
-const MAX_WORKGROUPS = 65535;
 const WG = 256;
-
-/**
- * Workgroups for `invocations` invocations in groups of `wg`, folded into y once x would pass the
- * 65535 limit (30M elements need 117K groups). Kernels recover the flat index as
- * (wid.y * nwg.x + wid.x) * WG + lid and bounds-check it, since the fold can overshoot.
- */
-export function grid(invocations: number, wg: number): [number, number] {
-  const groups = Math.ceil(invocations / wg);
-  const y = Math.ceil(groups / MAX_WORKGROUPS);
-  return [Math.ceil(groups / y), y];
-}
 
 /**
  * Drop-path (stochastic depth) of one residual branch: each of `samples` equal slices of the tensor

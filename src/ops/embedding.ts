@@ -1,18 +1,11 @@
 // Embedding lookup on the GPU and its deterministic backward (a counting sort by id, then ordered
 // sums per vocab row; see shaders/embedding.wgsl). Ids outside [0, V) are clamped to the nearest
 // row in both directions.
-import { Params, type Engine, type Tensor } from '../gpu/engine';
+import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 
 const WG = 64;
-const MAX_WORKGROUPS = 65535;
 /** Positions per chunk of the backward's counting sort: the scratch holds chunks*V counts. */
 export const EMBEDDING_CHUNK = 128;
-
-/** Workgroups for `n` invocations of a 1-D kernel, folded into y past the per-dimension limit. */
-function flatWorkgroups(n: number): [number, number] {
-  const groups = Math.ceil(n / WG);
-  return groups <= MAX_WORKGROUPS ? [groups, 1] : [MAX_WORKGROUPS, Math.ceil(groups / MAX_WORKGROUPS)];
-}
 
 /** Scratch for embeddingBackward, allocated once per (N, V) and reused every step. */
 export interface EmbeddingScratch {
@@ -57,7 +50,7 @@ export function embeddingForward(e: Engine, ids: Tensor<'i32'>, table: Tensor, o
     constants: { ACCUMULATE: accumulate },
     params: params(N, V, C),
     buffers: [ids, table, out],
-    workgroups: flatWorkgroups(N * Math.ceil(C / 4)),
+    workgroups: grid(N * Math.ceil(C / 4), WG),
   });
 }
 
@@ -74,7 +67,7 @@ export function embeddingBackward(e: Engine, ids: Tensor<'i32'>, dOut: Tensor, d
   }
   // counts is laid out [chunks, V] with this call's V, so a larger scratch is simply underused.
   const pass = (entry: string, buffers: Tensor[], invocations: number) =>
-    e.dispatch({ shader: 'embedding', entry, params: params(N, V, C), buffers, workgroups: flatWorkgroups(invocations) });
+    e.dispatch({ shader: 'embedding', entry, params: params(N, V, C), buffers, workgroups: grid(invocations, WG) });
   pass('count', [ids, s.counts, s.rank], chunks);
   pass('totals', [s.counts, s.totals], V);
   pass('offsets', [s.totals, s.counts], V);
@@ -85,6 +78,6 @@ export function embeddingBackward(e: Engine, ids: Tensor<'i32'>, dOut: Tensor, d
     constants: { ACCUMULATE: accumulate },
     params: params(N, V, C),
     buffers: [s.counts, s.totals, s.bucket, dOut, dTable],
-    workgroups: flatWorkgroups(V * C),
+    workgroups: grid(V * C, WG),
   });
 }

@@ -1,6 +1,5 @@
 // LayerNorm over the last dimension on the GPU (shaders/layernorm.wgsl), forward and backward.
-import { Params, type Engine, type Tensor } from '../gpu/engine';
-import { grid } from './elementwise';
+import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { columnSumPass, rowsPerChunk, scratch } from './reduce';
 
 const WG = 64;

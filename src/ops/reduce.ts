@@ -1,7 +1,6 @@
 // Deterministic column sums on the GPU (shaders/reduce.wgsl): bias gradients, LayerNorm's
 // parameter gradients, and a whole vector summed to a scalar for metrics.
-import { Params, type Engine, type Tensor } from '../gpu/engine';
-import { grid } from './elementwise';
+import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 
 const WG = 64;
 // Below this many rows one pass is cheaper than a second dispatch.
