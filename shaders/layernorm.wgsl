@@ -18,7 +18,7 @@ struct Params {
 
 override WG: u32 = 64;
 
-// Flat invocation index over a 2-D grid of workgroups (see grid() in elementwise.ts).
+// Flat invocation index over a 2-D grid of workgroups (see grid() in src/gpu/engine.ts).
 fn flat(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
 }

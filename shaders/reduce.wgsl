@@ -18,7 +18,7 @@ override WG: u32 = 64;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  // Flat index over a 2-D grid of workgroups (x is capped at 65535; see grid() in elementwise.ts).
+  // Flat index over a 2-D grid of workgroups (x is capped at 65535; see grid() in src/gpu/engine.ts).
   let i = (wid.y * nwg.x + wid.x) * WG + lid;
   if (i >= p.chunks * p.N) { return; }
   let n = i % p.N;
