@@ -1,8 +1,9 @@
 // Benchmarks, each against a peer measured in the same process on the same device.
 // Usage: npm run bench -- kernels
 import { benchKernels } from './bench/kernels';
+import { benchTrain } from './bench/train';
 
-const BENCHES: Record<string, () => Promise<void>> = { kernels: benchKernels };
+const BENCHES: Record<string, () => Promise<void>> = { kernels: benchKernels, train: benchTrain };
 
 const name = process.argv.slice(2).find((a) => a !== '--');
 const bench = name ? BENCHES[name] : undefined;

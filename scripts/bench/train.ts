@@ -1,0 +1,169 @@
+// `npm run bench -- train`: training throughput (images/s) of the quick preset's token ViT, our
+// engine against the same model, optimizer and batch in TensorFlow.js's WebGPU backend on the same
+// Dawn device. A step = upload a batch of ids and labels, forward, backward, clip, AdamW.
+import { Engine } from '../../src/gpu/engine';
+import { acquireNodeDevice } from '../../src/gpu/node';
+import { ViT, seqLen, vitLayout, type ViTConfig } from '../../src/nn/vit';
+import { GRAD_NORM_PARTIALS, adamw, gradNorm, paramGroupTable, type AdamWSpec } from '../../src/ops/optim';
+import { preset } from '../../src/train/presets';
+import { normal, uniforms } from '../../src/util/rng';
+import { loadTfjs } from './peer';
+import { TfjsViT } from './tfjs-vit';
+import { timePerIter } from './timing';
+
+// The benchmark's one configuration: the quick preset on Fashion-MNIST-sized token grids.
+const QUICK = preset('quick');
+const K = 256; // codebook entries
+const CONFIG: ViTConfig = { input: 'tokens', grid: [7, 7], inDim: 16, classes: 10, ...QUICK.model };
+const BATCH = QUICK.batch;
+// A constant lr (the preset's peak): the schedule does not change the cost of a step.
+const OPT: AdamWSpec = { lr: QUICK.lr, beta1: QUICK.beta1, beta2: QUICK.beta2, eps: QUICK.eps, weightDecay: QUICK.weightDecay, maxGradNorm: QUICK.clip };
+const SEED = 1;
+const SANITY_STEPS = 20;
+// Batches cycled through while timing, made up front so host-side data generation is not timed.
+const DISTINCT_BATCHES = 4;
+const MIN_SECONDS = 3;
+const ROUNDS = 2;
+
+interface Batch {
+  ids: Int32Array;
+  labels: Int32Array;
+}
+
+function syntheticBatches(n: number, seed: number): Batch[] {
+  const u = uniforms(seed);
+  const BT = BATCH * seqLen(CONFIG);
+  return Array.from({ length: n }, () => ({
+    ids: Int32Array.from({ length: BT }, () => Math.floor(u() * K)),
+    labels: Int32Array.from({ length: BATCH }, () => Math.floor(u() * CONFIG.classes)),
+  }));
+}
+
+export async function benchTrain(): Promise<void> {
+  const e = new Engine(await acquireNodeDevice());
+  const { tf, sync: tfSync } = await loadTfjs();
+
+  const layout = vitLayout(CONFIG);
+  const init = layout.init(SEED);
+  // Random codebook [K, inDim] plus the zero row K (used by CLS cells; unused with mean pooling).
+  const u = uniforms(SEED + 1);
+  const table = new Float32Array((K + 1) * CONFIG.inDim);
+  for (let i = 0; i < K * CONFIG.inDim; i++) table[i] = normal(u);
+  const batches = syntheticBatches(DISTINCT_BATCHES, SEED + 2);
+
+  // Ours: the model, AdamW moments, parameter groups (decay on matrices only) and norm scratch.
+  const codebook = e.tensor([K + 1, CONFIG.inDim], 'f32', table, 'codebook');
+  const model = new ViT(e, CONFIG, BATCH, codebook, init);
+  const m = e.tensor([layout.total], 'f32', undefined, 'adam.m');
+  const v = e.tensor([layout.total], 'f32', undefined, 'adam.v');
+  const groups = paramGroupTable(e, layout.groups());
+  const norm = e.tensor([1], 'f32', undefined, 'gradNorm');
+  const partials = e.tensor([GRAD_NORM_PARTIALS], 'f32', undefined, 'gradNorm.partials');
+  let t = 0;
+  const write = (b: Batch) => {
+    e.write(model.ids, b.ids);
+    e.write(model.labels, b.labels);
+  };
+  const optimize = () => {
+    gradNorm(e, model.params.grads, norm, partials);
+    adamw(e, OPT, ++t, model.params.params, model.params.grads, m, v, groups, norm);
+  };
+  const oursStep = (b: Batch) => {
+    write(b);
+    model.forward();
+    model.backward();
+    optimize();
+  };
+
+  const peer = new TfjsViT(tf, CONFIG, BATCH, table, layout, init, OPT);
+
+  console.log(`train bench on ${e.report.description}`);
+  console.log(`config: ${JSON.stringify(configJson(layout.count))}`);
+
+  // Sanity (not asserted): both sides, from the same weights, fit one fixed batch for a few steps.
+  console.log(`\nloss on one fixed batch (same initial weights):\n${'step'.padStart(5)} ${'ours'.padStart(9)} ${'tfjs'.padStart(9)}`);
+  for (let s = 1; s <= SANITY_STEPS; s++) {
+    oursStep(batches[0]);
+    const [loss] = await e.read(model.loss);
+    const peerLoss = peer.step(batches[0].ids, batches[0].labels);
+    const tfjsLoss = (await peerLoss.data())[0];
+    peerLoss.dispose();
+    if (s === 1 || s % 5 === 0) console.log(`${String(s).padStart(5)} ${(loss.reduce((a, x) => a + x, 0) / BATCH).toFixed(5).padStart(9)} ${tfjsLoss.toFixed(5).padStart(9)}`);
+  }
+
+  // Throughput: each side cycles through the same batches; one queue sync per timed run.
+  let i = 0;
+  const next = () => batches[i++ % DISTINCT_BATCHES];
+  // Alternating rounds, best of each side, so a burst of load on a shared machine hits both.
+  const oursT = { sec: Infinity, cpuSec: Infinity };
+  const tfjsT = { sec: Infinity, cpuSec: Infinity };
+  const tensorsBefore = tf.memory().numTensors;
+  for (let round = 0; round < ROUNDS; round++) {
+    best(oursT, await measure(() => oursStep(next()), () => e.sync()));
+    best(tfjsT, await measure(() => {
+      const b = next();
+      peer.step(b.ids, b.labels).dispose();
+    }, tfSync));
+  }
+  const tensorsAfter = tf.memory().numTensors;
+
+  // Where our step goes: each phase timed alone, with a sync on both sides of it.
+  const phases = { write: 0, forward: 0, backward: 0, optimizer: 0 };
+  const PROFILE_STEPS = 5;
+  const dispatches0 = e.dispatchCount;
+  for (let s = 0; s < PROFILE_STEPS; s++) {
+    for (const [phase, run] of [['write', () => write(next())], ['forward', () => model.forward()], ['backward', () => model.backward()], ['optimizer', optimize]] as const) {
+      await e.sync();
+      const t0 = performance.now();
+      run();
+      await e.sync();
+      phases[phase] += (performance.now() - t0) / PROFILE_STEPS;
+    }
+  }
+  const dispatchesPerStep = (e.dispatchCount - dispatches0) / PROFILE_STEPS;
+
+  const ours = BATCH / oursT.sec;
+  const tfjs = BATCH / tfjsT.sec;
+  console.log(`\n${''.padEnd(6)} ${'ms/step'.padStart(9)} ${'images/s'.padStart(10)} ${'CPU ms/step'.padStart(12)}`);
+  for (const [name, m] of [['ours', oursT], ['tfjs', tfjsT]] as const) {
+    console.log(`${name.padEnd(6)} ${(m.sec * 1e3).toFixed(1).padStart(9)} ${(BATCH / m.sec).toFixed(1).padStart(10)} ${(m.cpuSec * 1e3).toFixed(1).padStart(12)}`);
+  }
+  console.log(`ratio ours/tfjs: x${(ours / tfjs).toFixed(2)} wall-clock, x${(tfjsT.cpuSec / oursT.cpuSec).toFixed(2)} in process CPU time`);
+  console.log(`\nours, phases timed apart (ms): ${Object.entries(phases).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')}; ${dispatchesPerStep} dispatches/step`);
+  console.log(`tfjs tensors alive before / after timing: ${tensorsBefore} / ${tensorsAfter}`);
+  console.log(JSON.stringify({ bench: 'train', config: configJson(layout.count), adapter: e.report.description, ours_images_per_s: round(ours), tfjs_images_per_s: round(tfjs), ratio: round(ours / tfjs), ours_cpu_ms_per_step: round(oursT.cpuSec * 1e3), tfjs_cpu_ms_per_step: round(tfjsT.cpuSec * 1e3) }));
+
+  peer.dispose();
+  model.destroy();
+  [codebook, m, v, groups, norm, partials].forEach((x) => x.destroy());
+  e.destroy();
+}
+
+/**
+ * Wall seconds per step (timePerIter's fastest batch), and process CPU seconds per step over the
+ * whole measurement. On lavapipe the kernels run on this process's threads, so CPU time counts
+ * each side's GPU work and is less disturbed than wall time by other processes on the machine.
+ */
+async function measure(run: () => void, sync: () => Promise<void>): Promise<{ sec: number; cpuSec: number }> {
+  let calls = 0;
+  const cpu0 = process.cpuUsage();
+  const sec = await timePerIter(() => {
+    calls++;
+    run();
+  }, sync, MIN_SECONDS);
+  const cpu = process.cpuUsage(cpu0);
+  return { sec, cpuSec: (cpu.user + cpu.system) / 1e6 / calls };
+}
+
+function best(acc: { sec: number; cpuSec: number }, m: { sec: number; cpuSec: number }): void {
+  acc.sec = Math.min(acc.sec, m.sec);
+  acc.cpuSec = Math.min(acc.cpuSec, m.cpuSec);
+}
+
+function configJson(params: number) {
+  return { preset: QUICK.preset, model: CONFIG, params, batch: BATCH, codebook: K, optimizer: OPT };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
