@@ -15,7 +15,7 @@ struct Params {
 
 const WG = 64u;
 
-// Dispatches wider than 65535 workgroups fold into y (see grid() in src/ops/elementwise.ts).
+// Dispatches wider than 65535 workgroups fold into y (see grid() in src/gpu/engine.ts).
 fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;
 }

@@ -2,17 +2,18 @@
 // IndexedDB), or Fashion-MNIST's raw pixels cut into the same patches (the SeiT baseline).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Manifest } from '../../src/data/package';
-import { concatSplits, crc32, decodeCodebook, decodeShard, parseManifest } from '../../src/data/shard';
+import type { FileRef, Manifest } from '../../src/data/package';
+import { concatSplits, decodeCodebook, fileMismatch, decodeShard, parseManifest } from '../../src/data/shard';
 import { patchify, tokenGrid } from '../../src/data/tokenizer';
 import { tokenData, type Examples, type TrainData } from '../../src/train/data';
 import { readFashionMnist, type Labelled } from '../data/sources';
 
-function readChecked(dir: string, ref: { file: string; bytes: number; crc32: number }): Uint8Array {
+function readChecked(dir: string, ref: FileRef): Uint8Array {
   const path = join(dir, ref.file);
   if (!existsSync(path)) throw new Error(`missing file ${path} (named by ${join(dir, 'manifest.json')}); rebuild the package with npm run build:data`);
   const bytes = new Uint8Array(readFileSync(path));
-  if (bytes.length !== ref.bytes || crc32(bytes) !== ref.crc32) throw new Error(`${path} does not match its manifest entry (size or CRC-32); rebuild the package`);
+  const wrong = fileMismatch(bytes, ref);
+  if (wrong) throw new Error(`${dir}: ${wrong.message}; rebuild the package`);
   return bytes;
 }
 

@@ -23,7 +23,7 @@ export interface ShardRef extends FileRef {
 
 export interface StorageReport {
   images: number;
-  /** Raw pixels: width * height * channels bytes an image. */
+  /** Raw pixels of all images: images * width * height * channels bytes. */
   rawBytes: number;
   /** The same pixels gzip-compressed (level 9), all images of all splits concatenated. */
   gzipBytes: number;

@@ -32,11 +32,35 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-/** CRC-32 of the bytes, as an unsigned integer. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
+/** CRC-32 of the bytes, as an unsigned integer; `crc32(b, crc32(a))` is the CRC-32 of a then b. */
+export function crc32(bytes: Uint8Array, previous = 0): number {
+  let c = ~previous;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The checksum a manifest records for a package file (FileRef.crc32): the CRC-32 of everything
+ * before the file's own 4-byte CRC trailer, which is also the trailer's value. The CRC-32 of a
+ * whole framed file would be useless: data followed by its own CRC-32 always has CRC-32
+ * 0x2144DF1C, so every file would match every entry and a swapped or stale shard would pass.
+ */
+export function fileCrc32(bytes: Uint8Array): number {
+  return crc32(bytes.subarray(0, Math.max(0, bytes.length - CRC_BYTES)));
+}
+
+/**
+ * What is wrong with a package file given its manifest entry, or null: its size, the CRC of its
+ * contents, and its trailer (which fileCrc32 leaves out, so it is compared on its own).
+ */
+export function fileMismatch(bytes: Uint8Array, ref: FileRef): { code: 'truncated' | 'corrupt' | 'checksum'; message: string } | null {
+  if (bytes.length < ref.bytes) return { code: 'truncated', message: `${ref.file} is truncated: ${bytes.length} of ${ref.bytes} bytes` };
+  if (bytes.length > ref.bytes) return { code: 'corrupt', message: `${ref.file} has ${bytes.length} bytes; the manifest says ${ref.bytes}` };
+  const c = fileCrc32(bytes);
+  if (c !== ref.crc32 >>> 0) return { code: 'checksum', message: `${ref.file} has CRC-32 ${hex(c)}; the manifest says ${hex(ref.crc32)}` };
+  const trailer = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - CRC_BYTES, true);
+  if (trailer !== c) return { code: 'checksum', message: `${ref.file} is corrupt: its CRC-32 trailer ${hex(trailer)} does not match its contents (${hex(c)})` };
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,7 +520,8 @@ export function encodeBundle(manifest: Manifest, files: Record<string, Uint8Arra
   for (const ref of refs) {
     const data = files[ref.file];
     if (!data) throw new Error(`encodeBundle: the manifest names ${ref.file} but it was not given`);
-    if (data.length !== ref.bytes || crc32(data) !== ref.crc32) throw new Error(`encodeBundle: ${ref.file} does not match its manifest entry (bytes, crc32)`);
+    const wrong = fileMismatch(data, ref);
+    if (wrong) throw new Error(`encodeBundle: ${ref.file} does not match its manifest entry: ${wrong.message}`);
     entries.push([ref.file, data]);
   }
   const names = entries.map(([name]) => new TextEncoder().encode(name));
@@ -568,9 +593,8 @@ export function decodeBundle(bytes: Uint8Array, file = 'bundle'): { manifest: Ma
   const refs = manifestRefs(manifest);
   for (const ref of refs) {
     const data = files[ref.file] ?? fail('corrupt', `${ref.file}, named by the manifest, is missing`);
-    if (data.length !== ref.bytes) fail('corrupt', `${ref.file} has ${data.length} bytes; the manifest says ${ref.bytes}`);
-    const c = crc32(data);
-    if (c !== ref.crc32) fail('checksum', `${ref.file} has CRC-32 ${hex(c)}; the manifest says ${hex(ref.crc32)}`);
+    const wrong = fileMismatch(data, ref);
+    if (wrong) fail(wrong.code === 'truncated' ? 'corrupt' : wrong.code, wrong.message);
   }
   for (const name of Object.keys(files)) {
     if (!refs.some((r) => r.file === name)) fail('corrupt', `${name} is not named by the manifest`);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { acquireDevice, WebGPUError, type AcquiredDevice } from '../gpu/device';
 import { AdapterPanel } from './AdapterPanel';
+import { DatasetsPanel } from './DatasetsPanel';
 
 type DeviceState =
   | { status: 'loading' }
@@ -62,6 +63,7 @@ export function App() {
           <p>{state.message}</p>
         </section>
       )}
+      <DatasetsPanel />
     </main>
   );
 }

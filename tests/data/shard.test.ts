@@ -13,6 +13,7 @@ import {
   encodeBundle,
   encodeCodebook,
   encodeShard,
+  fileCrc32,
   parseManifest,
 } from '../../src/data/shard';
 import { uniforms } from '../../src/util/rng';
@@ -56,6 +57,13 @@ describe('crc32', () => {
   it('matches the IEEE check value', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  it('manifest checksums tell valid files apart (a whole framed file would always give 0x2144DF1C)', () => {
+    const a = encodeShard({ tokens: new Uint16Array([1, 2, 3, 4]), labels: new Uint8Array([0]), count: 1, grid: [2, 2], K: 8 });
+    const b = encodeShard({ tokens: new Uint16Array([4, 3, 2, 1]), labels: new Uint8Array([1]), count: 1, grid: [2, 2], K: 8 });
+    expect(crc32(a)).toBe(crc32(b));
+    expect(fileCrc32(a)).not.toBe(fileCrc32(b));
   });
 });
 
@@ -294,7 +302,15 @@ describe('bundle', () => {
     const bad = bytes.slice();
     bad[bad.length - 6] ^= 1;
     new DataView(bad.buffer).setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
-    expectFormatError(() => decodeBundle(bad, 'tiny.tessera'), 'checksum', /^tiny\.tessera: test-000\.tshard has CRC-32/);
+    expectFormatError(() => decodeBundle(bad, 'tiny.tessera'), 'checksum', /^tiny\.tessera: test-000\.tshard is corrupt: its CRC-32 trailer/);
+  });
+
+  it("rejects a valid file put in another file's place", () => {
+    const { manifest, files } = tinyPackage({ train: [5, 0, 4], test: [3] });
+    const swapped = { ...files, 'test-000.tshard': files['train-000.tshard'] };
+    const ref = manifest.splits.test.shards[0];
+    const m = { ...manifest, splits: { ...manifest.splits, test: { ...manifest.splits.test, shards: [{ ...ref, bytes: swapped['test-000.tshard'].length }] } } };
+    expect(() => encodeBundle(m, swapped)).toThrow(/does not match its manifest entry/);
   });
 
   it('refuses to bundle files that do not match the manifest', () => {

@@ -1,0 +1,316 @@
+// Loading a dataset package into memory: from IndexedDB when the stored version is current, else
+// from the network (with progress), or from a .tessera bundle the user drops on the page. Every
+// file is checked against the manifest (size, CRC-32) and decoded before anything is stored, so bad
+// input fails with a message saying what is wrong and leaves the stored datasets as they were.
+
+import type { Codebook, FileRef, Manifest, SplitName, TokenSplit } from './package';
+import { concatSplits, decodeBundle, decodeCodebook, decodeShard, fileMismatch, parseManifest } from './shard';
+import { openStore, packageFiles, type DatasetStore, type StoredPackage } from './store';
+
+export interface LoadProgress {
+  phase: 'manifest' | 'download' | 'decode' | 'store' | 'done';
+  /** Package bytes received (or read) so far, of totalBytes (the manifest's file sizes). */
+  bytes: number;
+  totalBytes: number;
+  /** Images in the shards received so far, of totalImages. */
+  images: number;
+  totalImages: number;
+}
+
+export interface LoadedDataset {
+  manifest: Manifest;
+  codebook: Codebook;
+  train: TokenSplit;
+  test: TokenSplit;
+  source: 'network' | 'indexeddb' | 'bundle';
+  /** Milliseconds spent: fetching or reading the files, checking sizes and CRCs, decoding every shard and the codebook, storing. */
+  timings: { readMs: number; verifyMs: number; decodeMs: number; storeMs: number };
+  /** Set when the manifest could not be fetched and the stored copy was served instead. */
+  offline?: string;
+  /** Set when the dataset loaded but could not be kept in IndexedDB: it works for this session only. */
+  storeError?: string;
+}
+
+export interface LoadOptions {
+  onProgress?: (p: LoadProgress) => void;
+  /** Where packages are kept; null keeps nothing. Default: the page's shared store (sharedStore()). */
+  store?: DatasetStore | null;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+/** A load that failed; nothing stored was changed (the message says so). */
+export class DatasetLoadError extends Error {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`${what.replace(/\.$/, '')}. Nothing stored was changed.`, options);
+    this.name = 'DatasetLoadError';
+  }
+}
+
+let shared: Promise<DatasetStore | null> | undefined;
+/** The page's store, opened (and garbage-collected) once; null where IndexedDB is unavailable. */
+export function sharedStore(): Promise<DatasetStore | null> {
+  shared ??= openStore().catch(() => null);
+  return shared;
+}
+
+const now = () => performance.now();
+
+/** Loads the package whose manifest.json lies at baseUrl (a folder URL, ending in '/'). */
+export async function loadDataset(baseUrl: string, options: LoadOptions = {}): Promise<LoadedDataset> {
+  const { onProgress, signal } = options;
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const store = options.store === undefined ? await sharedStore() : options.store;
+  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, globalThis.location?.href);
+  const manifestUrl = new URL('manifest.json', base).href;
+  onProgress?.({ phase: 'manifest', bytes: 0, totalBytes: 0, images: 0, totalImages: 0 });
+
+  // no-cache revalidates with the server, so a new package version is noticed at once.
+  let json: unknown;
+  try {
+    const res = await fetchFn(manifestUrl, { cache: 'no-cache', signal });
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
+    json = await res.text().then((text) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new DatasetLoadError(`${manifestUrl} is not JSON${/^\s*</.test(text) ? ' (the server sent a web page: is the package there?)' : ''}`);
+      }
+    });
+  } catch (e) {
+    if (e instanceof DatasetLoadError || signal?.aborted) throw e;
+    // Offline (or the server lost the package): the stored copy is still good to train on.
+    const t0 = now();
+    const stored = store ? await findStored(store, base) : undefined;
+    if (!stored) throw new DatasetLoadError(`Could not fetch ${manifestUrl} (${errorText(e)}) and no copy of this dataset is stored in this browser`, { cause: e });
+    return {
+      ...fromStored(stored.manifest, stored.files, now() - t0, onProgress),
+      offline: `Could not fetch ${manifestUrl} (${errorText(e)}); using the copy stored ${stored.info.stored.slice(0, 10)}.`,
+    };
+  }
+
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(json);
+  } catch (e) {
+    throw new DatasetLoadError(`Could not read the package at ${base.href}: ${errorText(e)}`, { cause: e });
+  }
+  // parseManifest allows flat file names only, so every URL stays inside the package folder.
+  const urls = new Map(packageFiles(manifest).map((f) => [f, new URL(f, base).href]));
+
+  if (store) {
+    const t0 = now();
+    const stored = await store.get(manifest.name).catch(() => undefined);
+    // Same version and the very same manifest: a rebuild always changes the manifest (its date at
+    // least), even where a version string failed to change.
+    if (stored && stored.info.version === manifest.version && JSON.stringify(stored.manifest) === JSON.stringify(manifest)) {
+      try {
+        return fromStored(manifest, stored.files, now() - t0, onProgress);
+      } catch {
+        // A damaged stored copy: download it again below, which replaces it.
+      }
+    }
+  }
+
+  const t0 = now();
+  const files = await download(manifest, urls, fetchFn, onProgress, signal);
+  const readMs = now() - t0;
+  const loaded = decodePackage(manifest, files, manifest.title, onProgress);
+  const result: LoadedDataset = { ...loaded, source: 'network', timings: { ...loaded.timings, readMs } };
+  return keep(result, files, base.href, store, onProgress);
+}
+
+/** Loads a stored dataset without touching the network. */
+export async function loadStored(name: string, options: Pick<LoadOptions, 'onProgress' | 'store'> = {}): Promise<LoadedDataset> {
+  const store = options.store === undefined ? await sharedStore() : options.store;
+  if (!store) throw new DatasetLoadError('IndexedDB is not available in this browser');
+  const t0 = now();
+  const stored = await store.get(name);
+  if (!stored) throw new DatasetLoadError(`No dataset named "${name}" is stored in this browser`);
+  return fromStored(stored.manifest, stored.files, now() - t0, options.onProgress);
+}
+
+function fromStored(manifest: Manifest, files: Record<string, Uint8Array>, readMs: number, onProgress?: (p: LoadProgress) => void): LoadedDataset {
+  const loaded = decodePackage(manifest, files, 'The stored copy', onProgress);
+  const { totalBytes, totalImages } = totals(manifest);
+  onProgress?.({ phase: 'done', bytes: totalBytes, totalBytes, images: totalImages, totalImages });
+  return { ...loaded, source: 'indexeddb', timings: { ...loaded.timings, readMs } };
+}
+
+/** Imports a .tessera bundle (a whole package in one file) and stores it like a fetched package. */
+export async function importBundle(file: Blob, options: Pick<LoadOptions, 'onProgress' | 'store'> = {}): Promise<LoadedDataset> {
+  const { onProgress } = options;
+  const store = options.store === undefined ? await sharedStore() : options.store;
+  const label = (file as { name?: string }).name || 'The bundle';
+  const t0 = now();
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bundle: { manifest: Manifest; files: Record<string, Uint8Array> };
+  try {
+    bundle = decodeBundle(bytes, label);
+  } catch (e) {
+    throw new DatasetLoadError(errorText(e), { cause: e });
+  }
+  const readMs = now() - t0;
+  const loaded = decodePackage(bundle.manifest, bundle.files, label, onProgress);
+  const result: LoadedDataset = { ...loaded, source: 'bundle', timings: { ...loaded.timings, readMs } };
+  return keep(result, bundle.files, `bundle:${label}`, store, onProgress);
+}
+
+/** Stores a verified package; a storage failure leaves the dataset usable for this session. */
+async function keep(result: LoadedDataset, files: Record<string, Uint8Array>, origin: string, store: DatasetStore | null, onProgress?: (p: LoadProgress) => void): Promise<LoadedDataset> {
+  const { totalBytes, totalImages } = totals(result.manifest);
+  const t0 = now();
+  if (store) {
+    onProgress?.({ phase: 'store', bytes: totalBytes, totalBytes, images: totalImages, totalImages });
+    try {
+      await store.put(result.manifest, files, origin);
+    } catch (e) {
+      result.storeError = errorText(e);
+    }
+  } else {
+    result.storeError = 'IndexedDB is not available in this browser, so the dataset is not kept between visits.';
+  }
+  result.timings.storeMs = now() - t0;
+  onProgress?.({ phase: 'done', bytes: totalBytes, totalBytes, images: totalImages, totalImages });
+  return result;
+}
+
+async function findStored(store: DatasetStore, base: URL): Promise<StoredPackage | undefined> {
+  const list = await store.list().catch(() => []);
+  const folder = base.pathname.split('/').filter(Boolean).pop();
+  const hit = list.find((d) => d.origin === base.href) ?? list.find((d) => d.name === folder);
+  return hit ? store.get(hit.name).catch(() => undefined) : undefined;
+}
+
+function totals(m: Manifest): { totalBytes: number; totalImages: number } {
+  const refs = allRefs(m);
+  return { totalBytes: refs.reduce((n, r) => n + r.bytes, 0), totalImages: m.splits.train.count + m.splits.test.count };
+}
+
+function allRefs(m: Manifest): FileRef[] {
+  return [m.tokenizer.codebook, ...m.splits.train.shards, ...m.splits.test.shards];
+}
+
+/** Fetches every package file at once, reporting bytes as they arrive and images as shards complete. */
+async function download(
+  manifest: Manifest,
+  urls: Map<string, string>,
+  fetchFn: typeof fetch,
+  onProgress: ((p: LoadProgress) => void) | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Record<string, Uint8Array>> {
+  const { totalBytes, totalImages } = totals(manifest);
+  let bytes = 0;
+  let images = 0;
+  const report = () => onProgress?.({ phase: 'download', bytes, totalBytes, images, totalImages });
+  report();
+  // One failed file stops the others.
+  const abort = new AbortController();
+  signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
+  const counts = new Map<string, number>();
+  for (const s of [...manifest.splits.train.shards, ...manifest.splits.test.shards]) counts.set(s.file, s.count);
+
+  const fail = (what: string, cause?: unknown) => new DatasetLoadError(`${manifest.title}: ${what}`, { cause });
+  const fetchOne = async (ref: FileRef): Promise<[string, Uint8Array]> => {
+    const url = urls.get(ref.file)!;
+    let res: Response;
+    try {
+      res = await fetchFn(url, { cache: 'no-cache', signal: abort.signal });
+    } catch (e) {
+      throw fail(`Downloading ${ref.file} failed (${errorText(e)})`, e);
+    }
+    if (!res.ok) throw fail(`Downloading ${ref.file} failed: HTTP ${res.status} ${res.statusText}`.trim());
+    // Read into a buffer of the manifest's size: a longer file is wrong, a shorter one truncated.
+    const out = new Uint8Array(ref.bytes);
+    let n = 0;
+    const add = (chunk: Uint8Array) => {
+      if (n + chunk.length > ref.bytes) throw fail(`${ref.file} is larger than the ${ref.bytes} bytes the manifest says`);
+      out.set(chunk, n);
+      n += chunk.length;
+      bytes += chunk.length;
+      report();
+    };
+    try {
+      if (res.body) {
+        const reader = res.body.getReader();
+        try {
+          for (let r = await reader.read(); !r.done; r = await reader.read()) add(r.value);
+        } finally {
+          reader.cancel().catch(() => undefined);
+        }
+      } else {
+        add(new Uint8Array(await res.arrayBuffer()));
+      }
+    } catch (e) {
+      if (e instanceof DatasetLoadError) throw e;
+      throw fail(`Downloading ${ref.file} failed after ${n} of ${ref.bytes} bytes (${errorText(e)})`, e);
+    }
+    if (n < ref.bytes) throw fail(`${ref.file} is truncated: ${n} of ${ref.bytes} bytes arrived`);
+    images += counts.get(ref.file) ?? 0;
+    report();
+    return [ref.file, out];
+  };
+
+  try {
+    return Object.fromEntries(await Promise.all(allRefs(manifest).map(fetchOne)));
+  } catch (e) {
+    abort.abort();
+    throw e;
+  }
+}
+
+/** Checks every file against the manifest, then decodes the codebook and both splits (timed). */
+function decodePackage(
+  manifest: Manifest,
+  files: Record<string, Uint8Array>,
+  label: string,
+  onProgress?: (p: LoadProgress) => void,
+): Omit<LoadedDataset, 'source' | 'offline' | 'storeError'> {
+  const { totalBytes, totalImages } = totals(manifest);
+  onProgress?.({ phase: 'decode', bytes: totalBytes, totalBytes, images: totalImages, totalImages });
+  const bad = (what: string, cause?: unknown): never => {
+    throw new DatasetLoadError(`${label}: ${what}`, { cause });
+  };
+
+  const t0 = now();
+  for (const ref of allRefs(manifest)) {
+    const b = files[ref.file];
+    if (!b) bad(`${ref.file} is missing`);
+    const wrong = fileMismatch(b, ref);
+    if (wrong) bad(wrong.message);
+  }
+
+  const t1 = now();
+  const { tokenizer } = manifest;
+  let codebook: Codebook;
+  const splits = {} as Record<SplitName, TokenSplit>;
+  try {
+    codebook = decodeCodebook(files[tokenizer.codebook.file], tokenizer.codebook.file);
+    if (codebook.K !== tokenizer.K || codebook.patch !== tokenizer.patch || codebook.channels !== manifest.image.channels) {
+      bad(`${tokenizer.codebook.file} holds K=${codebook.K}, patch ${codebook.patch}, ${codebook.channels} channels; the manifest says K=${tokenizer.K}, patch ${tokenizer.patch}, ${manifest.image.channels} channels`);
+    }
+    for (const split of ['train', 'test'] as const) {
+      const parts = manifest.splits[split].shards.map((ref) => {
+        const s = decodeShard(files[ref.file], ref.file);
+        if (s.count !== ref.count) bad(`${ref.file} holds ${s.count} images; the manifest says ${ref.count}`);
+        if (s.K !== tokenizer.K || s.grid[0] !== tokenizer.grid[0] || s.grid[1] !== tokenizer.grid[1]) {
+          bad(`${ref.file} has a ${s.grid.join('x')} grid over K=${s.K}; the manifest says ${tokenizer.grid.join('x')}, K=${tokenizer.K}`);
+        }
+        return s;
+      });
+      const all = parts.length === 1 ? parts[0] : concatSplits(parts);
+      if (all.count !== manifest.splits[split].count) bad(`the ${split} shards hold ${all.count} images; the manifest says ${manifest.splits[split].count}`);
+      splits[split] = all;
+    }
+  } catch (e) {
+    if (e instanceof DatasetLoadError) throw e;
+    return bad(errorText(e), e);
+  }
+  const t2 = now();
+  return { manifest, codebook, train: splits.train, test: splits.test, timings: { readMs: 0, verifyMs: t1 - t0, decodeMs: t2 - t1, storeMs: 0 } };
+}
+
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message || e.name : String(e);
+}
