@@ -1,5 +1,5 @@
 // The command-line trainer: the same Trainer the page runs in its Web Worker, on Dawn in Node.
-//   npm run train -- --preset quick [--steps N] [--seed S] [--json] [--data DIR]
+//   npm run train -- --preset quick [--steps N] [--seed S] [--lr X] [--batch B] [--json] [--data DIR]
 //                    [--checkpoint FILE] [--resume FILE] [--export FILE.safetensors]
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     preset: { type: 'string', default: 'quick' },
     steps: { type: 'string' },
     seed: { type: 'string' },
+    lr: { type: 'string' },
+    batch: { type: 'string' },
     json: { type: 'boolean', default: false },
     data: { type: 'string', default: 'public/data/fashion-mnist' },
     checkpoint: { type: 'string' },
@@ -29,7 +31,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [--steps N] [--seed S] [--json]
+  console.log(`usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [--steps N] [--seed S] [--lr X] [--batch B] [--json]
        [--data DIR] [--checkpoint FILE] [--resume FILE] [--export FILE.safetensors]`);
   process.exit(0);
 }
@@ -75,6 +77,14 @@ async function main(): Promise<void> {
   }
   config.steps = intArg('steps', args.steps) ?? config.steps;
   config.seed = resume ? config.seed : (intArg('seed', args.seed) ?? config.seed);
+  if (!resume) {
+    config.batch = intArg('batch', args.batch) ?? config.batch;
+    if (args.lr !== undefined) {
+      const lr = Number(args.lr);
+      if (!(lr > 0)) fail(`--lr must be a positive number, got "${args.lr}"`);
+      config.lr = lr;
+    }
+  }
   const checkpointFile = args.checkpoint ?? args.resume ?? `checkpoints/${config.preset}-seed${config.seed}.ckpt`;
 
   const e = new Engine(await acquireNodeDevice());

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { acquireDevice, WebGPUError, type AcquiredDevice } from '../gpu/device';
 import { AdapterPanel } from './AdapterPanel';
-import { DatasetsPanel } from './DatasetsPanel';
+import { DatasetsPanel, useDatasets } from './DatasetsPanel';
+import { TrainPanel } from './TrainPanel';
 
 type DeviceState =
   | { status: 'loading' }
@@ -49,6 +50,10 @@ export function App() {
     };
   }, []);
 
+  // The worker reads the dataset from IndexedDB, so only a stored dataset can be trained on.
+  const active = useDatasets((s) => s.active);
+  const trainable = active && !active.storeError ? active.manifest.name : null;
+
   return (
     <main className="page">
       <header>
@@ -64,6 +69,7 @@ export function App() {
         </section>
       )}
       <DatasetsPanel />
+      <TrainPanel dataset={trainable} />
     </main>
   );
 }
