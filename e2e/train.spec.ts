@@ -1,0 +1,47 @@
+// Training in the page: the Web Worker trains on a stored dataset while the page stays responsive,
+// pauses to an IndexedDB checkpoint and resumes, and a dataset missing from IndexedDB gives a message.
+// A tiny imported package keeps SwiftShader's share of the work to seconds.
+import { expect, test, type Page } from '@playwright/test';
+import { encodeBundle } from '../src/data/shard';
+import { tinyPackage } from '../tests/data/tiny-package';
+
+async function importTiny(page: Page, name: string): Promise<void> {
+  const p = tinyPackage({ name, title: name, seed: 5, train: [200, 56], test: [40] });
+  await page.getByTestId('dataset-file').setInputFiles({ name: `${name}.tessera`, mimeType: 'application/octet-stream', buffer: Buffer.from(encodeBundle(p.manifest, p.files)) });
+  await expect(page.getByTestId(`stored-${name}`)).toBeVisible();
+}
+
+test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await importTiny(page, 'tiny-train');
+
+  await page.getByLabel('steps').fill('40');
+  await page.getByRole('button', { name: 'Start' }).click();
+  // The first metrics report comes at step 20: pause right then, which checkpoints.
+  await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('paused at step', { timeout: 120_000 });
+  await expect(page.getByTestId('train-stats')).toContainText('checkpoint @');
+
+  // While the worker trains, the page's own thread stays free.
+  await page.getByRole('button', { name: 'Resume' }).click();
+  const t0 = Date.now();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+  expect(Date.now() - t0).toBeLessThan(1000);
+
+  await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
+  await expect(page.getByTestId('train-stats')).toContainText('step 40');
+  await expect(page.locator('svg.chart')).toHaveCount(2);
+  expect(errors).toEqual([]);
+});
+
+test('a dataset missing from IndexedDB stops training with a message, not a crash', async ({ page }) => {
+  await page.goto('/');
+  await importTiny(page, 'tiny-gone');
+  await page.getByTestId('delete-tiny-gone').click();
+  await expect(page.getByTestId('stored-tiny-gone')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-error')).toContainText('No dataset named "tiny-gone" is stored', { timeout: 60_000 });
+});
