@@ -106,7 +106,8 @@ function versionMessage(what: string, version: number): string {
  * is checked before the version so that a damaged version field reads as damage, not as a newer
  * format.
  */
-function openFrame(bytes: Uint8Array, magic: string, what: string, file: string): DataView {
+/** Checks the frame (magic, length, CRC, version) and that the body holds a `header`-byte header. */
+function openFrame(bytes: Uint8Array, magic: string, what: string, file: string, header: number): DataView {
   if (!(bytes instanceof Uint8Array)) throw new DataFormatError('corrupt', `expected the ${what}'s bytes, got ${typeof bytes}`, file);
   const n = bytes.length;
   for (let i = 0; i < Math.min(4, n); i++) {
@@ -122,6 +123,7 @@ function openFrame(bytes: Uint8Array, magic: string, what: string, file: string)
   if (stored !== actual) throw new DataFormatError('checksum', `CRC-32 mismatch (stored ${hex(stored)}, computed ${hex(actual)}): the file is damaged`, file);
   const version = view.getUint32(4, true);
   if (version !== FORMAT_VERSION) throw new DataFormatError('bad-version', versionMessage(what, version), file);
+  if (n < header + CRC_BYTES) throw new DataFormatError('corrupt', `${n} bytes cannot hold the ${header}-byte ${what} header`, file);
   return view;
 }
 
@@ -202,11 +204,10 @@ export function encodeShard(s: { tokens: Uint16Array; labels: Uint8Array; count:
 }
 
 export function decodeShard(bytes: Uint8Array, file = 'token shard'): TokenSplit {
-  const view = openFrame(bytes, SHARD_MAGIC, 'token shard', file);
+  const view = openFrame(bytes, SHARD_MAGIC, 'token shard', file, SHARD_HEADER);
   const fail = (code: DataFormatErrorCode, msg: string): never => {
     throw new DataFormatError(code, msg, file);
   };
-  if (bytes.length < SHARD_HEADER + CRC_BYTES) fail('corrupt', `${bytes.length} bytes cannot hold the ${SHARD_HEADER}-byte shard header`);
   const count = view.getUint32(12, true);
   const rows = view.getUint16(16, true);
   const cols = view.getUint16(18, true);
@@ -477,11 +478,10 @@ export function encodeCodebook(cb: Codebook): Uint8Array {
 }
 
 export function decodeCodebook(bytes: Uint8Array, file = 'codebook'): Codebook {
-  const view = openFrame(bytes, CODEBOOK_MAGIC, 'codebook', file);
+  const view = openFrame(bytes, CODEBOOK_MAGIC, 'codebook', file, CODEBOOK_HEADER);
   const fail = (code: DataFormatErrorCode, msg: string): never => {
     throw new DataFormatError(code, msg, file);
   };
-  if (bytes.length < CODEBOOK_HEADER + CRC_BYTES) fail('corrupt', `${bytes.length} bytes cannot hold the ${CODEBOOK_HEADER}-byte codebook header`);
   const K = view.getUint32(12, true);
   const patch = view.getUint16(16, true);
   const channels = view.getUint16(18, true);
@@ -544,12 +544,12 @@ export function encodeBundle(manifest: Manifest, files: Record<string, Uint8Arra
 }
 
 export function decodeBundle(bytes: Uint8Array, file = 'bundle'): { manifest: Manifest; files: Record<string, Uint8Array> } {
-  const view = openFrame(bytes, BUNDLE_MAGIC, 'bundle', file);
+  // The bundle's header is the frame's 12 bytes and a u32 entry count.
+  const view = openFrame(bytes, BUNDLE_MAGIC, 'bundle', file, 16);
   const fail = (code: DataFormatErrorCode, msg: string): never => {
     throw new DataFormatError(code, msg, file);
   };
   const end = bytes.length - CRC_BYTES;
-  if (end < 16) fail('corrupt', 'no room for the entry count');
   const count = view.getUint32(12, true);
   if (count > (end - 16) / MIN_ENTRY) fail('too-large', `${count} entries declared, more than the ${end - 16} bytes after the header can list`);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
