@@ -1,21 +1,27 @@
 // CPU reference for multi-head attention, in float64, written out from the math (no matmul or
 // softmax helpers, so it checks the GPU composition independently). Same packed layouts as the GPU op.
 import type { AttentionShape } from './attention';
+import { maskKeeps } from './softmax.ref';
 
 // Element (b, t, head h, channel d) of the slab at column offset `off` in a [B*T, ld] matrix.
 function at(s: AttentionShape, ld: number, off: number, b: number, t: number, h: number, d: number): number {
   return (b * s.T + t) * ld + off + h * s.dh + d;
 }
 
-/** Returns out [B*T, D] and probs [B, H, T, T]; mask [B, T] (0 = ignore key) is optional. */
+/**
+ * Returns out [B*T, D] and probs [B, H, T, T]; mask [B, T] of group words (0 = ignore key; with
+ * queryGroups the high bits are each query's groups, see SoftmaxSpec) is optional.
+ */
 export function attentionForwardRef(
   qkv: ArrayLike<number>,
   s: AttentionShape,
   mask?: ArrayLike<number>,
   scale = 1 / Math.sqrt(s.dh),
+  queryGroups = false,
 ): { out: Float64Array; probs: Float64Array } {
   const { B, T, H, dh } = s;
   const D = H * dh;
+  const spec = { n: T, rowsPerMask: H * T, queryGroups };
   const out = new Float64Array(B * T * D);
   const probs = new Float64Array(B * H * T * T);
   const logits = new Float64Array(T);
@@ -23,18 +29,19 @@ export function attentionForwardRef(
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
         // logits_j = scale * q_i . k_j over kept keys; p = softmax(logits).
+        const row = ((b * H + h) * T + i) * T;
+        const kept = (j: number) => maskKeeps(mask, spec, row / T, j);
         let max = -Infinity;
         for (let j = 0; j < T; j++) {
-          if (mask && mask[b * T + j] === 0) continue;
+          if (!kept(j)) continue;
           let dot = 0;
           for (let d = 0; d < dh; d++) dot += qkv[at(s, 3 * D, 0, b, i, h, d)] * qkv[at(s, 3 * D, D, b, j, h, d)];
           logits[j] = scale * dot;
           max = Math.max(max, logits[j]);
         }
-        const row = ((b * H + h) * T + i) * T;
         let sum = 0;
         for (let j = 0; j < T; j++) {
-          if (mask && mask[b * T + j] === 0) continue;
+          if (!kept(j)) continue;
           probs[row + j] = Math.exp(logits[j] - max);
           sum += probs[row + j];
         }

@@ -22,8 +22,13 @@ export interface AttentionOptions {
 }
 
 export interface AttentionForwardOptions extends AttentionOptions {
-  /** Key mask u32 [B, T]: keys with 0 are ignored (probability 0); an all-masked row outputs 0. */
+  /**
+   * Key mask u32 [B, T] of group words (see SoftmaxSpec): keys with 0 are ignored (probability 0);
+   * an all-masked row outputs 0.
+   */
   mask?: Tensor<'u32'>;
+  /** The mask's high 16 bits give each query's groups, so a key can be hidden from some queries only. */
+  queryGroups?: boolean;
 }
 
 export interface AttentionBackwardOptions extends AttentionOptions {
@@ -62,7 +67,7 @@ export function attentionForward(e: Engine, s: AttentionShape, qkv: Tensor, out:
   const scale = opts.scale ?? 1 / Math.sqrt(dh);
   // Logits go straight into probs; the softmax then rewrites them in place.
   matmul(e, { M: T, N: T, K: dh, transB: true, alpha: scale, batch }, Q, K, v.scores(probs));
-  softmaxForward(e, probs, { rows: B * H * T, n: T, mask: opts.mask, rowsPerMask: H * T });
+  softmaxForward(e, probs, { rows: B * H * T, n: T, mask: opts.mask, rowsPerMask: H * T, queryGroups: opts.queryGroups });
   matmul(e, { M: T, N: dh, K: T, batch }, v.scores(probs), V, v.tokens(out, 0, D));
 }
 

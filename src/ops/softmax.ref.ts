@@ -5,10 +5,21 @@ export interface SoftmaxRefSpec extends Omit<SoftmaxSpec, 'mask'> {
   mask?: ArrayLike<number>;
 }
 
+/**
+ * Whether row r's query sees key j under a mask of group words (see SoftmaxSpec): the key's low 16
+ * bits and the query's groups (its own word's high 16 bits with queryGroups, else all) intersect.
+ */
+export function maskKeeps(mask: ArrayLike<number> | undefined, s: Pick<SoftmaxRefSpec, 'n' | 'rowsPerMask' | 'queryGroups'>, r: number, j: number): boolean {
+  if (!mask) return true;
+  const base = Math.floor(r / (s.rowsPerMask ?? 1)) * s.n;
+  const q = s.queryGroups ? mask[base + (r % s.n)] >>> 16 : 0;
+  return (mask[base + j] & (q === 0 ? 0xffff : q)) !== 0;
+}
+
 /** p[r, j] = exp(x[r, j]) / sum_k exp(x[r, k]) over kept keys; masked keys and all-masked rows get 0. */
 export function softmaxRef(x: ArrayLike<number>, s: SoftmaxRefSpec): Float64Array {
   const p = new Float64Array(s.rows * s.n);
-  const kept = (r: number, j: number) => !s.mask || s.mask[Math.floor(r / (s.rowsPerMask ?? 1)) * s.n + j] !== 0;
+  const kept = (r: number, j: number) => maskKeeps(s.mask, s, r, j);
   for (let r = 0; r < s.rows; r++) {
     let max = -Infinity;
     for (let j = 0; j < s.n; j++) if (kept(r, j)) max = Math.max(max, x[r * s.n + j]);

@@ -6,10 +6,17 @@ export interface SoftmaxSpec {
   rows: number;
   n: number;
   /**
-   * Optional key mask [rows / rowsPerMask, n]: element j of a row is kept where the mask is
-   * nonzero and gets probability 0 where it is 0. A row with every key masked becomes zeros.
+   * Optional key mask [rows / rowsPerMask, n] of u32 words: the low 16 bits of word j are the
+   * query groups that may see key j (so 0 hides it from all and 1 is a plain "keep"); hidden keys
+   * get probability 0, and a row with every key hidden becomes zeros.
    */
   mask?: Tensor<'u32'>;
+  /**
+   * Attention rows only ([B, H, T, T], n = T, rowsPerMask = H*T): query i belongs to the groups
+   * in the high 16 bits of its own word (0: all groups), so a mask can hide a key from some
+   * queries and not others.
+   */
+  queryGroups?: boolean;
   /**
    * Consecutive rows sharing one mask row: 1 (default) for a mask shaped like x, H*T for
    * attention scores [B, H, T, T] with a mask [B, T].
@@ -25,10 +32,11 @@ function params(s: SoftmaxSpec): Params {
 
 /** x <- softmax(x) over each row of length n, masked keys excluded. */
 export function softmaxForward(e: Engine, x: Tensor, s: SoftmaxSpec): void {
+  if (s.queryGroups && s.rows % (s.rowsPerMask ?? 1) !== 0) throw new Error(`softmax: query groups need whole [H, T, T] blocks of rows`);
   e.dispatch({
     shader: 'softmax',
     entry: 'forward',
-    constants: { HAS_MASK: !!s.mask, WG },
+    constants: { HAS_MASK: !!s.mask, QUERY_GROUPS: !!s.mask && !!s.queryGroups, WG },
     params: params(s),
     buffers: [x, s.mask ?? e.placeholder],
     workgroups: [Math.ceil(s.rows / WG)],

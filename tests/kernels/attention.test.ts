@@ -11,24 +11,33 @@ const SHAPES: (AttentionShape & { name: string; scale?: number })[] = [
   { name: 'ViT B=3 T=50 H=4 dh=16', B: 3, T: 50, H: 4, dh: 16 },
 ];
 
-/** A 0/1 key mask [B, T] with about 30% zeros; the last batch is fully masked when B > 1 or T == 1. */
-function keyMask(s: AttentionShape, seed: number): Uint32Array {
+type Masking = 'none' | 'keys' | 'query groups';
+
+/**
+ * A key mask [B, T] with about 30% zeros; the last batch is fully masked when B > 1 or T == 1.
+ * 'keys' keeps the rest for every query; 'query groups' makes them MTO-style visible or masked
+ * tokens (masked keys hidden from visible queries; see SoftmaxSpec).
+ */
+function keyMask(s: AttentionShape, m: Masking, seed: number): Uint32Array | undefined {
+  if (m === 'none') return undefined;
   const u = uniforms(seed);
-  return Uint32Array.from({ length: s.B * s.T }, (_, i) => (i < (s.B - 1) * s.T && u() < 0.7 ? 1 : 0));
+  const word = () => (m === 'keys' ? 1 : u() < 0.5 ? (1 << 16) | 3 : (2 << 16) | 2);
+  return Uint32Array.from({ length: s.B * s.T }, (_, i) => (i < (s.B - 1) * s.T && u() < 0.7 ? word() : 0));
 }
 
 describe('attention vs float64 reference', () => {
   for (const s of SHAPES) {
-    for (const masked of [false, true]) {
-      const name = `${s.name}${masked ? ' masked' : ''}`;
+    for (const masking of ['none', 'keys', 'query groups'] as const) {
+      const name = `${s.name}${masking === 'none' ? '' : ` masked (${masking})`}`;
+      const queryGroups = masking === 'query groups';
       it(name, async () => {
         const e = await testEngine();
         const D = s.H * s.dh;
         const qkv = Float32Array.from(randn(s.B * s.T * 3 * D, 1));
         const dOut = Float32Array.from(randn(s.B * s.T * D, 2));
         const dInit = Float32Array.from(randn(s.B * s.T * 3 * D, 3));
-        const mask = masked ? keyMask(s, 4) : undefined;
-        const ref = attentionForwardRef(qkv, s, mask, s.scale);
+        const mask = keyMask(s, masking, 4);
+        const ref = attentionForwardRef(qkv, s, mask, s.scale, queryGroups);
         const dRef = attentionBackwardRef(qkv, ref.probs, dOut, s, s.scale);
 
         const QKV = e.tensor([s.B * s.T, 3 * D], 'f32', qkv);
@@ -40,7 +49,7 @@ describe('attention vs float64 reference', () => {
         const DQKV = e.tensor([s.B * s.T, 3 * D], 'f32', dInit);
         const DAcc = e.tensor([s.B * s.T, 3 * D], 'f32', dInit);
         const Mask = mask && e.tensor([s.B, s.T], 'u32', mask);
-        attentionForward(e, s, QKV, Out, P, { mask: Mask, scale: s.scale });
+        attentionForward(e, s, QKV, Out, P, { mask: Mask, scale: s.scale, queryGroups });
         attentionBackward(e, s, QKV, P, DOut, DQKV, DS, { scale: s.scale });
         attentionBackward(e, s, QKV, P, DOut, DAcc, DS, { scale: s.scale, accumulate: true });
         const [out, probs, dqkv, dacc] = await e.read(Out, P, DQKV, DAcc);
@@ -56,15 +65,16 @@ describe('attention vs float64 reference', () => {
     }
   }
 
-  for (const masked of [false, true]) {
-    it(`reference backward matches finite differences${masked ? ' (masked, with an all-masked batch)' : ''}`, () => {
+  for (const masking of ['none', 'keys', 'query groups'] as const) {
+    it(`reference backward matches finite differences (mask: ${masking}${masking === 'none' ? '' : ', with an all-masked batch'})`, () => {
       const s: AttentionShape = { B: 2, T: 5, H: 2, dh: 3 };
       const qkv = randn(s.B * s.T * 3 * s.H * s.dh, 5);
       const r = randn(s.B * s.T * s.H * s.dh, 6);
-      const mask = masked ? keyMask(s, 7) : undefined;
-      const loss = () => attentionForwardRef(qkv, s, mask, 0.7).out.reduce((acc, o, i) => acc + o * r[i], 0);
-      const grad = attentionBackwardRef(qkv, attentionForwardRef(qkv, s, mask, 0.7).probs, r, s, 0.7);
-      expectGradMatchesFiniteDiff(`attention${masked ? ' masked' : ''}`, loss, qkv, grad, qkv.length);
+      const mask = keyMask(s, masking, 7);
+      const qg = masking === 'query groups';
+      const loss = () => attentionForwardRef(qkv, s, mask, 0.7, qg).out.reduce((acc, o, i) => acc + o * r[i], 0);
+      const grad = attentionBackwardRef(qkv, attentionForwardRef(qkv, s, mask, 0.7, qg).probs, r, s, 0.7);
+      expectGradMatchesFiniteDiff(`attention mask ${masking}`, loss, qkv, grad, qkv.length);
     });
   }
 

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { softmaxBackward, softmaxForward, type SoftmaxSpec } from '../../src/ops/softmax';
 import { softmaxBackwardRef, softmaxRef, type SoftmaxRefSpec } from '../../src/ops/softmax.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine, uniforms } from '../helpers/gpu';
@@ -9,12 +9,20 @@ const CASES: (Omit<SoftmaxSpec, 'mask'> & { name: string })[] = [
   { name: '37x13', rows: 37, n: 13 },
   { name: '70x129 (7 rows per mask row)', rows: 70, n: 129, rowsPerMask: 7 },
   { name: '5x50', rows: 5, n: 50 },
+  // Attention rows [B=2, H=3, T=11, T]: each query's own word names its groups.
+  { name: '66x11 query groups', rows: 66, n: 11, rowsPerMask: 33, queryGroups: true },
 ];
 
-/** A 0/1 mask with about 30% zeros whose first row is all zeros (the all-masked guard). */
+// MTO-style words: visible tokens are seen by groups 1 and 2 and query as group 1; masked tokens
+// are seen by group 2 only and query as group 2; 1 is a plain "keep" (queries in every group).
+const VISIBLE = (1 << 16) | 3;
+const MASKED = (2 << 16) | 2;
+
+/** About 30% zeros (hidden keys), the rest visible, masked or plain words; the first row all zeros. */
 function keyMask(maskRows: number, n: number, seed: number): Uint32Array {
   const u = uniforms(seed);
-  return Uint32Array.from({ length: maskRows * n }, (_, i) => (i >= n && u() < 0.7 ? 1 : 0));
+  const words = [VISIBLE, MASKED, 1];
+  return Uint32Array.from({ length: maskRows * n }, (_, i) => (i >= n && u() < 0.7 ? words[Math.floor(u() * 3)] : 0));
 }
 
 function specs(c: (typeof CASES)[number], masked: boolean, seed: number): SoftmaxRefSpec {
@@ -51,9 +59,18 @@ describe('softmax kernel vs float64 reference', () => {
     }
   }
 
+  it('query groups hide masked keys from visible queries only', () => {
+    // One [H=1, T=3] block: keys visible, masked, visible.
+    const mask = [VISIBLE, MASKED, VISIBLE];
+    const p = softmaxRef([0, 0, 0, 0, 0, 0, 0, 0, 0], { rows: 3, n: 3, rowsPerMask: 3, queryGroups: true, mask });
+    expect(Array.from(p)).toEqual([0.5, 0, 0.5, 1 / 3, 1 / 3, 1 / 3, 0.5, 0, 0.5]);
+    // Without query groups the same words keep every key.
+    expect(Array.from(softmaxRef([0, 0, 0], { rows: 1, n: 3, mask }))).toEqual([1 / 3, 1 / 3, 1 / 3]);
+  });
+
   for (const masked of [false, true]) {
-    it(`reference backward matches finite differences${masked ? ' (masked, with an all-masked row)' : ''}`, () => {
-      const s = specs({ name: '', rows: 9, n: 11, rowsPerMask: 3 }, masked, 7);
+    it(`reference backward matches finite differences${masked ? ' (masked with query groups, with an all-masked row)' : ''}`, () => {
+      const s = specs({ name: '', rows: 18, n: 3, rowsPerMask: 6, queryGroups: true }, masked, 7);
       const x = randn(s.rows * s.n, 4, 2);
       const r = randn(s.rows * s.n, 5);
       const loss = () => softmaxRef(x, s).reduce((acc, p, i) => acc + p * r[i], 0);
