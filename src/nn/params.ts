@@ -4,7 +4,12 @@ import { VIEW_ALIGN, type Engine, type Tensor } from '../gpu/engine';
 import type { ParamGroup } from '../ops/optim';
 import { normal, uniforms } from '../util/rng';
 
-export type Init = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
+export type Init =
+  | { kind: 'normal'; std: number }
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  /** MAE's fixed 2-D sin-cos position code for a grid (rows [cls?, cells], width D), see sincos2d. */
+  | { kind: 'sincos'; grid: [number, number]; cls: boolean };
 
 export interface ParamSpec {
   name: string;
@@ -14,6 +19,8 @@ export interface ParamSpec {
   decay: boolean;
   /** Depth index for layer-wise lr decay: 0 = embeddings, 1..L = blocks, L+1 = head. */
   layer: number;
+  /** Never updated (e.g. MTM's fixed sin-cos position code): the optimizer skips it. */
+  frozen?: boolean;
 }
 
 export interface ParamSlot extends ParamSpec {
@@ -57,21 +64,24 @@ export class ParamLayout {
       if (slot.init.kind === 'ones') v.fill(1);
       else if (slot.init.kind === 'normal') {
         for (let i = 0; i < v.length; i++) v[i] = slot.init.std * normal(u);
-      }
+      } else if (slot.init.kind === 'sincos') v.set(sincos2d(slot.init.grid, slot.shape[1], slot.init.cls));
     }
     return out;
   }
 
   /**
    * Optimizer groups: contiguous runs of slots with the same (decay, lr scale). `lrScale(layer)`
-   * gives layer-wise lr decay; padding between slots belongs to no group and is never updated.
+   * gives layer-wise lr decay; padding between slots and frozen slots belong to no group and are
+   * never updated.
    */
   groups(lrScale: (layer: number) => number = () => 1): ParamGroup[] {
     const groups: ParamGroup[] = [];
     for (const s of this.slots) {
+      if (s.frozen) continue;
       const g = { start: s.offset, end: s.offset + s.size, lrScale: lrScale(s.layer), wdScale: s.decay ? 1 : 0 };
       const last = groups[groups.length - 1];
-      if (last && last.lrScale === g.lrScale && last.wdScale === g.wdScale) last.end = g.end;
+      // Merging across a frozen slot would update it: only adjacent slots merge.
+      if (last && last.lrScale === g.lrScale && last.wdScale === g.wdScale && last.end + VIEW_ALIGN > g.start) last.end = g.end;
       else groups.push(g);
     }
     return groups;
@@ -108,3 +118,39 @@ export class ParamBuffers {
     this.grads.destroy();
   }
 }
+
+/**
+ * MAE's 2-D sin-cos position code: rows for [CLS (zeros) if `cls`, then grid cells row-major], D
+ * columns; the first D/2 encode the cell's column, the rest its row, each as
+ * [sin(pos w_k), cos(pos w_k)] with w_k = 10000^(-k / (D/4)).
+ */
+export function sincos2d(grid: [number, number], D: number, cls: boolean): Float32Array {
+  if (D % 4 !== 0) throw new Error(`a 2-D sin-cos position code needs a width divisible by 4, got ${D}`);
+  const [h, w] = grid;
+  const q = D / 4;
+  const out = new Float32Array(((cls ? 1 : 0) + h * w) * D);
+  for (let n = 0; n < h * w; n++) {
+    const row = ((cls ? 1 : 0) + n) * D;
+    const coords = [n % w, Math.floor(n / w)];
+    coords.forEach((pos, half) => {
+      for (let k = 0; k < q; k++) {
+        const a = pos / 10000 ** (k / q);
+        out[row + half * 2 * q + k] = Math.sin(a);
+        out[row + half * 2 * q + q + k] = Math.cos(a);
+      }
+    });
+  }
+  return out;
+}
+
+/** A layout's parameters and gradients as float64 host arrays, for the reference models. */
+export function hostParams(layout: ParamLayout, values: Float64Array) {
+  const grads = new Float64Array(layout.total);
+  const view = (a: Float64Array) => (name: string) => {
+    const s = layout.get(name);
+    return a.subarray(s.offset, s.offset + s.size);
+  };
+  return { grads, P: view(values), G: view(grads) };
+}
+
+export type HostParams = ReturnType<typeof hostParams>;

@@ -2,10 +2,13 @@
 // reference model, and the reference's gradients against central finite differences of its loss.
 import { describe, expect, it } from 'vitest';
 import { dropPathScalesRef } from '../../src/ops/elementwise.ref';
-import { residualDrop, seqLen, ViT, vitLayout, type TrainStep, type ViTConfig } from '../../src/nn/vit';
+import { residualDrop, type TrainStep } from '../../src/nn/blocks';
+import { seqLen, ViT, vitLayout, type ViTConfig } from '../../src/nn/vit';
 import { vitRef, type ViTRefInput } from '../../src/nn/vit.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randint, randn, testEngine } from '../helpers/gpu';
 
+const B = 3;
+const K = 7;
 const BASE: ViTConfig = { input: 'tokens', grid: [2, 3], inDim: 5, dim: 8, depth: 2, heads: 2, mlpRatio: 2, classes: 4, pool: 'mean', labelSmoothing: 0.1 };
 // Drop-path 0.5 at depth 2: block 0 has p = 0, block 1 p = 0.5. At this step block 1 drops the
 // attention branch of image 2 and the MLP branch of image 0 (asserted below).
@@ -15,9 +18,9 @@ const CASES: { name: string; c: ViTConfig; train?: TrainStep }[] = [
   { name: 'tokens, CLS', c: { ...BASE, pool: 'cls' } },
   { name: 'pixels, mean pool, depth 1', c: { ...BASE, input: 'pixels', depth: 1, labelSmoothing: 0 } },
   { name: 'tokens, mean pool, drop-path 0.5', c: { ...BASE, dropPath: 0.5 }, train: DROP_STEP },
+  // SeiT++'s fine-tuning model: learned code embedding (with dropout), CLS in the sequence, mean over patches.
+  { name: 'codes, CLS token with mean pool, embedding dropout 0.3', c: { ...BASE, input: 'codes', vocab: K, inDim: 4, dim: 12, heads: 3, clsToken: true, embedDropout: 0.3 }, train: DROP_STEP },
 ];
-const B = 3;
-const K = 7;
 
 function makeInput(c: ViTConfig): ViTRefInput {
   const T = seqLen(c);
@@ -27,17 +30,18 @@ function makeInput(c: ViTConfig): ViTRefInput {
     if (c.pool === 'cls') for (let b = 0; b < B; b++) feat.fill(0, b * T * c.inDim, (b * T + 1) * c.inDim);
     return { B, feat, labels };
   }
+  const ids = randint(B * T, K, 13);
+  if (c.pool === 'cls' || c.clsToken) for (let b = 0; b < B; b++) ids[b * T] = K;
+  if (c.input === 'codes') return { B, ids, labels };
   const codebook = new Float64Array((K + 1) * c.inDim);
   codebook.set(randn(K * c.inDim, 12));
-  const ids = randint(B * T, K, 13);
-  if (c.pool === 'cls') for (let b = 0; b < B; b++) ids[b * T] = K;
   return { B, ids, codebook, labels };
 }
 
 describe('ViT forward and backward vs float64 reference', () => {
   for (const { name, c, train } of CASES) {
     it(name, async () => {
-      if (train) {
+      if (train && c.input !== 'codes') {
         // Each drop site of block 1 keeps one labelled image (0, 2) and drops the other; block 0 drops nothing.
         expect([0, 1].map((br) => residualDrop(c, B, 0, br as 0 | 1, train))).toEqual([null, null]);
         for (const br of [0, 1] as const) {
