@@ -1,17 +1,36 @@
 // The command-line trainer: the same Trainer the page runs in its Web Worker, on Dawn in Node.
 //   npm run train -- --preset quick [--steps N] [--seed S] [--lr X] [--batch B] [--json] [--data DIR]
 //                    [--checkpoint FILE] [--resume FILE] [--export FILE.safetensors]
+//   npm run train -- --preset mtm-quick [--mask-token plain|mto-style] [--block N] [--save-at 200,400]
+//   npm run train -- --preset finetune-quick [--from PRETRAINED.ckpt] [--labels 0.1] [--label-seed S]
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebGPUError } from '../src/gpu/device';
 import { Engine } from '../src/gpu/engine';
 import { acquireNodeDevice } from '../src/gpu/node';
-import { vitLayout } from '../src/nn/vit';
 import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../src/train/checkpoint';
-import { PRESETS, preset, type TrainConfig } from '../src/train/presets';
-import { DivergedError, Trainer } from '../src/train/trainer';
+import { finetuneConfig, transferWeights } from '../src/train/finetune';
+import { PRESETS, preset, taskOf, type TrainConfig } from '../src/train/presets';
+import { taskLayout } from '../src/train/tasks';
+import { DivergedError, Trainer, type EvalResult } from '../src/train/trainer';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
+
+const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [options]
+  --steps N --seed S --lr X --batch B    override the preset
+  --json                                 print one JSON summary line on stdout (progress goes to stderr)
+  --data DIR                             token package (default public/data/fashion-mnist)
+  --checkpoint FILE                      where to save (default checkpoints/<preset>-seed<S>.ckpt)
+  --resume FILE                          continue a run from its checkpoint
+  --export FILE.safetensors              write the trained weights
+ masked token modeling (mtm-quick, simmim-quick):
+  --mask-token plain|mto-style           the zero-initialised mask vector, or the MTO-style one
+  --block N                              block-wise masking with N x N blocks (0: random cells)
+  --save-at S1,S2,...                    also evaluate and save <checkpoint>-step<S>.ckpt at these steps
+ fine-tuning (finetune-quick):
+  --from FILE                            start from a pre-training checkpoint (else from scratch)
+  --labels F                             train on a class-balanced fraction F of the labels (e.g. 0.1)
+  --label-seed S                         which fixed subset (default 0)`;
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -26,13 +45,18 @@ const { values: args } = parseArgs({
     checkpoint: { type: 'string' },
     resume: { type: 'string' },
     export: { type: 'string' },
+    'mask-token': { type: 'string' },
+    block: { type: 'string' },
+    'save-at': { type: 'string' },
+    from: { type: 'string' },
+    labels: { type: 'string' },
+    'label-seed': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (args.help) {
-  console.log(`usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [--steps N] [--seed S] [--lr X] [--batch B] [--json]
-       [--data DIR] [--checkpoint FILE] [--resume FILE] [--export FILE.safetensors]`);
+  console.log(USAGE);
   process.exit(0);
 }
 
@@ -55,54 +79,111 @@ function saveAtomically(file: string, bytes: Uint8Array): void {
   renameSync(file + '.tmp', file);
 }
 
+function readCheckpoint(file: string) {
+  if (!existsSync(file)) fail(`no checkpoint at ${file}`);
+  try {
+    return decodeCheckpoint(new Uint8Array(readFileSync(file)));
+  } catch (err) {
+    fail(`${file}: ${(err as Error).message}`);
+  }
+}
+
 function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
   return m > 0 ? `${m}m${Math.round(s % 60).toString().padStart(2, '0')}s` : `${s.toFixed(0)}s`;
 }
 
-async function main(): Promise<void> {
+/** The preset with the command line's overrides, checked. */
+function configure(): TrainConfig {
   let config: TrainConfig;
-  let resume: TrainState | undefined;
   try {
     config = preset(args.preset!);
   } catch (err) {
     fail((err as Error).message);
   }
-  const data = config.input === 'pixels' ? loadFashionMnistPixels() : loadTokenPackage(args.data!);
-  if (args.resume) {
-    if (!existsSync(args.resume)) fail(`no checkpoint at ${args.resume}`);
-    resume = decodeCheckpoint(new Uint8Array(readFileSync(args.resume)));
-    config = resume.config as TrainConfig;
-  }
   config.steps = intArg('steps', args.steps) ?? config.steps;
-  config.seed = resume ? config.seed : (intArg('seed', args.seed) ?? config.seed);
-  if (!resume) {
-    config.batch = intArg('batch', args.batch) ?? config.batch;
-    if (args.lr !== undefined) {
-      const lr = Number(args.lr);
-      if (!(lr > 0)) fail(`--lr must be a positive number, got "${args.lr}"`);
-      config.lr = lr;
-    }
+  config.seed = intArg('seed', args.seed) ?? config.seed;
+  config.batch = intArg('batch', args.batch) ?? config.batch;
+  if (args.lr !== undefined) {
+    const lr = Number(args.lr);
+    if (!(lr > 0)) fail(`--lr must be a positive number, got "${args.lr}"`);
+    config.lr = lr;
+  }
+  if (taskOf(config) !== 'mtm') {
+    for (const k of ['mask-token', 'block'] as const) if (args[k] !== undefined) fail(`--${k} applies to masked token modeling presets (mtm-quick, simmim-quick)`);
+  } else {
+    const token = args['mask-token'];
+    if (token !== undefined && token !== 'plain' && token !== 'mto-style') fail(`--mask-token must be plain or mto-style, got "${token}"`);
+    config.mtm = { ...config.mtm!, maskToken: token ?? config.mtm!.maskToken, block: intArg('block', args.block) ?? config.mtm!.block };
+    if (token === 'mto-style') config.preset += '-mto';
+  }
+  if (taskOf(config) !== 'classify' && (args.labels !== undefined || args.from !== undefined)) fail('--labels and --from apply to classifier presets (finetune-quick)');
+  if (args.labels !== undefined) {
+    const f = Number(args.labels);
+    if (!(f > 0 && f <= 1)) fail(`--labels must be a fraction in (0, 1], got "${args.labels}"`);
+    config.labels = f;
+  }
+  config.labelSeed = intArg('label-seed', args['label-seed']) ?? config.labelSeed;
+  if (args.from) config = finetuneConfig(config, readCheckpoint(args.from).config as TrainConfig, args.from);
+  return config;
+}
+
+async function main(): Promise<void> {
+  let config: TrainConfig;
+  let resume: TrainState | undefined;
+  if (args.resume) {
+    resume = readCheckpoint(args.resume);
+    config = resume.config as TrainConfig;
+    config.steps = intArg('steps', args.steps) ?? config.steps;
+  } else config = configure();
+  const saveAt = new Set((args['save-at'] ?? '').split(',').filter(Boolean).map((s) => intArg('save-at', s)!));
+  for (const s of saveAt) if (s % config.metricsEvery !== 0 || s >= config.steps) fail(`--save-at steps must be multiples of ${config.metricsEvery} below ${config.steps}, got ${s}`);
+
+  const data = config.input === 'pixels' && taskOf(config) === 'classify' ? loadFashionMnistPixels() : loadTokenPackage(args.data!);
+  const layout = taskLayout(config, data);
+  const log = (s: string) => (args.json ? process.stderr : process.stdout).write(s + '\n');
+  let init: Float32Array | undefined;
+  if (args.from && !resume) {
+    const t = transferWeights(readCheckpoint(args.from), layout, layout.init(config.seed));
+    init = t.params;
+    log(`from ${args.from}: copied ${t.copied.length} parameters; fresh: ${t.fresh.join(', ')}`);
   }
   const checkpointFile = args.checkpoint ?? args.resume ?? `checkpoints/${config.preset}-seed${config.seed}.ckpt`;
+  const snapshotFile = (step: number) => checkpointFile.replace(/(\.ckpt)?$/, `-step${step}.ckpt`);
 
   const e = new Engine(await acquireNodeDevice());
-  const trainer = new Trainer(e, data, config, resume);
-  const layout = vitLayout(trainer.vit);
-  const log = (s: string) => (args.json ? process.stderr : process.stdout).write(s + '\n');
+  const trainer = new Trainer(e, data, config, resume, init);
+  const m = config.model;
+  const mtm = taskOf(config) === 'mtm' ? config.mtm! : null;
   log(`adapter: ${e.report.description}`);
-  log(`preset ${config.preset}: ${config.input} ViT dim ${config.model.dim} depth ${config.model.depth} heads ${config.model.heads} mlp x${config.model.mlpRatio}, ${layout.count.toLocaleString()} parameters; ${data.train.count} train / ${data.test.count} test images of ${data.name}; batch ${config.batch}, ${config.steps} steps${resume ? `, resuming at step ${resume.step}` : ''}`);
+  log(
+    `preset ${config.preset}: ${mtm ? `${mtm.decoder ? 'MTM' : 'SimMIM'} pre-training (${mtm.maskToken === 'mto-style' ? 'MTO-style' : 'plain'} mask token${mtm.block ? `, ${mtm.block}x${mtm.block} block masks` : ''}) of a` : `${config.input}`} ViT dim ${m.dim} depth ${m.depth} heads ${m.heads} mlp x${m.mlpRatio}, ${layout.count.toLocaleString()} parameters; ` +
+      `${trainer.task.train.count} train${config.labels && config.labels < 1 ? ` (${config.labels} of the labels)` : ''} / ${data.test.count} test images of ${data.name}; batch ${config.batch}, ${config.steps} steps${resume ? `, resuming at step ${resume.step}` : ''}`,
+  );
 
   const t0 = performance.now();
+  const evals: EvalResult[] = [];
   let result;
   try {
     result = await trainer.run({
-      onMetrics: (m) => {
-        const eta = (config.steps - m.step) * config.batch / m.imagesPerSec;
-        log(`step ${String(m.step).padStart(5)}/${config.steps}  epoch ${m.epoch.toFixed(2)}  loss ${m.loss.toFixed(4)}  acc ${m.acc.toFixed(3)}  |g| ${m.gradNorm.toFixed(2)}  lr ${m.lr.toExponential(2)}  ${m.imagesPerSec.toFixed(0)} img/s  ETA ${fmtTime(eta)}`);
+      onMetrics: (s) => {
+        const eta = ((config.steps - s.step) * config.batch) / s.imagesPerSec;
+        const extra = s.mtm ? `  r ${s.mtm.maskRatio.toFixed(2)}  cos ${s.mtm.maskCosine.toFixed(2)}  vis->mask ${s.mtm.attention.map((a) => `${a.mass.toFixed(2)}/${a.entropy === null ? '-' : a.entropy.toFixed(2)}`).join(' ')}` : '';
+        log(`step ${String(s.step).padStart(5)}/${config.steps}  epoch ${s.epoch.toFixed(2)}  loss ${s.loss.toFixed(4)}  acc ${s.acc.toFixed(3)}  |g| ${s.gradNorm.toFixed(2)}  lr ${s.lr.toExponential(2)}${extra}  ${s.imagesPerSec.toFixed(0)} img/s  ETA ${fmtTime(eta)}`);
       },
-      onCheckpoint: (s) => saveAtomically(checkpointFile, encodeCheckpoint(s, layout)),
+      onEval: (r) => {
+        if (r.step < config.steps) {
+          evals.push(r);
+          log(`  test at step ${r.step}: loss ${r.loss.toFixed(4)}  acc ${r.acc.toFixed(4)}; saved ${snapshotFile(r.step)}`);
+        }
+      },
+      snapshotAt: (step) => saveAt.has(step),
+      onCheckpoint: (s) => {
+        const bytes = encodeCheckpoint(s, layout);
+        saveAtomically(checkpointFile, bytes);
+        if (saveAt.has(s.step)) saveAtomically(snapshotFile(s.step), bytes);
+      },
     });
   } catch (err) {
     if (err instanceof DivergedError) fail(`${err.message}. Last good checkpoint: ${checkpointFile}`);
@@ -111,22 +192,27 @@ async function main(): Promise<void> {
   }
   const wallS = (performance.now() - t0) / 1000;
   if (!result) fail('training stopped before the end');
-  log(`test: loss ${result.loss.toFixed(4)}  acc ${result.acc.toFixed(4)} on ${result.count} images; checkpoint ${checkpointFile}`);
+  const what = mtm ? 'masked-token ' : '';
+  log(`test: ${what}loss ${result.loss.toFixed(4)}  ${what}acc ${result.acc.toFixed(4)} on ${result.count} images; checkpoint ${checkpointFile}`);
   if (args.export) {
     const s = await trainer.state();
-    saveAtomically(args.export, exportWeights(s.params, layout, { model: trainer.vit, train: config }));
+    saveAtomically(args.export, exportWeights(s.params, layout, { train: config }));
     log(`exported weights to ${args.export}`);
   }
   const steps = trainer.history.filter((h) => 'imagesPerSec' in h);
   const trainedImages = (config.steps - (resume?.step ?? 0)) * config.batch;
   const trainSeconds = steps.length ? (steps[steps.length - 1] as { elapsedSec: number }).elapsedSec : wallS;
+  const round = (x: number) => Number(x.toFixed(4));
   console.log(
     JSON.stringify({
       preset: config.preset,
+      task: taskOf(config),
       seed: config.seed,
       steps: config.steps,
-      test_acc: Number(result.acc.toFixed(4)),
-      test_loss: Number(result.loss.toFixed(4)),
+      ...(mtm ? { mask_token: mtm.maskToken } : { labels: config.labels ?? 1, train_images: trainer.task.train.count, from: config.initFrom ?? null }),
+      test_acc: round(result.acc),
+      test_loss: round(result.loss),
+      ...(evals.length ? { evals: evals.map((r) => ({ step: r.step, loss: round(r.loss), acc: round(r.acc) })) } : {}),
       images_per_s: Math.round(trainedImages / trainSeconds),
       wall_s: Math.round(wallS),
       bytes_per_image: Number(data.bytesPerImage.toFixed(1)),

@@ -139,10 +139,10 @@ export class MTM {
   readonly ids: Tensor<'i32'>;
   readonly masks: MaskBuffers;
   /** [B * (1 + N), K] logits over the codebook at every grid position (CLS row included). */
-  readonly logits: Tensor;
+  readonly logits: Tensor<'f32'>;
   /** [B * (1 + N)] loss and 0/1 correctness per position; zero where no loss applies. */
-  readonly loss: Tensor;
-  readonly correct: Tensor;
+  readonly loss: Tensor<'f32'>;
+  readonly correct: Tensor<'f32'>;
   readonly encoder: Blocks;
   readonly decoder: Blocks | null;
   private readonly embed: CodeEmbedding;

@@ -21,7 +21,7 @@ const FORMAT = 'tessera-checkpoint';
 const VERSION = '1';
 
 /** What fixes the meaning of the flat buffer: init, decay and lr depth do not, so they are left out. */
-interface SlotRecord {
+export interface SlotRecord {
   name: string;
   shape: number[];
   offset: number;
@@ -97,11 +97,16 @@ const isSlotRecord = (x: unknown): x is SlotRecord => {
   return typeof r === 'object' && r !== null && typeof r.name === 'string' && Array.isArray(r.shape) && r.shape.every(Number.isSafeInteger) && Number.isSafeInteger(r.offset);
 };
 
+/** A decoded checkpoint, with the parameter slots its flat buffer holds. */
+export interface DecodedCheckpoint extends TrainState {
+  slots: SlotRecord[];
+}
+
 /**
  * Reads a checkpoint. With `expectedLayout`, refuses one whose parameters differ from the model's
  * (different names, shapes or offsets), since the flat buffers would be silently misread.
  */
-export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout): TrainState {
+export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout): DecodedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) throw new Error(`not a Tessera checkpoint (format ${JSON.stringify(metadata.format ?? null)}, expected "${FORMAT}")`);
   if (metadata.version !== VERSION) throw new Error(`checkpoint version ${metadata.version} is not supported (this build reads version ${VERSION})`);
@@ -135,6 +140,7 @@ export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout
     m,
     v,
     history,
+    slots: layout,
   };
 }
 

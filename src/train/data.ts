@@ -1,8 +1,7 @@
 // Training examples as the model consumes them, and the batch assembly: token ids for a token ViT,
 // patch pixels for the pixel baseline. Host-side and small: a batch is a few kilobytes.
 import type { Codebook, Manifest, TokenSplit } from '../data/package';
-import type { Engine } from '../gpu/engine';
-import { seqLen, type ViT, type ViTConfig } from '../nn/vit';
+import type { Engine, Tensor } from '../gpu/engine';
 import { uniforms } from '../util/rng';
 
 export type Examples =
@@ -49,33 +48,44 @@ export function codebookTable(e: Engine, data: TrainData): ReturnType<Engine['te
   return e.tensor([K + 1, data.inDim], 'f32', table, 'codebook');
 }
 
-/** Fills a model's inputs and labels from examples; rows past `indices` are padding (label -1). */
+/** Where a batch goes: a model's input tensors for B examples. */
+export interface BatchTarget {
+  B: number;
+  /** [B, T] token ids, T = cells (+ 1 with a CLS cell first). */
+  ids: Tensor<'i32'>;
+  /** [B, T, inDim] pixels (pixel examples only). */
+  feat?: Tensor;
+  /** [B] classes (supervised models only). */
+  labels?: Tensor<'i32'>;
+}
+
+/** Fills a model's inputs (and labels) from examples; rows past `indices` are padding (label -1). */
 export class BatchWriter {
   private readonly ids: Int32Array;
   private readonly feat: Float32Array;
   private readonly labels: Int32Array;
-  private readonly cells: number;
-  private readonly cls: boolean;
 
   constructor(
-    private readonly model: ViT,
-    private readonly c: ViTConfig,
+    private readonly into: BatchTarget,
+    private readonly cells: number,
+    /** A CLS cell before the grid: its id is K (the codebook's zero row, the table's CLS row). */
+    private readonly cls: boolean,
+    private readonly inDim: number,
     private readonly K: number,
   ) {
-    const T = seqLen(c);
-    this.cells = c.grid[0] * c.grid[1];
-    this.cls = c.pool === 'cls';
-    this.ids = new Int32Array(model.B * T);
-    this.feat = new Float32Array(c.input === 'pixels' ? model.B * T * c.inDim : 0);
-    this.labels = new Int32Array(model.B);
+    const T = cells + (cls ? 1 : 0);
+    this.ids = new Int32Array(into.B * T);
+    this.feat = new Float32Array(into.feat ? into.B * T * inDim : 0);
+    this.labels = new Int32Array(into.B);
   }
 
   write(e: Engine, ex: Examples, indices: ArrayLike<number>): void {
     const { cells, cls } = this;
     const T = cells + (cls ? 1 : 0);
-    const D = this.c.inDim;
+    const D = this.inDim;
     this.labels.fill(-1);
-    if (ex.kind === 'tokens') this.ids.fill(this.K); // CLS and padding cells read the zero row
+    // CLS and padding cells read row K; padding rows thereby also carry no MTM loss (K is no class).
+    if (ex.kind === 'tokens') this.ids.fill(this.K);
     else this.feat.fill(0);
     for (let r = 0; r < indices.length; r++) {
       const i = indices[r];
@@ -87,10 +97,47 @@ export class BatchWriter {
         this.feat.set(ex.patches.subarray(i * cells * D, (i + 1) * cells * D), dst * D);
       }
     }
-    if (ex.kind === 'tokens') e.write(this.model.ids, this.ids);
-    else e.write(this.model.feat, this.feat);
-    e.write(this.model.labels, this.labels);
+    if (ex.kind === 'tokens') e.write(this.into.ids, this.ids);
+    else e.write(this.into.feat!, this.feat);
+    if (this.into.labels) e.write(this.into.labels, this.labels);
   }
+}
+
+/**
+ * A fixed, seeded, class-balanced subset of the examples: round(fraction * n_c) of each class's
+ * n_c (at least one), drawn by a seeded shuffle within the class, kept in their original order.
+ */
+export function labeledSubset(ex: Examples, fraction: number, seed: number): Examples {
+  if (!(fraction > 0 && fraction <= 1)) throw new Error(`the labelled fraction must be in (0, 1], got ${fraction}`);
+  if (fraction === 1) return ex;
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < ex.count; i++) {
+    const list = byClass.get(ex.labels[i]) ?? [];
+    list.push(i);
+    byClass.set(ex.labels[i], list);
+  }
+  const chosen: number[] = [];
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    const list = byClass.get(c)!;
+    const u = uniforms((seed * 1_000_003 + c * 7919 + 17) >>> 0);
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(u() * (i + 1));
+      [list[i], list[j]] = [list[j], list[i]];
+    }
+    chosen.push(...list.slice(0, Math.max(1, Math.round(fraction * list.length))));
+  }
+  chosen.sort((a, b) => a - b);
+  const labels = Uint8Array.from(chosen, (i) => ex.labels[i]);
+  if (ex.kind === 'tokens') {
+    const cells = ex.tokens.length / ex.count;
+    const tokens = new Uint16Array(chosen.length * cells);
+    chosen.forEach((i, r) => tokens.set(ex.tokens.subarray(i * cells, (i + 1) * cells), r * cells));
+    return { kind: 'tokens', count: chosen.length, labels, tokens };
+  }
+  const per = ex.patches.length / ex.count;
+  const patches = new Float32Array(chosen.length * per);
+  chosen.forEach((i, r) => patches.set(ex.patches.subarray(i * per, (i + 1) * per), r * per));
+  return { kind: 'pixels', count: chosen.length, labels, patches };
 }
 
 /**

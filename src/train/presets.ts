@@ -1,12 +1,32 @@
-// Named training recipes. `quick` fits this project's 2-core CPU driver (lavapipe) in minutes;
-// `standard` is sized for a real GPU. The pixel presets train the identical trunk on raw patch
-// pixels: SeiT's baseline.
+// Named training recipes. The `*-quick` presets fit this project's 2-core CPU driver (lavapipe) in
+// minutes; `standard` is sized for a real GPU. The pixel presets train the identical trunk on raw
+// patch pixels: SeiT's baseline. `mtm-quick` pre-trains by masked token modeling (SeiT++) without
+// labels, and `finetune-quick` trains SeiT++'s classifier, from a pre-training checkpoint or from
+// scratch, on a class-balanced fraction of the labels.
+import type { MTMConfig } from '../nn/mtm';
 import type { ViTConfig } from '../nn/vit';
+import { MTM_MASK_RATIO } from '../ops/masking';
 
 export interface TrainConfig {
   preset: string;
+  /** 'classify': supervised ViT; 'mtm': masked token modeling (no labels). Absent in old checkpoints: classify. */
+  task?: 'classify' | 'mtm';
+  /** The classifier's input (see ViTConfig); MTM always reads codes. */
   input: ViTConfig['input'];
-  model: Pick<ViTConfig, 'dim' | 'depth' | 'heads' | 'mlpRatio' | 'pool' | 'labelSmoothing' | 'dropPath'>;
+  model: Pick<ViTConfig, 'dim' | 'depth' | 'heads' | 'mlpRatio' | 'pool' | 'labelSmoothing' | 'dropPath' | 'clsToken' | 'embedDropout'> & {
+    /** Learned code embedding width ('codes' input and MTM). */
+    embedDim?: number;
+  };
+  /** Masked token modeling only: everything but the encoder, which is `model`. */
+  mtm?: Omit<MTMConfig, 'grid' | 'vocab' | 'embedDim' | 'embedDropout' | 'encoder'>;
+  /** Fraction of the training labels used, a fixed class-balanced subset (1: all). */
+  labels?: number;
+  /** Seeds the labelled subset, independently of `seed`, so runs with other seeds see the same one. */
+  labelSeed?: number;
+  /** Layer-wise lr decay: block l of L gets lr * layerDecay^(L + 1 - l), the embeddings ^(L + 1) (1: off). */
+  layerDecay?: number;
+  /** Where the initial weights came from (a checkpoint), for the record; set by whoever loads them. */
+  initFrom?: string;
   batch: number;
   steps: number;
   lr: number;
@@ -18,13 +38,15 @@ export interface TrainConfig {
   eps: number;
   /** Global gradient-norm clip; 0 disables. */
   clip: number;
-  /** Seeds the initial weights, the batch order and the drop-path draws. */
+  /** Seeds the initial weights, the batch order, masks and dropout draws. */
   seed: number;
   /** Read metrics back every this many steps (the only GPU->CPU sync while training). */
   metricsEvery: number;
   /** Save a checkpoint every this many steps (0: only at the end). */
   checkpointEvery: number;
 }
+
+export const taskOf = (c: TrainConfig) => c.task ?? 'classify';
 
 const QUICK_MODEL: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', labelSmoothing: 0.1, dropPath: 0 };
 // Drop-path 0.1 is SeiT's setting.
@@ -58,11 +80,54 @@ const STANDARD: Omit<TrainConfig, 'preset' | 'input'> = {
   checkpointEvery: 1000,
 };
 
+// SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, 4 blocks.
+const MTM_ENCODER: TrainConfig['model'] = { dim: 64, depth: 4, heads: 2, mlpRatio: 2, pool: 'mean', clsToken: true, labelSmoothing: 0.1, embedDim: 32, embedDropout: 0.1, dropPath: 0 };
+
+const MTM_QUICK: Omit<TrainConfig, 'preset'> = {
+  ...QUICK,
+  task: 'mtm',
+  input: 'codes',
+  model: MTM_ENCODER,
+  mtm: {
+    decoder: { dim: 32, depth: 1, heads: 2, mlpRatio: 2 },
+    dropRatio: 0.4,
+    maskRatio: MTM_MASK_RATIO,
+    block: 0,
+    maskToken: 'plain',
+    singularity: 0.1,
+    recalibrateLayers: 2,
+  },
+  // SeiT++ pre-trains with AdamW beta2 0.95 and weight decay 0.05, warmup then cosine, no clipping.
+  steps: 940,
+  lr: 1.5e-3,
+  minLr: 0,
+  warmupSteps: 94,
+  beta2: 0.95,
+  clip: 0,
+};
+
+const FINETUNE_QUICK: Omit<TrainConfig, 'preset'> = {
+  ...QUICK,
+  task: 'classify',
+  input: 'codes',
+  model: { ...MTM_ENCODER, dropPath: 0.1 },
+  labels: 0.1,
+  labelSeed: 0,
+  layerDecay: 0.75,
+  steps: 400,
+  lr: 1.5e-3,
+  warmupSteps: 40,
+  weightDecay: 0.1,
+};
+
 export const PRESETS: Record<string, TrainConfig> = {
   quick: { ...QUICK, preset: 'quick', input: 'tokens' },
   standard: { ...STANDARD, preset: 'standard', input: 'tokens' },
   'pixel-quick': { ...QUICK, preset: 'pixel-quick', input: 'pixels' },
   'pixel-standard': { ...STANDARD, preset: 'pixel-standard', input: 'pixels' },
+  'mtm-quick': { ...MTM_QUICK, preset: 'mtm-quick' },
+  'simmim-quick': { ...MTM_QUICK, preset: 'simmim-quick', mtm: { ...MTM_QUICK.mtm!, decoder: null, dropRatio: 0 } },
+  'finetune-quick': { ...FINETUNE_QUICK, preset: 'finetune-quick' },
 };
 
 export function preset(name: string): TrainConfig {
@@ -76,4 +141,10 @@ export function learningRate(c: TrainConfig, step: number): number {
   if (step < c.warmupSteps) return (c.lr * (step + 1)) / c.warmupSteps;
   const progress = (step - c.warmupSteps) / Math.max(1, c.steps - c.warmupSteps);
   return c.minLr + 0.5 * (c.lr - c.minLr) * (1 + Math.cos(Math.PI * Math.min(1, progress)));
+}
+
+/** The lr multiplier of a parameter at lr-decay depth `layer` (0 embeddings .. depth + 1 head). */
+export function layerLrScale(c: TrainConfig, layer: number): number {
+  const ld = c.layerDecay ?? 1;
+  return ld ** (c.model.depth + 1 - layer);
 }

@@ -4,7 +4,6 @@
 import { DatasetLoadError, loadStored } from '../data/loader';
 import { acquireDevice, WebGPUError } from '../gpu/device';
 import { Engine } from '../gpu/engine';
-import { vitLayout } from '../nn/vit';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store';
 import { tokenData } from './data';
@@ -51,7 +50,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const acquired = await acquireDevice(self.navigator.gpu);
     engine = new Engine(acquired);
     trainer = new Trainer(engine, data, config, resume);
-    const layout = vitLayout(trainer.vit);
+    const layout = trainer.layout;
     post({ type: 'started', runId: id, config, parameters: layout.count, adapter: engine.report.description, fromStep: trainer.step, history: trainer.history });
 
     const result = await trainer.run({

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { WebGPUError } from '../../src/gpu/device';
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
-import { vitLayout } from '../../src/nn/vit';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../../src/train/checkpoint';
 import type { TrainData } from '../../src/train/data';
 import { preset, type TrainConfig } from '../../src/train/presets';
@@ -54,16 +53,16 @@ describe('trainer', () => {
     const data = syntheticData();
     const straight = new Trainer(e, data, config());
     await straight.run();
-    const [want] = await e.read(straight.model.params.params);
+    const [want] = await e.read(straight.params.params);
 
     const first = new Trainer(e, data, config());
     let saved: Uint8Array | undefined;
-    await first.run({ onCheckpoint: (s) => void (saved = encodeCheckpoint(s, vitLayout(first.vit))), shouldStop: () => first.step >= 12 });
+    await first.run({ onCheckpoint: (s) => void (saved = encodeCheckpoint(s, first.layout)), shouldStop: () => first.step >= 12 });
     expect(first.step).toBe(12);
-    const state = decodeCheckpoint(saved!, vitLayout(first.vit));
+    const state = decodeCheckpoint(saved!, first.layout);
     const resumed = new Trainer(e, data, state.config as TrainConfig, state);
     await resumed.run();
-    const [got] = await e.read(resumed.model.params.params);
+    const [got] = await e.read(resumed.params.params);
     expect(resumed.step).toBe(24);
     expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
     [straight, first, resumed].forEach((t) => t.destroy());
