@@ -11,7 +11,7 @@ import { Engine } from '../src/gpu/engine';
 import { acquireNodeDevice } from '../src/gpu/node';
 import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../src/train/checkpoint';
 import { finetuneConfig, transferWeights } from '../src/train/finetune';
-import { PRESETS, preset, taskOf, type TrainConfig } from '../src/train/presets';
+import { PRESETS, preset, taskOf, withOverrides, type Overrides, type TrainConfig } from '../src/train/presets';
 import { taskLayout } from '../src/train/tasks';
 import { DivergedError, Trainer, type EvalResult } from '../src/train/trainer';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
@@ -94,39 +94,32 @@ function fmtTime(s: number): string {
   return m > 0 ? `${m}m${Math.round(s % 60).toString().padStart(2, '0')}s` : `${s.toFixed(0)}s`;
 }
 
+function numArg(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
+  return n;
+}
+
 /** The preset with the command line's overrides, checked. */
 function configure(): TrainConfig {
-  let config: TrainConfig;
   try {
-    config = preset(args.preset!);
+    const maskToken = args['mask-token'] as Overrides['maskToken'];
+    let config = withOverrides(preset(args.preset!), {
+      steps: numArg('steps', args.steps),
+      seed: numArg('seed', args.seed),
+      batch: numArg('batch', args.batch),
+      lr: numArg('lr', args.lr),
+      labels: numArg('labels', args.labels),
+      labelSeed: numArg('label-seed', args['label-seed']),
+      maskToken,
+      block: numArg('block', args.block),
+    });
+    if (args.from) config = finetuneConfig(config, readCheckpoint(args.from).config as TrainConfig, args.from);
+    return config;
   } catch (err) {
     fail((err as Error).message);
   }
-  config.steps = intArg('steps', args.steps) ?? config.steps;
-  config.seed = intArg('seed', args.seed) ?? config.seed;
-  config.batch = intArg('batch', args.batch) ?? config.batch;
-  if (args.lr !== undefined) {
-    const lr = Number(args.lr);
-    if (!(lr > 0)) fail(`--lr must be a positive number, got "${args.lr}"`);
-    config.lr = lr;
-  }
-  if (taskOf(config) !== 'mtm') {
-    for (const k of ['mask-token', 'block'] as const) if (args[k] !== undefined) fail(`--${k} applies to masked token modeling presets (mtm-quick, simmim-quick)`);
-  } else {
-    const token = args['mask-token'];
-    if (token !== undefined && token !== 'plain' && token !== 'mto-style') fail(`--mask-token must be plain or mto-style, got "${token}"`);
-    config.mtm = { ...config.mtm!, maskToken: token ?? config.mtm!.maskToken, block: intArg('block', args.block) ?? config.mtm!.block };
-    if (token === 'mto-style') config.preset += '-mto';
-  }
-  if (taskOf(config) !== 'classify' && (args.labels !== undefined || args.from !== undefined)) fail('--labels and --from apply to classifier presets (finetune-quick)');
-  if (args.labels !== undefined) {
-    const f = Number(args.labels);
-    if (!(f > 0 && f <= 1)) fail(`--labels must be a fraction in (0, 1], got "${args.labels}"`);
-    config.labels = f;
-  }
-  config.labelSeed = intArg('label-seed', args['label-seed']) ?? config.labelSeed;
-  if (args.from) config = finetuneConfig(config, readCheckpoint(args.from).config as TrainConfig, args.from);
-  return config;
 }
 
 async function main(): Promise<void> {

@@ -21,7 +21,7 @@ export interface CodeEmbeddingConfig {
 const DROPOUT_STREAM = 3;
 
 export function addCodeEmbedding(L: ParamLayout, c: CodeEmbeddingConfig): void {
-  L.add({ name: 'embed.table', shape: [c.vocab + 1, c.dim], init: { kind: 'normal', std: 0.02 }, decay: true, layer: 0 });
+  L.add({ name: 'embed.table', shape: [c.vocab + 1, c.dim], init: { kind: 'normal', std: 1 / Math.sqrt(c.dim) }, decay: false, layer: 0 });
   L.add({ name: 'embed.ln.g', shape: [c.dim], init: { kind: 'ones' }, decay: false, layer: 0 });
   L.add({ name: 'embed.ln.b', shape: [c.dim], init: { kind: 'zeros' }, decay: false, layer: 0 });
 }

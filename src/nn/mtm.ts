@@ -88,7 +88,9 @@ export function mtmLayout(c: MTMConfig): ParamLayout {
     const Dd = c.decoder.dim;
     add('dec.embed.w', [D, Dd], { kind: 'normal', std: 0.02 }, true);
     add('dec.embed.b', [Dd], { kind: 'zeros' });
-    add('dec.pos', [1 + N, Dd], { kind: 'zeros' });
+    // SeiT++ starts this learned code at zero; from the sin-cos code, masked queries know their
+    // position from the first step, which a few hundred steps of pre-training need (README).
+    add('dec.pos', [1 + N, Dd], { kind: 'sincos', grid: c.grid, cls: true });
     addBlocks(L, c.decoder, 'dec.');
     add('dec.norm.g', [Dd], { kind: 'ones' });
     add('dec.norm.b', [Dd], { kind: 'zeros' });
@@ -109,7 +111,7 @@ export function validateMTM(c: MTMConfig): void {
   const nDrop = dropCount(N, c.dropRatio);
   if (maskCount(N, c.maskRatio.min, nDrop) < nDrop) throw new Error('MTM: the lowest mask ratio must mask at least the dropped cells');
   if (c.decoder === null && nDrop > 0) throw new Error('SimMIM keeps every cell in the encoder: set the drop ratio to 0');
-  if (c.encoder.dim % 4 !== 0) throw new Error('MTM: the encoder width must be divisible by 4 (sin-cos position code)');
+  if (c.encoder.dim % 4 !== 0 || (c.decoder && c.decoder.dim % 4 !== 0)) throw new Error('MTM: the encoder and decoder widths must be divisible by 4 (sin-cos position codes)');
   if (c.recalibrateLayers > c.encoder.depth) throw new Error(`MTO-style recalibration of ${c.recalibrateLayers} layers in a ${c.encoder.depth}-layer encoder`);
 }
 

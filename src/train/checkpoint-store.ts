@@ -1,6 +1,6 @@
 // Checkpoints in the browser: IndexedDB through idb-keyval, one entry per run, written in one
 // put so a failed write (quota) leaves the previous checkpoint in place.
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 
 let store: UseStore | undefined;
 function checkpoints(): UseStore {
@@ -18,4 +18,9 @@ export async function loadCheckpoint(runId: string): Promise<Uint8Array | undefi
 
 export async function deleteCheckpoint(runId: string): Promise<void> {
   await del(runId, checkpoints());
+}
+
+/** Run ids of every stored checkpoint. */
+export async function listCheckpoints(): Promise<string[]> {
+  return (await keys(checkpoints())).map(String);
 }

@@ -16,8 +16,8 @@ export interface TrainData {
   grid: [number, number];
   /** Features per cell: codebook vector size, or patch pixels. */
   inDim: number;
-  /** Token data only: the codebook [K, inDim]. */
-  codebook?: { K: number; vectors: Float32Array };
+  /** Token data only: the codebook (K vectors of inDim = patch * patch * channels pixels). */
+  codebook?: Codebook;
   train: Examples;
   test: Examples;
   /** Stored bytes per image of the representation trained on (for the storage-vs-accuracy table). */
@@ -32,7 +32,7 @@ export function tokenData(manifest: Manifest, codebook: Codebook, train: TokenSp
     classes: manifest.classes,
     grid: manifest.tokenizer.grid,
     inDim: codebook.patch * codebook.patch * codebook.channels,
-    codebook: { K: codebook.K, vectors: codebook.vectors },
+    codebook,
     train: examples(train),
     test: examples(test),
     bytesPerImage: manifest.storage.tokenBytes / manifest.storage.images,

@@ -23,7 +23,10 @@ export interface TrainConfig {
   labels?: number;
   /** Seeds the labelled subset, independently of `seed`, so runs with other seeds see the same one. */
   labelSeed?: number;
-  /** Layer-wise lr decay: block l of L gets lr * layerDecay^(L + 1 - l), the embeddings ^(L + 1) (1: off). */
+  /**
+   * Layer-wise lr decay when fine-tuning from a checkpoint (initFrom): block l of L gets
+   * lr * layerDecay^(L + 1 - l), the embeddings ^(L + 1); a run from scratch trains every layer at lr.
+   */
   layerDecay?: number;
   /** Where the initial weights came from (a checkpoint), for the record; set by whoever loads them. */
   initFrom?: string;
@@ -81,7 +84,7 @@ const STANDARD: Omit<TrainConfig, 'preset' | 'input'> = {
 };
 
 // SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, 4 blocks.
-const MTM_ENCODER: TrainConfig['model'] = { dim: 64, depth: 4, heads: 2, mlpRatio: 2, pool: 'mean', clsToken: true, labelSmoothing: 0.1, embedDim: 32, embedDropout: 0.1, dropPath: 0 };
+const MTM_ENCODER: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', clsToken: true, labelSmoothing: 0.1, embedDim: 32, embedDropout: 0.1, dropPath: 0 };
 
 const MTM_QUICK: Omit<TrainConfig, 'preset'> = {
   ...QUICK,
@@ -145,6 +148,49 @@ export function learningRate(c: TrainConfig, step: number): number {
 
 /** The lr multiplier of a parameter at lr-decay depth `layer` (0 embeddings .. depth + 1 head). */
 export function layerLrScale(c: TrainConfig, layer: number): number {
-  const ld = c.layerDecay ?? 1;
+  const ld = c.initFrom ? (c.layerDecay ?? 1) : 1;
   return ld ** (c.model.depth + 1 - layer);
+}
+
+/** What a user may change on a preset, from the command line or the page. */
+export interface Overrides {
+  steps?: number;
+  seed?: number;
+  batch?: number;
+  lr?: number;
+  /** Classifier: the labelled fraction and which fixed subset. */
+  labels?: number;
+  labelSeed?: number;
+  /** Masked token modeling: the mask token and block-wise masking. */
+  maskToken?: 'plain' | 'mto-style';
+  block?: number;
+}
+
+const isCount = (x: number | undefined) => x === undefined || (Number.isInteger(x) && x >= 0);
+
+/**
+ * The preset with the overrides applied, or an error that names the bad one. An MTO-style run gets
+ * its own preset name (`mtm-quick-mto`), so its checkpoints never overwrite the plain run's.
+ */
+export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
+  const c = structuredClone(base);
+  for (const k of ['steps', 'seed', 'batch', 'labelSeed', 'block'] as const) if (!isCount(o[k])) throw new Error(`${k} must be a non-negative integer, got ${o[k]}`);
+  if (o.steps === 0 || o.batch === 0) throw new Error('steps and batch must be at least 1');
+  if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`the learning rate must be positive, got ${o.lr}`);
+  c.steps = o.steps ?? c.steps;
+  c.seed = o.seed ?? c.seed;
+  c.batch = o.batch ?? c.batch;
+  c.lr = o.lr ?? c.lr;
+  if (taskOf(c) === 'mtm') {
+    if (o.labels !== undefined || o.labelSeed !== undefined) throw new Error('a labelled fraction applies to classifier presets, not to label-free pre-training');
+    if (o.maskToken !== undefined && o.maskToken !== 'plain' && o.maskToken !== 'mto-style') throw new Error(`the mask token is plain or mto-style, got ${o.maskToken}`);
+    c.mtm = { ...c.mtm!, maskToken: o.maskToken ?? c.mtm!.maskToken, block: o.block ?? c.mtm!.block };
+    if (c.mtm.maskToken === 'mto-style' && base.mtm!.maskToken !== 'mto-style') c.preset += '-mto';
+  } else {
+    if (o.maskToken !== undefined || o.block !== undefined) throw new Error('the mask token and block masking apply to masked token modeling presets (mtm-quick, simmim-quick)');
+    if (o.labels !== undefined && !(o.labels > 0 && o.labels <= 1)) throw new Error(`the labelled fraction must be in (0, 1], got ${o.labels}`);
+    c.labels = o.labels ?? c.labels;
+    c.labelSeed = o.labelSeed ?? c.labelSeed;
+  }
+  return c;
 }

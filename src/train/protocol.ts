@@ -1,13 +1,24 @@
 // Messages between the page and the training Web Worker. The worker owns the GPU device and the
 // loop; the page only sends commands and draws what comes back, so the UI never stalls.
-import type { TrainConfig } from './presets';
+import type { Overrides, TrainConfig } from './presets';
+import type { MTMPreview } from './preview';
 import type { EvalResult, StepMetrics } from './trainer';
 
 export type ToWorker =
-  | { type: 'start'; dataset: string; preset: string; steps?: number; seed?: number; resume?: boolean }
-  | { type: 'pause' };
+  | {
+      type: 'start';
+      dataset: string;
+      preset: string;
+      overrides?: Overrides;
+      resume?: boolean;
+      /** Fine-tuning: the run id of the pre-training checkpoint (in this browser) to start from. */
+      from?: string;
+    }
+  | { type: 'pause' }
+  /** The masked token modeling view of one test image for a run (live, or from its checkpoint). */
+  | { type: 'preview'; dataset: string; runId: string; index: number; seed: number };
 
-export type WorkerErrorCode = 'no-webgpu' | 'no-adapter' | 'missing-feature' | 'device-lost' | 'dataset-missing' | 'diverged' | 'checkpoint' | 'other';
+export type WorkerErrorCode = 'no-webgpu' | 'no-adapter' | 'missing-feature' | 'device-lost' | 'dataset-missing' | 'diverged' | 'checkpoint' | 'bad-config' | 'other';
 
 export type FromWorker =
   | { type: 'status'; message: string }
@@ -17,9 +28,19 @@ export type FromWorker =
   | { type: 'eval'; result: EvalResult }
   | { type: 'paused'; step: number }
   | { type: 'done'; result: EvalResult }
-  | { type: 'error'; code: WorkerErrorCode; message: string; /** A checkpoint to resume from, when one exists. */ resumable: boolean };
+  | { type: 'error'; code: WorkerErrorCode; message: string; /** A checkpoint to resume from, when one exists. */ resumable: boolean }
+  | { type: 'preview'; runId: string; preview: MTMPreview }
+  | { type: 'preview-error'; runId: string; message: string };
 
-/** Checkpoints are kept per run: dataset, preset and seed. */
-export function runId(dataset: string, preset: string, seed: number): string {
-  return `${dataset}/${preset}/seed${seed}`;
+/**
+ * Checkpoints are kept per run: dataset, preset and seed, and for a fine-tune the run it started
+ * from, so a fine-tune from scratch and one from a pre-training never share a checkpoint.
+ */
+export function runId(dataset: string, config: Pick<TrainConfig, 'preset' | 'seed' | 'initFrom'>): string {
+  return `${dataset}/${config.preset}/seed${config.seed}${config.initFrom ? ` from ${config.initFrom}` : ''}`;
+}
+
+/** The dataset's stored pre-training runs a classifier can be fine-tuned from. */
+export function pretrainingRuns(dataset: string, ids: string[]): string[] {
+  return ids.filter((id) => id.startsWith(`${dataset}/`) && /^(mtm|simmim)-/.test(id.split('/')[1] ?? '') && !id.includes(' from ')).sort();
 }

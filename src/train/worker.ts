@@ -1,14 +1,18 @@
 /// <reference lib="webworker" />
 // The page's training Web Worker: loads the stored dataset, owns the GPU device, runs the shared
-// Trainer and streams metrics. Checkpoints go to IndexedDB periodically and on pause.
+// Trainer and streams metrics. Checkpoints go to IndexedDB periodically and on pause. It also
+// answers masked-token previews, from the live run or from a stored checkpoint.
 import { DatasetLoadError, loadStored } from '../data/loader';
 import { acquireDevice, WebGPUError } from '../gpu/device';
 import { Engine } from '../gpu/engine';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store';
-import { tokenData } from './data';
-import { preset as presetConfig, type TrainConfig } from './presets';
+import { tokenData, type TrainData } from './data';
+import { finetuneConfig, transferWeights } from './finetune';
+import { preset as presetConfig, taskOf, withOverrides, type TrainConfig } from './presets';
+import { PreviewModel } from './preview';
 import { runId as makeRunId, type FromWorker, type ToWorker, type WorkerErrorCode } from './protocol';
+import { mtmConfig, taskLayout } from './tasks';
 import { DivergedError, Trainer } from './trainer';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -16,12 +20,24 @@ declare const self: DedicatedWorkerGlobalScope;
 const post = (m: FromWorker) => self.postMessage(m);
 let pauseRequested = false;
 let running = false;
+/** The run in progress, which previews read their weights from. */
+let live: { runId: string; engine: Engine; trainer: Trainer; data: TrainData; preview?: PreviewModel } | null = null;
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.type === 'pause') pauseRequested = true;
   else if (msg.type === 'start' && !running) void run(msg);
+  else if (msg.type === 'preview') void preview(msg);
 };
+
+const fail = (code: WorkerErrorCode, message: string) => Object.assign(new Error(message), { code });
+
+async function loadData(dataset: string): Promise<TrainData> {
+  const ds = await loadStored(dataset).catch((err: unknown) => {
+    throw fail('dataset-missing', `${(err as Error).message} Load it from the Datasets panel first.`);
+  });
+  return tokenData(ds.manifest, ds.codebook, ds.train, ds.test);
+}
 
 async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   running = true;
@@ -31,25 +47,37 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   let checkpointed = false;
   try {
     post({ type: 'status', message: `loading ${msg.dataset} from IndexedDB` });
-    const ds = await loadStored(msg.dataset).catch((err: unknown) => {
-      throw Object.assign(new Error(`${(err as Error).message} Load it from the Datasets panel first.`), { code: 'dataset-missing' as WorkerErrorCode });
-    });
-    const data = tokenData(ds.manifest, ds.codebook, ds.train, ds.test);
+    const data = await loadData(msg.dataset);
 
-    let config: TrainConfig = presetConfig(msg.preset);
-    if (msg.steps !== undefined) config.steps = msg.steps;
-    if (msg.seed !== undefined) config.seed = msg.seed;
-    const id = makeRunId(msg.dataset, config.preset, config.seed);
+    let config: TrainConfig;
+    let init: Float32Array | undefined;
+    try {
+      config = withOverrides(presetConfig(msg.preset), msg.overrides ?? {});
+    } catch (err) {
+      throw fail('bad-config', (err as Error).message);
+    }
+    if (msg.from && !msg.resume) {
+      const bytes = await loadCheckpoint(msg.from);
+      if (!bytes) throw fail('checkpoint', `no pre-training checkpoint ${msg.from} in this browser`);
+      const source = decodeCheckpoint(bytes);
+      config = finetuneConfig(config, source.config as TrainConfig, msg.from);
+      const layout = taskLayout(config, data);
+      const t = transferWeights(source, layout, layout.init(config.seed));
+      init = t.params;
+      post({ type: 'status', message: `fine-tuning from ${msg.from}: ${t.copied.length} parameters copied, fresh ${t.fresh.join(', ')}` });
+    } else if (msg.from) config = { ...config, initFrom: msg.from };
+    const id = makeRunId(msg.dataset, config);
     const saved = msg.resume ? await loadCheckpoint(id) : undefined;
-    if (msg.resume && !saved) throw Object.assign(new Error(`no checkpoint for ${id} in this browser`), { code: 'checkpoint' as WorkerErrorCode });
+    if (msg.resume && !saved) throw fail('checkpoint', `no checkpoint for ${id} in this browser`);
     const resume = saved ? decodeCheckpoint(saved) : undefined;
-    if (resume) config = { ...(resume.config as TrainConfig), steps: msg.steps ?? (resume.config as TrainConfig).steps };
+    if (resume) config = { ...(resume.config as TrainConfig), steps: msg.overrides?.steps ?? (resume.config as TrainConfig).steps };
     checkpointed = !!resume;
 
     post({ type: 'status', message: 'starting WebGPU' });
     const acquired = await acquireDevice(self.navigator.gpu);
     engine = new Engine(acquired);
-    trainer = new Trainer(engine, data, config, resume);
+    trainer = new Trainer(engine, data, config, resume, init);
+    live = { runId: id, engine, trainer, data };
     const layout = trainer.layout;
     post({ type: 'started', runId: id, config, parameters: layout.count, adapter: engine.report.description, fromStep: trainer.step, history: trainer.history });
 
@@ -76,8 +104,41 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       err instanceof WebGPUError ? err.code : err instanceof DivergedError ? 'diverged' : err instanceof DatasetLoadError ? 'dataset-missing' : ((err as { code?: WorkerErrorCode }).code ?? 'other');
     post({ type: 'error', code, message: err instanceof Error ? err.message : String(err), resumable: checkpointed });
   } finally {
+    live?.preview?.destroy();
+    live = null;
     trainer?.destroy();
     engine?.destroy();
     running = false;
+  }
+}
+
+/** A device for previews of stored runs while nothing trains; kept for the next preview. */
+let previewEngine: Promise<Engine> | null = null;
+
+async function preview(msg: Extract<ToWorker, { type: 'preview' }>): Promise<void> {
+  try {
+    if (live && live.runId === msg.runId) {
+      const { trainer, data, engine } = live;
+      if (taskOf(trainer.config) !== 'mtm') throw new Error('previews show masked token modeling runs');
+      live.preview ??= new PreviewModel(engine, mtmConfig(trainer.config, data), data);
+      post({ type: 'preview', runId: msg.runId, preview: await live.preview.run(trainer.params.params, data.test, msg.index, msg.seed) });
+      return;
+    }
+    const bytes = await loadCheckpoint(msg.runId);
+    if (!bytes) throw new Error(`no checkpoint ${msg.runId} in this browser`);
+    const state = decodeCheckpoint(bytes);
+    const config = state.config as TrainConfig;
+    if (taskOf(config) !== 'mtm') throw new Error('previews show masked token modeling runs');
+    const data = await loadData(msg.dataset);
+    previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
+    const model = new PreviewModel(await previewEngine, mtmConfig(config, data), data);
+    try {
+      if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
+      post({ type: 'preview', runId: msg.runId, preview: await model.run(state.params, data.test, msg.index, msg.seed) });
+    } finally {
+      model.destroy();
+    }
+  } catch (err) {
+    post({ type: 'preview-error', runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
   }
 }

@@ -1,21 +1,50 @@
-// Train a ViT on a stored token dataset, in a Web Worker, with live loss and accuracy curves.
-import { useState } from 'react';
-import { PRESETS } from '../train/presets';
+// Train a ViT on a stored token dataset, in a Web Worker, with live curves: supervised (SeiT),
+// masked token modeling (SeiT++, with the MTO-style mask token), and fine-tuning from a stored
+// pre-training run on a fraction of the labels.
+import { useEffect, useState } from 'react';
+import { PRESETS, taskOf } from '../train/presets';
+import { pretrainingRuns } from '../train/protocol';
 import { LineChart } from './LineChart';
+import { MTMView } from './MTMView';
 import { useTraining } from './trainStore';
 
 // The page trains on tokens; the pixel baselines need raw pixels, which a package does not hold.
-const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input === 'tokens');
+const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input !== 'pixels');
+
+const DESCRIPTIONS: Record<string, string> = {
+  'mtm-quick': 'masked token modeling, no labels',
+  'simmim-quick': 'SimMIM: mask vectors everywhere, linear head',
+  'finetune-quick': 'SeiT++ classifier, a fraction of the labels',
+};
 
 export function TrainPanel({ dataset }: { dataset: string | null }) {
   const t = useTraining();
   const [presetName, setPreset] = useState('quick');
   const [steps, setSteps] = useState(PRESETS.quick.steps);
   const [seed, setSeed] = useState(PRESETS.quick.seed);
+  const [maskToken, setMaskToken] = useState<'plain' | 'mto-style'>('plain');
+  const [labels, setLabels] = useState(0.1);
+  const [from, setFrom] = useState('');
+  const { refreshStored } = t;
+  useEffect(() => void refreshStored(), [refreshStored]);
+
+  const chosen = PRESETS[presetName];
+  const task = taskOf(chosen);
+  const finetunes = chosen.input === 'codes' && task === 'classify';
+  const sources = dataset ? pretrainingRuns(dataset, t.stored) : [];
   const busy = t.status === 'starting' || t.status === 'training';
   const last = t.metrics[t.metrics.length - 1];
   const canResume = t.status === 'paused' || (t.status === 'error' && t.error?.resumable);
-  const start = (resume: boolean) => dataset && t.start({ dataset, preset: presetName, steps, seed, resume });
+  const start = (resume: boolean) =>
+    dataset &&
+    t.start({
+      dataset,
+      preset: presetName,
+      overrides: { steps, seed, ...(task === 'mtm' ? { maskToken } : {}), ...(finetunes ? { labels } : {}) },
+      ...(finetunes && from ? { from } : {}),
+      resume,
+    });
+  const running = t.config && taskOf(t.config) === 'mtm';
 
   return (
     <section className="panel" aria-label="Training">
@@ -24,10 +53,17 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       <div className="train-controls">
         <label>
           preset{' '}
-          <select value={presetName} disabled={busy} onChange={(ev) => { setPreset(ev.target.value); setSteps(PRESETS[ev.target.value].steps); }}>
+          <select
+            value={presetName}
+            disabled={busy}
+            onChange={(ev) => {
+              setPreset(ev.target.value);
+              setSteps(PRESETS[ev.target.value].steps);
+            }}
+          >
             {PAGE_PRESETS.map((p) => (
               <option key={p.preset} value={p.preset}>
-                {p.preset} — dim {p.model.dim}, depth {p.model.depth}, batch {p.batch}
+                {p.preset} — {DESCRIPTIONS[p.preset] ?? `${p.input}`}, dim {p.model.dim}, depth {p.model.depth}
               </option>
             ))}
           </select>
@@ -38,6 +74,34 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         <label>
           seed <input type="number" min={0} value={seed} disabled={busy} onChange={(ev) => setSeed(Math.max(0, Number(ev.target.value)))} />
         </label>
+        {task === 'mtm' && (
+          <label title="MTO-style: a mask vector kept unlike every code embedding, and visible tokens that ignore mask tokens in the first layers (our reading of the MTO paper; its exact losses are not public)">
+            mask token{' '}
+            <select value={maskToken} disabled={busy} onChange={(ev) => setMaskToken(ev.target.value as 'plain' | 'mto-style')}>
+              <option value="plain">plain (zero-initialised)</option>
+              <option value="mto-style">MTO-style</option>
+            </select>
+          </label>
+        )}
+        {finetunes && (
+          <>
+            <label title="A fixed, class-balanced subset of the training labels">
+              labels{' '}
+              <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => setLabels(Math.min(1, Math.max(0.01, Number(ev.target.value))))} />
+            </label>
+            <label>
+              start from{' '}
+              <select value={from} disabled={busy} onChange={(ev) => setFrom(ev.target.value)}>
+                <option value="">scratch (random weights)</option>
+                {sources.map((id) => (
+                  <option key={id} value={id}>
+                    {id.split('/').slice(1).join(' ')}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
         <button disabled={!dataset || busy} onClick={() => start(false)}>
           Start
         </button>
@@ -57,21 +121,31 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       )}
       {last && (
         <p className="train-stats" data-testid="train-stats">
-          step {last.step} · epoch {last.epoch.toFixed(2)} · loss {last.loss.toFixed(4)} · train acc {(100 * last.acc).toFixed(1)}% · {last.imagesPerSec.toFixed(0)} img/s
+          step {last.step} · epoch {last.epoch.toFixed(2)} · loss {last.loss.toFixed(4)} · {last.mtm ? 'masked-token' : 'train'} acc {(100 * last.acc).toFixed(1)}% · {last.imagesPerSec.toFixed(0)} img/s
           {t.lastCheckpoint !== null && ` · checkpoint @ ${t.lastCheckpoint}`}
+        </p>
+      )}
+      {last?.mtm && (
+        <p className="muted small" data-testid="mtm-stats">
+          mask ratio {last.mtm.maskRatio.toFixed(2)} · mask vector's max cosine to a code {last.mtm.maskCosine.toFixed(2)} · visible→mask attention per layer (mass / entropy):{' '}
+          {last.mtm.attention.map((a) => `${a.mass.toFixed(2)} / ${a.entropy === null ? '–' : a.entropy.toFixed(2)}`).join(', ')}
         </p>
       )}
       {t.metrics.length > 0 && (
         <>
           <LineChart yLabel="loss" series={[{ label: 'loss', color: '#d1495b', points: t.metrics.map((m) => [m.step, m.loss]) }]} />
-          <LineChart yLabel="accuracy" yMin={0} series={[{ label: 'train acc', color: '#2e86ab', points: t.metrics.map((m) => [m.step, m.acc]) }]} />
+          <LineChart yLabel="accuracy" yMin={0} series={[{ label: last?.mtm ? 'masked-token acc' : 'train acc', color: '#2e86ab', points: t.metrics.map((m) => [m.step, m.acc]) }]} />
         </>
       )}
       {t.result && (
         <p data-testid="train-result">
-          <strong>Test accuracy {(100 * t.result.acc).toFixed(2)}%</strong> (loss {t.result.loss.toFixed(4)}, {t.result.count} images)
+          <strong>
+            Test {t.config && taskOf(t.config) === 'mtm' ? 'masked-token accuracy' : 'accuracy'} {(100 * t.result.acc).toFixed(2)}%
+          </strong>{' '}
+          (loss {t.result.loss.toFixed(4)}, {t.result.count} images)
         </p>
       )}
+      {running && dataset && (t.lastCheckpoint !== null || t.status === 'training') && <MTMView dataset={dataset} />}
     </section>
   );
 }

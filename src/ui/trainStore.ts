@@ -1,7 +1,9 @@
 // Training state for the page (zustand): owns the Web Worker and folds its messages into state.
 import { create } from 'zustand';
+import { listCheckpoints } from '../train/checkpoint-store';
 import type { FromWorker, ToWorker } from '../train/protocol';
 import type { TrainConfig } from '../train/presets';
+import type { MTMPreview } from '../train/preview';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 
 export type TrainStatus = 'idle' | 'starting' | 'training' | 'paused' | 'done' | 'error';
@@ -10,17 +12,33 @@ interface TrainState {
   status: TrainStatus;
   message: string;
   error: { code: string; message: string; resumable: boolean } | null;
+  runId: string | null;
   config: TrainConfig | null;
   parameters: number;
   adapter: string;
   metrics: StepMetrics[];
   result: EvalResult | null;
   lastCheckpoint: number | null;
+  /** Run ids of the checkpoints stored in this browser. */
+  stored: string[];
+  preview: MTMPreview | null;
+  previewError: string | null;
   start(cmd: Omit<Extract<ToWorker, { type: 'start' }>, 'type'>): void;
   pause(): void;
+  requestPreview(dataset: string, index: number, seed: number): void;
+  refreshStored(): Promise<void>;
 }
 
 let worker: Worker | null = null;
+
+function ensureWorker(onMessage: (m: FromWorker) => void, onError: (message: string) => void): Worker {
+  if (!worker) {
+    worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
+    worker.onerror = (ev) => onError(ev.message || 'the training worker failed to start');
+  }
+  return worker;
+}
 
 export const useTraining = create<TrainState>((set, get) => {
   const onMessage = (m: FromWorker) => {
@@ -31,6 +49,7 @@ export const useTraining = create<TrainState>((set, get) => {
         return set({
           status: 'training',
           message: `training on ${m.adapter}`,
+          runId: m.runId,
           config: m.config,
           parameters: m.parameters,
           adapter: m.adapter,
@@ -39,6 +58,7 @@ export const useTraining = create<TrainState>((set, get) => {
       case 'metrics':
         return set({ metrics: [...get().metrics, m.metrics] });
       case 'checkpoint':
+        void get().refreshStored();
         return set({ lastCheckpoint: m.step });
       case 'eval':
         return set({ result: m.result });
@@ -48,30 +68,45 @@ export const useTraining = create<TrainState>((set, get) => {
         return set({ status: 'done', result: m.result, message: 'finished' });
       case 'error':
         return set({ status: 'error', error: { code: m.code, message: m.message, resumable: m.resumable } });
+      case 'preview':
+        return m.runId === get().runId && set({ preview: m.preview, previewError: null });
+      case 'preview-error':
+        return m.runId === get().runId && set({ previewError: m.message });
     }
   };
+  const onError = (message: string) => set({ status: 'error', error: { code: 'other', message, resumable: false } });
   return {
     status: 'idle',
     message: '',
     error: null,
+    runId: null,
     config: null,
     parameters: 0,
     adapter: '',
     metrics: [],
     result: null,
     lastCheckpoint: null,
+    stored: [],
+    preview: null,
+    previewError: null,
     start(cmd) {
-      if (!worker) {
-        worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
-        worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
-        worker.onerror = (ev) => set({ status: 'error', error: { code: 'other', message: ev.message || 'the training worker failed to start', resumable: false } });
-      }
-      set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [] });
-      worker.postMessage({ type: 'start', ...cmd } satisfies ToWorker);
+      set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null });
+      ensureWorker(onMessage, onError).postMessage({ type: 'start', ...cmd } satisfies ToWorker);
     },
     pause() {
       worker?.postMessage({ type: 'pause' } satisfies ToWorker);
       set({ message: 'pausing after the next metrics report' });
+    },
+    requestPreview(dataset, index, seed) {
+      const runId = get().runId;
+      if (runId) ensureWorker(onMessage, onError).postMessage({ type: 'preview', dataset, runId, index, seed } satisfies ToWorker);
+    },
+    async refreshStored() {
+      try {
+        set({ stored: await listCheckpoints() });
+      } catch {
+        // IndexedDB unavailable (private mode): nothing to list, and saving will say why.
+      }
     },
   };
 });

@@ -19,7 +19,7 @@ const MTM_BASE: MTMConfig = {
   embedDim: 4,
   embedDropout: 0.2,
   encoder: { dim: 8, depth: 2, heads: 2, mlpRatio: 2, dropPath: 0.5 },
-  decoder: { dim: 6, depth: 1, heads: 2, mlpRatio: 2 },
+  decoder: { dim: 4, depth: 1, heads: 2, mlpRatio: 2 },
   dropRatio: 0.4,
   maskRatio: MTM_MASK_RATIO,
   block: 0,

@@ -43,7 +43,7 @@ describe('fine-tuning from an MTM checkpoint', () => {
     classes: ['a', 'b', 'c'],
     grid: [7, 7],
     inDim: 16,
-    codebook: { K: 256, vectors: new Float32Array(256 * 16) },
+    codebook: { K: 256, patch: 4, channels: 1, vectors: new Float32Array(256 * 16) },
     train: examples(10, 3),
     test: examples(10, 3),
     bytesPerImage: 1,

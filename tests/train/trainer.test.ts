@@ -8,7 +8,9 @@ import { acquireNodeDevice } from '../../src/gpu/node';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../../src/train/checkpoint';
 import type { TrainData } from '../../src/train/data';
 import { preset, type TrainConfig } from '../../src/train/presets';
-import { DivergedError, Trainer } from '../../src/train/trainer';
+import { finetuneConfig, transferWeights } from '../../src/train/finetune';
+import { taskLayout } from '../../src/train/tasks';
+import { DivergedError, Trainer, type StepMetrics } from '../../src/train/trainer';
 import { randint, randn, testEngine } from '../helpers/gpu';
 
 // Class c's images are mostly token c on a 3x3 grid, so a tiny ViT can learn it in a few steps.
@@ -25,10 +27,27 @@ function syntheticData(): TrainData {
     classes: ['a', 'b', 'c', 'd'],
     grid: [3, 3],
     inDim: 6,
-    codebook: { K, vectors: Float32Array.from(randn(K * 6, 3)) },
+    codebook: { K, patch: 1, channels: 6, vectors: Float32Array.from(randn(K * 6, 3)) },
     train: make(256, 10),
     test: make(64, 20),
     bytesPerImage: 9,
+  };
+}
+
+/** A small MTM pre-training config on the synthetic grids. */
+function mtmConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  const c = preset('mtm-quick');
+  return {
+    ...c,
+    model: { ...c.model, dim: 16, depth: 2, heads: 2, embedDim: 8 },
+    mtm: { ...c.mtm!, decoder: { dim: 8, depth: 1, heads: 2, mlpRatio: 2 }, recalibrateLayers: 1 },
+    batch: 32,
+    steps: 24,
+    warmupSteps: 4,
+    lr: 3e-3,
+    metricsEvery: 4,
+    checkpointEvery: 8,
+    ...overrides,
   };
 }
 
@@ -66,6 +85,63 @@ describe('trainer', () => {
     expect(resumed.step).toBe(24);
     expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
     [straight, first, resumed].forEach((t) => t.destroy());
+  });
+
+  it('masked token modeling trains without labels and reports its diagnostics', async () => {
+    const e = await testEngine();
+    const data = syntheticData();
+    // Labels play no part: scrambling them changes nothing.
+    const scrambled = { ...data, train: { ...data.train, labels: data.train.labels.map((l) => (l + 1) % 4) } };
+    const runs = [];
+    for (const d of [data, scrambled]) {
+      const t = new Trainer(e, d, mtmConfig({ steps: 40, mtm: { ...mtmConfig().mtm!, maskToken: 'mto-style' } }));
+      const reports: StepMetrics[] = [];
+      const result = await t.run({ onMetrics: (m) => reports.push(m) });
+      runs.push({ reports, result: result! });
+      t.destroy();
+    }
+    const { reports, result } = runs[0];
+    expect(runs[1].result).toEqual(result);
+    expect(reports[reports.length - 1].loss).toBeLessThan(reports[0].loss);
+    expect(result.acc).toBeGreaterThan(0);
+    expect(result.count).toBe(64);
+    for (const r of reports) {
+      expect(r.mtm!.maskRatio).toBeGreaterThanOrEqual(0.4);
+      expect(r.mtm!.maskCosine).toBeGreaterThan(-1);
+      // MTO-style recalibration of layer 0: visible queries put nothing on mask tokens there.
+      expect(r.mtm!.attention[0]).toEqual({ mass: 0, entropy: null });
+    }
+    expect(reports.some((r) => r.mtm!.attention[1].mass > 0)).toBe(true);
+  });
+
+  it('an MTM run resumed from a checkpoint continues the identical curve, and a classifier fine-tunes from it', async () => {
+    const e = await testEngine();
+    const data = syntheticData();
+    const straight = new Trainer(e, data, mtmConfig());
+    await straight.run();
+    const [want] = await e.read(straight.params.params);
+
+    const first = new Trainer(e, data, mtmConfig());
+    let saved: Uint8Array | undefined;
+    await first.run({ onCheckpoint: (s) => void (saved = encodeCheckpoint(s, first.layout)), shouldStop: () => first.step >= 12 });
+    const state = decodeCheckpoint(saved!, first.layout);
+    const resumed = new Trainer(e, data, state.config as TrainConfig, state);
+    await resumed.run();
+    const [got] = await e.read(resumed.params.params);
+    expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+
+    const end = decodeCheckpoint(encodeCheckpoint(await resumed.state(), resumed.layout));
+    const ft = finetuneConfig({ ...preset('finetune-quick'), batch: 32, steps: 8, metricsEvery: 4, labels: 0.5 }, end.config as TrainConfig, 'mtm');
+    const layout = taskLayout(ft, data);
+    const { params } = transferWeights(end, layout, layout.init(1));
+    const tuned = new Trainer(e, data, ft, undefined, params);
+    const perClass = [0, 1, 2, 3].map((c) => data.train.labels.filter((l) => l === c).length);
+    expect(tuned.task.train.count).toBe(perClass.reduce((a, n) => a + Math.round(n / 2), 0));
+    const [start] = await e.read(tuned.params.params);
+    const block = layout.get('block1.fc2.w');
+    expect(start.subarray(block.offset, block.offset + block.size)).toEqual(got.subarray(resumed.layout.get('block1.fc2.w').offset, resumed.layout.get('block1.fc2.w').offset + block.size));
+    expect((await tuned.run())!.count).toBe(64);
+    [straight, first, resumed, tuned].forEach((t) => t.destroy());
   });
 
   it('a NaN loss stops training and keeps only finite checkpoints', async () => {
