@@ -30,7 +30,8 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
  fine-tuning (finetune-quick):
   --from FILE                            start from a pre-training checkpoint (else from scratch)
   --labels F                             train on a class-balanced fraction F of the labels (e.g. 0.1)
-  --label-seed S                         which fixed subset (default 0)`;
+  --label-seed S                         which fixed subset (default 0)
+  --layer-decay D                        layer-wise lr decay of the pre-trained layers (default 0.75; 1: off)`;
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     from: { type: 'string' },
     labels: { type: 'string' },
     'label-seed': { type: 'string' },
+    'layer-decay': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -112,6 +114,7 @@ function configure(): TrainConfig {
       lr: numArg('lr', args.lr),
       labels: numArg('labels', args.labels),
       labelSeed: numArg('label-seed', args['label-seed']),
+      layerDecay: numArg('layer-decay', args['layer-decay']),
       maskToken,
       block: numArg('block', args.block),
     });

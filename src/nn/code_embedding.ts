@@ -17,11 +17,24 @@ export interface CodeEmbeddingConfig {
   dropout: number;
 }
 
+/** SeiT++ (BERT) initialises the table at N(0, 0.02); LayerNorm follows, so only the tied MTM head sees the scale. */
+export const EMBED_INIT_STD = 0.02;
+
+/**
+ * Init of the stem that reads the embedding: SeiT++'s patch conv keeps PyTorch's default
+ * kaiming-uniform init (std 1/sqrt(3 fan_in)), which makes token content about as large as the
+ * sin-cos position code it is added to; at timm's 0.02 the content would be ~6x smaller and
+ * the first few hundred steps would see little but positions.
+ */
+export function stemInitStd(embedDim: number): number {
+  return 1 / Math.sqrt(3 * embedDim);
+}
+
 // Philox stream (counter word 2) of the embedding dropout.
 const DROPOUT_STREAM = 3;
 
 export function addCodeEmbedding(L: ParamLayout, c: CodeEmbeddingConfig): void {
-  L.add({ name: 'embed.table', shape: [c.vocab + 1, c.dim], init: { kind: 'normal', std: 1 / Math.sqrt(c.dim) }, decay: false, layer: 0 });
+  L.add({ name: 'embed.table', shape: [c.vocab + 1, c.dim], init: { kind: 'normal', std: EMBED_INIT_STD }, decay: true, layer: 0 });
   L.add({ name: 'embed.ln.g', shape: [c.dim], init: { kind: 'ones' }, decay: false, layer: 0 });
   L.add({ name: 'embed.ln.b', shape: [c.dim], init: { kind: 'zeros' }, decay: false, layer: 0 });
 }

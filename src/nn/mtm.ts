@@ -28,7 +28,7 @@ import { dropCount, drawMasks, encoderLength, maskBuffers, maskCount, maskRatio,
 import { matmul } from '../ops/matmul';
 import { columnSum } from '../ops/reduce';
 import { addBlocks, Blocks, type BlockMask, type BlocksConfig, type TrainStep } from './blocks';
-import { addCodeEmbedding, CodeEmbedding, type CodeEmbeddingConfig } from './code_embedding';
+import { addCodeEmbedding, CodeEmbedding, EMBED_INIT_STD, stemInitStd, type CodeEmbeddingConfig } from './code_embedding';
 import { linear, linearBackward } from './linear';
 import { ParamBuffers, ParamLayout } from './params';
 
@@ -76,7 +76,7 @@ export function mtmLayout(c: MTMConfig): ParamLayout {
   const L = new ParamLayout();
   const add = (name: string, shape: number[], init: Parameters<ParamLayout['add']>[0]['init'], decay = false, frozen = false) => L.add({ name, shape, init, decay, layer: 0, frozen });
   addCodeEmbedding(L, codeEmbedding(c));
-  add('stem.w', [c.embedDim, D], { kind: 'normal', std: 0.02 }, true);
+  add('stem.w', [c.embedDim, D], { kind: 'normal', std: stemInitStd(c.embedDim) }, true);
   add('stem.b', [D], { kind: 'zeros' });
   add('pos', [1 + N, D], { kind: 'sincos', grid: c.grid, cls: true }, false, true);
   // MTM's mask vector starts at zero; the MTO-style one at random, so its cosines are defined.
@@ -96,7 +96,11 @@ export function mtmLayout(c: MTMConfig): ParamLayout {
     add('dec.norm.b', [Dd], { kind: 'zeros' });
     add('mlm.fc.w', [Dd, c.embedDim], { kind: 'normal', std: 0.02 }, true);
     add('mlm.fc.b', [c.embedDim], { kind: 'zeros' });
-    add('mlm.ln.g', [c.embedDim], { kind: 'ones' });
+    // Tessera: logits dot this LayerNorm's output (norm ~ g sqrt(e)) with table rows of norm
+    // ~ 0.02 sqrt(e); at gain 1 they could not leave +-0.6 for thousands of steps (the table
+    // barely grows, LayerNorm hides its scale from every other gradient). This gain gives them
+    // unit spread at the start.
+    add('mlm.ln.g', [c.embedDim], { kind: 'constant', value: 1 / (EMBED_INIT_STD * Math.sqrt(c.embedDim)) });
     add('mlm.ln.b', [c.embedDim], { kind: 'zeros' });
     add('mlm.bias', [c.vocab], { kind: 'zeros' });
   } else {
@@ -113,6 +117,9 @@ export function validateMTM(c: MTMConfig): void {
   if (c.decoder === null && nDrop > 0) throw new Error('SimMIM keeps every cell in the encoder: set the drop ratio to 0');
   if (c.encoder.dim % 4 !== 0 || (c.decoder && c.decoder.dim % 4 !== 0)) throw new Error('MTM: the encoder and decoder widths must be divisible by 4 (sin-cos position codes)');
   if (c.recalibrateLayers > c.encoder.depth) throw new Error(`MTO-style recalibration of ${c.recalibrateLayers} layers in a ${c.encoder.depth}-layer encoder`);
+  // The decoder reads masked cells from CLS, not from the mask tokens' outputs: if visible tokens
+  // ignored them in every layer, mask tokens would have no effect at all.
+  if (c.decoder && c.maskToken === 'mto-style' && c.recalibrateLayers >= c.encoder.depth) throw new Error('MTO-style recalibration must leave at least one encoder layer where visible tokens see mask tokens');
 }
 
 /** One batch's masking: the ratio drawn for it and the counts it gives. */

@@ -8,6 +8,7 @@ export type Init =
   | { kind: 'normal'; std: number }
   | { kind: 'zeros' }
   | { kind: 'ones' }
+  | { kind: 'constant'; value: number }
   /** MAE's fixed 2-D sin-cos position code for a grid (rows [cls?, cells], width D), see sincos2d. */
   | { kind: 'sincos'; grid: [number, number]; cls: boolean };
 
@@ -62,6 +63,7 @@ export class ParamLayout {
     for (const slot of this.slots) {
       const v = out.subarray(slot.offset, slot.offset + slot.size);
       if (slot.init.kind === 'ones') v.fill(1);
+      else if (slot.init.kind === 'constant') v.fill(slot.init.value);
       else if (slot.init.kind === 'normal') {
         for (let i = 0; i < v.length; i++) v[i] = slot.init.std * normal(u);
       } else if (slot.init.kind === 'sincos') v.set(sincos2d(slot.init.grid, slot.shape[1], slot.init.cls));

@@ -16,7 +16,7 @@ import { layernorm, layernormBackward } from '../ops/layernorm';
 import { matmul } from '../ops/matmul';
 import { columnSum } from '../ops/reduce';
 import { addBlocks, Blocks, type BlocksConfig, type TrainStep } from './blocks';
-import { addCodeEmbedding, CodeEmbedding, type CodeEmbeddingConfig } from './code_embedding';
+import { addCodeEmbedding, CodeEmbedding, stemInitStd, type CodeEmbeddingConfig } from './code_embedding';
 import { linear, linearBackward } from './linear';
 import { ParamBuffers, ParamLayout } from './params';
 
@@ -64,7 +64,8 @@ export function vitLayout(c: ViTConfig): ParamLayout {
   const D = c.dim;
   const L = new ParamLayout();
   if (c.input === 'codes') addCodeEmbedding(L, codeEmbeddingConfig(c));
-  L.add({ name: 'stem.w', shape: [c.inDim, D], init: { kind: 'normal', std: 0.02 }, decay: true, layer: 0 });
+  const stemStd = c.input === 'codes' ? stemInitStd(c.inDim) : 0.02;
+  L.add({ name: 'stem.w', shape: [c.inDim, D], init: { kind: 'normal', std: stemStd }, decay: true, layer: 0 });
   L.add({ name: 'stem.b', shape: [D], init: { kind: 'zeros' }, decay: false, layer: 0 });
   // SeiT++ fine-tunes a learnable position code that starts from the MTM encoder's sin-cos one.
   const posInit = c.input === 'codes' ? ({ kind: 'sincos', grid: c.grid, cls: hasCls(c) } as const) : ({ kind: 'normal', std: 0.02 } as const);

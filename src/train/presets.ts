@@ -98,7 +98,7 @@ const MTM_QUICK: Omit<TrainConfig, 'preset'> = {
     block: 0,
     maskToken: 'plain',
     singularity: 0.1,
-    recalibrateLayers: 2,
+    recalibrateLayers: 1,
   },
   // SeiT++ pre-trains with AdamW beta2 0.95 and weight decay 0.05, warmup then cosine, no clipping.
   steps: 940,
@@ -161,6 +161,8 @@ export interface Overrides {
   /** Classifier: the labelled fraction and which fixed subset. */
   labels?: number;
   labelSeed?: number;
+  /** Layer-wise lr decay of a fine-tune from a checkpoint (1: off). */
+  layerDecay?: number;
   /** Masked token modeling: the mask token and block-wise masking. */
   maskToken?: 'plain' | 'mto-style';
   block?: number;
@@ -182,13 +184,15 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
   c.batch = o.batch ?? c.batch;
   c.lr = o.lr ?? c.lr;
   if (taskOf(c) === 'mtm') {
-    if (o.labels !== undefined || o.labelSeed !== undefined) throw new Error('a labelled fraction applies to classifier presets, not to label-free pre-training');
+    if (o.labels !== undefined || o.labelSeed !== undefined || o.layerDecay !== undefined) throw new Error('a labelled fraction and layer decay apply to classifier presets, not to label-free pre-training');
     if (o.maskToken !== undefined && o.maskToken !== 'plain' && o.maskToken !== 'mto-style') throw new Error(`the mask token is plain or mto-style, got ${o.maskToken}`);
     c.mtm = { ...c.mtm!, maskToken: o.maskToken ?? c.mtm!.maskToken, block: o.block ?? c.mtm!.block };
     if (c.mtm.maskToken === 'mto-style' && base.mtm!.maskToken !== 'mto-style') c.preset += '-mto';
   } else {
     if (o.maskToken !== undefined || o.block !== undefined) throw new Error('the mask token and block masking apply to masked token modeling presets (mtm-quick, simmim-quick)');
     if (o.labels !== undefined && !(o.labels > 0 && o.labels <= 1)) throw new Error(`the labelled fraction must be in (0, 1], got ${o.labels}`);
+    if (o.layerDecay !== undefined && !(o.layerDecay > 0 && o.layerDecay <= 1)) throw new Error(`the layer decay must be in (0, 1], got ${o.layerDecay}`);
+    c.layerDecay = o.layerDecay ?? c.layerDecay;
     c.labels = o.labels ?? c.labels;
     c.labelSeed = o.labelSeed ?? c.labelSeed;
   }

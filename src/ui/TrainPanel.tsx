@@ -86,7 +86,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         {finetunes && (
           <>
             <label title="A fixed, class-balanced subset of the training labels">
-              labels{' '}
+              labelled fraction{' '}
               <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => setLabels(Math.min(1, Math.max(0.01, Number(ev.target.value))))} />
             </label>
             <label>
@@ -112,6 +112,11 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
           Resume
         </button>
       </div>
+      {t.runId && (
+        <p className="muted small" data-testid="run-id">
+          run {t.runId}
+        </p>
+      )}
       {t.message && <p className="muted" data-testid="train-status">{t.message}</p>}
       {t.error && (
         <div className="message error" role="alert" data-testid="train-error">

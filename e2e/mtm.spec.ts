@@ -1,0 +1,44 @@
+// Masked token modeling in the page: pre-train with the MTO-style mask token in the worker, watch
+// the masked-token view (mask, prediction, original), then fine-tune a classifier from that
+// pre-training run on half of the labels. A tiny imported package keeps SwiftShader to seconds.
+import { expect, test } from '@playwright/test';
+import { encodeBundle } from '../src/data/shard';
+import { tinyPackage } from '../tests/data/tiny-package';
+
+test('pre-trains by masked token modeling, shows the masked-token view, and fine-tunes from it', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  const p = tinyPackage({ name: 'tiny-mtm', title: 'tiny-mtm', seed: 7, train: [200, 56], test: [40] });
+  await page.getByTestId('dataset-file').setInputFiles({ name: 'tiny-mtm.tessera', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeBundle(p.manifest, p.files)) });
+  await expect(page.getByTestId('stored-tiny-mtm')).toBeVisible();
+
+  await page.getByLabel('preset').selectOption('mtm-quick');
+  await page.getByLabel('steps').fill('20');
+  await page.getByLabel('mask token').selectOption('mto-style');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-result')).toContainText('Test masked-token accuracy', { timeout: 120_000 });
+  await expect(page.getByTestId('mtm-stats')).toContainText('mask ratio');
+  // Layer 0 is recalibrated: visible tokens pay mask tokens no attention there.
+  await expect(page.getByTestId('mtm-stats')).toContainText('0.00 / –');
+
+  const view = page.getByTestId('mtm-view');
+  await expect(view.getByTestId('mtm-preview-stats')).toContainText('tokens masked', { timeout: 60_000 });
+  await expect(view.locator('canvas')).toHaveCount(3);
+  const before = await view.getByTestId('mtm-preview-stats').textContent();
+  const pixels = () => view.locator('canvas').first().evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());
+  const firstMask = await pixels();
+  await view.getByRole('button', { name: 'New mask' }).click();
+  await expect.poll(pixels, { timeout: 30_000 }).not.toBe(firstMask);
+  expect(before).toMatch(/\d+ of 6 tokens masked/);
+  await page.screenshot({ path: test.info().outputPath('mtm-view.png'), fullPage: true });
+
+  await page.getByLabel('preset').selectOption('finetune-quick');
+  await page.getByLabel('steps').fill('20');
+  await page.getByLabel('labelled fraction').fill('0.5');
+  await page.getByLabel('start from').selectOption({ label: 'mtm-quick-mto seed1' });
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick/seed1 from tiny-mtm/mtm-quick-mto/seed1', { timeout: 60_000 });
+  await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
+  expect(errors).toEqual([]);
+});

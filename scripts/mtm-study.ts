@@ -1,0 +1,132 @@
+// `npm run study:mtm`: the two claims of issue 5 at small scale, as a sequence of ordinary
+// `npm run train` commands whose JSON summaries it collects into README tables.
+//   (a) vs (b): supervised from scratch on 10% of the labels, against MTM pre-training on every
+//       training image without labels, then fine-tuning on the same 10%, at equal fine-tuning steps.
+//   MTO-style vs plain mask token: MTM test loss and fine-tune accuracy at pre-training snapshots,
+//   and the pre-training steps each needs to reach the plain run's final fine-tune accuracy.
+// Each run's summary is kept in <out>/<name>.json, so an interrupted study resumes where it stopped.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { preset } from '../src/train/presets';
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    steps: { type: 'string', default: String(preset('mtm-quick').steps) },
+    'finetune-steps': { type: 'string', default: String(preset('finetune-quick').steps) },
+    snapshots: { type: 'string', default: '4' },
+    labels: { type: 'string', default: '0.1' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'checkpoints/mtm-study' },
+  },
+});
+const S = Number(args.steps);
+const F = Number(args['finetune-steps']);
+const SNAPSHOTS = Number(args.snapshots);
+const { labels, seed, out } = args as Record<string, string>;
+const every = preset('mtm-quick').metricsEvery;
+// Evenly spaced snapshot steps, on metrics boundaries, the last one the end of pre-training.
+const snapshotSteps = Array.from({ length: SNAPSHOTS }, (_, i) => Math.round(((i + 1) * S) / SNAPSHOTS / every) * every);
+snapshotSteps[SNAPSHOTS - 1] = S;
+mkdirSync(out, { recursive: true });
+
+interface Summary {
+  test_acc: number;
+  test_loss: number;
+  evals?: { step: number; loss: number; acc: number }[];
+  wall_s: number;
+  images_per_s: number;
+  adapter: string;
+}
+
+/** Runs `npm run train -- <argv>` (as vite-node directly), its progress in <out>/<name>.log. */
+async function train(name: string, argv: string[]): Promise<{ summary: Summary; command: string }> {
+  const command = `npm run train -- ${argv.join(' ')} --json`;
+  const file = join(out, `${name}.json`);
+  if (existsSync(file)) {
+    console.error(`[study] ${name}: kept from an earlier run (${file})`);
+    return { summary: JSON.parse(readFileSync(file, 'utf8')), command };
+  }
+  console.error(`[study] ${name}: ${command}`);
+  const t0 = Date.now();
+  const log = createWriteStream(join(out, `${name}.log`));
+  const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'scripts/train.ts', '--', ...argv, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.pipe(log);
+  const code: number = await new Promise((r) => child.on('close', r));
+  const line = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`${name} failed (exit ${code}); see ${join(out, `${name}.log`)}`);
+  writeFileSync(file, line);
+  console.error(`[study] ${name}: done in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+  return { summary: JSON.parse(line), command };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const t0 = Date.now();
+const finetune = ['--preset', 'finetune-quick', '--labels', labels, '--steps', String(F), '--seed', seed];
+const scratch = await train('scratch', [...finetune, '--checkpoint', join(out, 'scratch.ckpt')]);
+
+const variants = ['plain', 'mto-style'] as const;
+const rows: Record<string, { step: number; loss: number; acc: number; ft: number; command: string }[]> = {};
+const pretrainCommands: Record<string, string> = {};
+for (const token of variants) {
+  const ckpt = join(out, `mtm-${token}.ckpt`);
+  const saveAt = snapshotSteps.slice(0, -1);
+  const pre = await train(`mtm-${token}`, ['--preset', 'mtm-quick', '--mask-token', token, '--steps', String(S), '--seed', seed, ...(saveAt.length ? ['--save-at', saveAt.join(',')] : []), '--checkpoint', ckpt]);
+  pretrainCommands[token] = pre.command;
+  const evals = [...(pre.summary.evals ?? []), { step: S, loss: pre.summary.test_loss, acc: pre.summary.test_acc }];
+  rows[token] = [];
+  for (const step of snapshotSteps) {
+    const from = step === S ? ckpt : ckpt.replace(/\.ckpt$/, `-step${step}.ckpt`);
+    const ft = await train(`ft-${token}-${step}`, [...finetune, '--from', from, '--checkpoint', join(out, `ft-${token}-${step}.ckpt`)]);
+    const e = evals.find((x) => x.step === step)!;
+    rows[token].push({ step, loss: e.loss, acc: e.acc, ft: ft.summary.test_acc, command: ft.command });
+  }
+}
+
+/** The first pre-training step at which fine-tune accuracy reaches `target`, interpolating between snapshots. */
+function stepsToReach(r: { step: number; ft: number }[], target: number): number | null {
+  let prev = { step: 0, ft: scratch.summary.test_acc };
+  for (const p of r) {
+    if (p.ft >= target) return Math.round(prev.ft >= target ? prev.step : prev.step + ((target - prev.ft) / (p.ft - prev.ft)) * (p.step - prev.step));
+    prev = p;
+  }
+  return null;
+}
+
+const plainFinal = rows.plain[rows.plain.length - 1];
+const mtoFinal = rows['mto-style'][rows['mto-style'].length - 1];
+const lines: string[] = [];
+lines.push(`Fine-tuning: ${F} steps of batch ${preset('finetune-quick').batch} on a fixed class-balanced ${labels} of the labels (label seed 0); pre-training: ${S} steps of batch ${preset('mtm-quick').batch} on all 60,000 training images, no labels; seed ${seed}; test accuracy on all 10,000 test images.`);
+lines.push('');
+lines.push('| run | pre-training | test acc | command |');
+lines.push('|---|---|---|---|');
+lines.push(`| (a) supervised from scratch | none | ${pct(scratch.summary.test_acc)} | \`${scratch.command}\` |`);
+lines.push(`| (b) MTM, then fine-tune | \`${pretrainCommands.plain}\` | **${pct(plainFinal.ft)}** | \`${plainFinal.command}\` |`);
+lines.push(`| (b') MTM with the MTO-style mask token, then fine-tune | \`${pretrainCommands['mto-style']}\` | ${pct(mtoFinal.ft)} | \`${mtoFinal.command}\` |`);
+lines.push('');
+lines.push('| pre-training steps | plain: MTM test loss | plain: masked-token acc | plain: fine-tune acc | MTO-style: MTM test loss | MTO-style: masked-token acc | MTO-style: fine-tune acc |');
+lines.push('|---|---|---|---|---|---|---|');
+lines.push(`| 0 (scratch) | | | ${pct(scratch.summary.test_acc)} | | | ${pct(scratch.summary.test_acc)} |`);
+snapshotSteps.forEach((step, i) => {
+  const p = rows.plain[i];
+  const m = rows['mto-style'][i];
+  lines.push(`| ${step} | ${p.loss.toFixed(4)} | ${pct(p.acc)} | ${pct(p.ft)} | ${m.loss.toFixed(4)} | ${pct(m.acc)} | ${pct(m.ft)} |`);
+});
+const target = plainFinal.ft;
+const reach = { plain: stepsToReach(rows.plain, target), mto: stepsToReach(rows['mto-style'], target) };
+const area = (r: { ft: number }[]) => r.reduce((a, p) => a + p.ft, 0) / r.length;
+lines.push('');
+lines.push(
+  `Pre-training steps to reach the plain run's final fine-tune accuracy (${pct(target)}), interpolated between snapshots: plain ${reach.plain}, MTO-style ${reach.mto ?? `not reached in ${S}`}` +
+    (reach.mto !== null && reach.plain ? ` (${((100 * reach.mto) / reach.plain).toFixed(0)}% of plain's)` : '') +
+    `. Mean fine-tune accuracy over the snapshots (an RAUC-like area): plain ${pct(area(rows.plain))}, MTO-style ${pct(area(rows['mto-style']))}.`,
+);
+lines.push('');
+lines.push(`Device: ${scratch.summary.adapter}. Study wall time ${((Date.now() - t0) / 60000).toFixed(1)} min (runs kept from earlier invocations not counted).`);
+const table = lines.join('\n');
+writeFileSync(join(out, 'study.md'), table + '\n');
+console.log(table);
