@@ -31,7 +31,9 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
   --from FILE                            start from a pre-training checkpoint (else from scratch)
   --labels F                             train on a class-balanced fraction F of the labels (e.g. 0.1)
   --label-seed S                         which fixed subset (default 0)
-  --layer-decay D                        layer-wise lr decay of the pre-trained layers (default 0.75; 1: off)`;
+  --layer-decay D                        layer-wise lr decay of the pre-trained layers (default 0.75; 1: off)
+ classifiers:
+  --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token`;
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -53,6 +55,7 @@ const { values: args } = parseArgs({
     labels: { type: 'string' },
     'label-seed': { type: 'string' },
     'layer-decay': { type: 'string' },
+    pool: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -115,6 +118,7 @@ function configure(): TrainConfig {
       labels: numArg('labels', args.labels),
       labelSeed: numArg('label-seed', args['label-seed']),
       layerDecay: numArg('layer-decay', args['layer-decay']),
+      pool: args.pool as Overrides['pool'],
       maskToken,
       block: numArg('block', args.block),
     });

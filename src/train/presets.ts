@@ -163,6 +163,8 @@ export interface Overrides {
   labelSeed?: number;
   /** Layer-wise lr decay of a fine-tune from a checkpoint (1: off). */
   layerDecay?: number;
+  /** Classifier: pool the CLS token, or average the patch tokens. */
+  pool?: 'mean' | 'cls';
   /** Masked token modeling: the mask token and block-wise masking. */
   maskToken?: 'plain' | 'mto-style';
   block?: number;
@@ -184,7 +186,7 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
   c.batch = o.batch ?? c.batch;
   c.lr = o.lr ?? c.lr;
   if (taskOf(c) === 'mtm') {
-    if (o.labels !== undefined || o.labelSeed !== undefined || o.layerDecay !== undefined) throw new Error('a labelled fraction and layer decay apply to classifier presets, not to label-free pre-training');
+    if (o.labels !== undefined || o.labelSeed !== undefined || o.layerDecay !== undefined || o.pool !== undefined) throw new Error('a labelled fraction, layer decay and pooling apply to classifier presets, not to label-free pre-training');
     if (o.maskToken !== undefined && o.maskToken !== 'plain' && o.maskToken !== 'mto-style') throw new Error(`the mask token is plain or mto-style, got ${o.maskToken}`);
     c.mtm = { ...c.mtm!, maskToken: o.maskToken ?? c.mtm!.maskToken, block: o.block ?? c.mtm!.block };
     if (c.mtm.maskToken === 'mto-style' && base.mtm!.maskToken !== 'mto-style') c.preset += '-mto';
@@ -193,6 +195,8 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
     if (o.labels !== undefined && !(o.labels > 0 && o.labels <= 1)) throw new Error(`the labelled fraction must be in (0, 1], got ${o.labels}`);
     if (o.layerDecay !== undefined && !(o.layerDecay > 0 && o.layerDecay <= 1)) throw new Error(`the layer decay must be in (0, 1], got ${o.layerDecay}`);
     c.layerDecay = o.layerDecay ?? c.layerDecay;
+    if (o.pool !== undefined && o.pool !== 'mean' && o.pool !== 'cls') throw new Error(`pooling is mean or cls, got ${o.pool}`);
+    c.model = { ...c.model, pool: o.pool ?? c.model.pool };
     c.labels = o.labels ?? c.labels;
     c.labelSeed = o.labelSeed ?? c.labelSeed;
   }
