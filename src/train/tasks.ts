@@ -11,10 +11,12 @@ import type { TrainConfig } from './presets';
 
 export interface Task {
   readonly layout: ParamLayout;
-  readonly params: ParamBuffers;
-  /** Per-row loss and 0/1 correctness of the last forward (rows without loss hold 0). */
-  readonly loss: Tensor;
-  readonly correct: Tensor;
+  readonly model: {
+    readonly params: ParamBuffers;
+    /** Per-row loss and 0/1 correctness of the last forward (rows without loss hold 0). */
+    readonly loss: Tensor;
+    readonly correct: Tensor;
+  };
   /** The training examples the task draws batches from (the labelled subset, for a classifier). */
   readonly train: Examples;
   readonly order: BatchOrder;
@@ -74,16 +76,6 @@ export class ClassifyTask implements Task {
     this.batches = new BatchWriter(this.model, vit.grid[0] * vit.grid[1], hasCls(vit), vit.inDim, data.codebook?.K ?? 0);
   }
 
-  get params(): ParamBuffers {
-    return this.model.params;
-  }
-  get loss(): Tensor {
-    return this.model.loss;
-  }
-  get correct(): Tensor {
-    return this.model.correct;
-  }
-
   trainStep(step: number): number {
     this.batches.write(this.e, this.train, this.order.indices(step));
     this.model.forward(this.model.B, { seed: this.c.seed, step });
@@ -128,16 +120,6 @@ export class MTMTask implements Task {
     this.train = data.train;
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
     this.batches = new BatchWriter({ B: c.batch, ids: this.model.ids }, this.model.N, true, data.inDim, mc.vocab);
-  }
-
-  get params(): ParamBuffers {
-    return this.model.params;
-  }
-  get loss(): Tensor {
-    return this.model.loss;
-  }
-  get correct(): Tensor {
-    return this.model.correct;
   }
 
   trainStep(step: number): number {

@@ -115,7 +115,7 @@ export class Trainer {
   }
 
   get params(): ParamBuffers {
-    return this.task.params;
+    return this.task.model.params;
   }
 
   private accView(i: number): Tensor {
@@ -126,12 +126,12 @@ export class Trainer {
   private recordStep(): void {
     const { e, config: c, task } = this;
     this.lossRows += task.trainStep(this.step);
-    const { params, grads } = task.params;
+    const { params, grads } = task.model.params;
     gradNorm(e, grads, this.norm, this.partials);
     const lr = learningRate(c, this.step);
     adamw(e, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, maxGradNorm: c.clip }, this.step + 1, params, grads, this.m, this.v, this.groups, this.norm);
-    columnSum(e, task.loss, this.accView(0), { accumulate: true });
-    columnSum(e, task.correct, this.accView(1), { accumulate: true });
+    columnSum(e, task.model.loss, this.accView(0), { accumulate: true });
+    columnSum(e, task.model.correct, this.accView(1), { accumulate: true });
     columnSum(e, this.norm, this.accView(2), { accumulate: true });
     this.step++;
   }
@@ -198,8 +198,8 @@ export class Trainer {
     await this.drain(0);
     for (let first = 0; first < ex.count; first += B) {
       this.lossRows += this.task.evalBatch(ex, first, Math.min(B, ex.count - first));
-      columnSum(this.e, this.task.loss, this.accView(0), { accumulate: true });
-      columnSum(this.e, this.task.correct, this.accView(1), { accumulate: true });
+      columnSum(this.e, this.task.model.loss, this.accView(0), { accumulate: true });
+      columnSum(this.e, this.task.model.correct, this.accView(1), { accumulate: true });
     }
     const { loss, acc } = await this.drain(0);
     return { step: this.step, loss, acc, count: ex.count };
@@ -207,7 +207,7 @@ export class Trainer {
 
   /** Everything needed to resume: weights, optimizer moments, step, seed, config and history. */
   async state(): Promise<TrainState> {
-    const [params, m, v] = await this.e.read(this.task.params.params, this.m, this.v);
+    const [params, m, v] = await this.e.read(this.task.model.params.params, this.m, this.v);
     return { config: this.config, step: this.step, seed: this.config.seed, params, m, v, history: [...this.history] };
   }
 
