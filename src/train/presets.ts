@@ -83,7 +83,7 @@ const STANDARD: Omit<TrainConfig, 'preset' | 'input'> = {
   checkpointEvery: 1000,
 };
 
-// SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, 4 blocks.
+// SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, the quick trunk.
 const MTM_ENCODER: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', clsToken: true, labelSmoothing: 0.1, embedDim: 32, embedDropout: 0.1, dropPath: 0 };
 
 const MTM_QUICK: Omit<TrainConfig, 'preset'> = {
@@ -101,10 +101,13 @@ const MTM_QUICK: Omit<TrainConfig, 'preset'> = {
     recalibrateLayers: 1,
   },
   // SeiT++ pre-trains with AdamW beta2 0.95 and weight decay 0.05, warmup then cosine, no clipping.
-  steps: 940,
-  lr: 1.5e-3,
+  // Batch 64 at lr 3e-3: at a fixed budget of images, the smaller batch's extra steps reached a lower
+  // MTM loss than batch 128 (2.61 vs 3.02 after 51,200 images). 1,500 steps is 1.6 epochs.
+  batch: 64,
+  steps: 1500,
+  lr: 3e-3,
   minLr: 0,
-  warmupSteps: 94,
+  warmupSteps: 150,
   beta2: 0.95,
   clip: 0,
 };
@@ -116,10 +119,12 @@ const FINETUNE_QUICK: Omit<TrainConfig, 'preset'> = {
   model: { ...MTM_ENCODER, dropPath: 0.1 },
   labels: 0.1,
   labelSeed: 0,
-  layerDecay: 0.75,
-  steps: 400,
+  // SeiT++ fine-tunes ViT-B (12 blocks) at layer decay 0.65; this 2-block encoder fine-tuned from an
+  // MTM checkpoint reached 70.0% at 0.75, 72.1% at 0.9 and 73.4% at 1 (200 steps, 10% of labels).
+  layerDecay: 1,
+  steps: 200, // 4.3 epochs of the 6,000-image labelled tenth
   lr: 1.5e-3,
-  warmupSteps: 40,
+  warmupSteps: 20,
   weightDecay: 0.1,
 };
 
