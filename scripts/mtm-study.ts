@@ -36,9 +36,11 @@ interface Summary {
   test_acc: number;
   test_loss: number;
   evals?: { step: number; loss: number; acc: number }[];
+  mtm_trace?: { step: number; cos: number; attention: { mass: number; entropy: number | null }[] }[];
   wall_s: number;
   images_per_s: number;
   adapter: string;
+  codebook_size?: number;
 }
 
 /** Runs `npm run train -- <argv>` (as vite-node directly), its progress in <out>/<name>.log. */
@@ -70,29 +72,47 @@ const finetune = ['--preset', 'finetune-quick', '--labels', labels, '--steps', S
 const scratch = await train('scratch', [...finetune, '--checkpoint', join(out, 'scratch.ckpt')]);
 
 const variants = ['plain', 'mto-style'] as const;
-const rows: Record<string, { step: number; loss: number; acc: number; ft: number; command: string }[]> = {};
+interface Row {
+  step: number;
+  loss: number;
+  acc: number;
+  ft: number;
+  command: string;
+  /** MTO-style diagnostics at the snapshot (the last metrics report at or before it). */
+  cos: number;
+  entropy: (number | null)[];
+}
+const rows: Record<string, Row[]> = {};
 const pretrainCommands: Record<string, string> = {};
+let codebookSize = NaN;
 for (const token of variants) {
   const ckpt = join(out, `mtm-${token}.ckpt`);
   const saveAt = snapshotSteps.slice(0, -1);
   const pre = await train(`mtm-${token}`, ['--preset', 'mtm-quick', '--mask-token', token, '--steps', String(S), '--seed', seed, ...(saveAt.length ? ['--save-at', saveAt.join(',')] : []), '--checkpoint', ckpt]);
   pretrainCommands[token] = pre.command;
+  codebookSize = pre.summary.codebook_size ?? NaN;
   const evals = [...(pre.summary.evals ?? []), { step: S, loss: pre.summary.test_loss, acc: pre.summary.test_acc }];
   rows[token] = [];
   for (const step of snapshotSteps) {
     const from = step === S ? ckpt : ckpt.replace(/\.ckpt$/, `-step${step}.ckpt`);
     const ft = await train(`ft-${token}-${step}`, [...finetune, '--from', from, '--checkpoint', join(out, `ft-${token}-${step}.ckpt`)]);
     const e = evals.find((x) => x.step === step)!;
-    rows[token].push({ step, loss: e.loss, acc: e.acc, ft: ft.summary.test_acc, command: ft.command });
+    const d = (pre.summary.mtm_trace ?? []).filter((t) => t.step <= step).pop();
+    rows[token].push({ step, loss: e.loss, acc: e.acc, ft: ft.summary.test_acc, command: ft.command, cos: d?.cos ?? NaN, entropy: d?.attention.map((a) => a.entropy) ?? [] });
   }
 }
 
-/** The first pre-training step at which fine-tune accuracy reaches `target`, interpolating between snapshots. */
-function stepsToReach(r: { step: number; ft: number }[], target: number): number | null {
-  let prev = { step: 0, ft: scratch.summary.test_acc };
+/**
+ * The first pre-training step at which `value` reaches `target` (at least it when `higher`, at most
+ * otherwise), interpolating linearly between snapshots; `start` is the value before pre-training.
+ */
+function stepsToReach(r: Row[], value: (p: Row) => number, target: number, higher: boolean, start: number): number | null {
+  const reached = (v: number) => (higher ? v >= target : v <= target);
+  let prev = { step: 0, v: start };
   for (const p of r) {
-    if (p.ft >= target) return Math.round(prev.ft >= target ? prev.step : prev.step + ((target - prev.ft) / (p.ft - prev.ft)) * (p.step - prev.step));
-    prev = p;
+    const v = value(p);
+    if (reached(v)) return Math.round(reached(prev.v) ? prev.step : prev.step + ((target - prev.v) / (v - prev.v)) * (p.step - prev.step));
+    prev = { step: p.step, v };
   }
   return null;
 }
@@ -116,15 +136,33 @@ snapshotSteps.forEach((step, i) => {
   const m = rows['mto-style'][i];
   lines.push(`| ${step} | ${p.loss.toFixed(4)} | ${pct(p.acc)} | ${pct(p.ft)} | ${m.loss.toFixed(4)} | ${pct(m.acc)} | ${pct(m.ft)} |`);
 });
-const target = plainFinal.ft;
-const reach = { plain: stepsToReach(rows.plain, target), mto: stepsToReach(rows['mto-style'], target) };
-const area = (r: { ft: number }[]) => r.reduce((a, p) => a + p.ft, 0) / r.length;
+// Before pre-training, fine-tuning is training from scratch, and the MTM loss is chance: ln K.
+const chanceLoss = Math.log(codebookSize);
+const reachLine = (what: string, value: (p: Row) => number, higher: boolean, start: number, fmt: (x: number) => string) => {
+  const target = value(plainFinal);
+  const plain = stepsToReach(rows.plain, value, target, higher, start);
+  const mto = stepsToReach(rows['mto-style'], value, target, higher, start);
+  return `- ${what} (${fmt(target)}): plain ${plain}, MTO-style ${mto ?? `not reached in ${S}`}` + (mto !== null && plain ? ` (**${((100 * mto) / plain).toFixed(0)}%** of plain's)` : '') + '.';
+};
+const area = (r: Row[]) => r.reduce((a, p) => a + p.ft, 0) / r.length;
 lines.push('');
-lines.push(
-  `Pre-training steps to reach the plain run's final fine-tune accuracy (${pct(target)}), interpolated between snapshots: plain ${reach.plain}, MTO-style ${reach.mto ?? `not reached in ${S}`}` +
-    (reach.mto !== null && reach.plain ? ` (${((100 * reach.mto) / reach.plain).toFixed(0)}% of plain's)` : '') +
-    `. Mean fine-tune accuracy over the snapshots (an RAUC-like area): plain ${pct(area(rows.plain))}, MTO-style ${pct(area(rows['mto-style']))}.`,
-);
+lines.push(`Pre-training steps each mask token needs to reach the plain run's final value, interpolated linearly between snapshots:`);
+lines.push('');
+lines.push(reachLine("plain's final fine-tune accuracy", (p) => p.ft, true, scratch.summary.test_acc, pct));
+lines.push(reachLine("plain's final MTM test loss", (p) => p.loss, false, chanceLoss, (x) => x.toFixed(4)));
+lines.push(`- mean fine-tune accuracy over the snapshots (an area under the curve, as MTO reports): plain ${pct(area(rows.plain))}, MTO-style ${pct(area(rows['mto-style']))}.`);
+lines.push('');
+lines.push(`MTO-style diagnostics at the snapshots (training batches): the mask vector's largest cosine similarity to the code embeddings, and per encoder layer the normalised entropy of the attention visible queries pay to mask tokens (– where recalibration leaves them none):`);
+lines.push('');
+const layers = rows.plain[0].entropy.length;
+const ent = (r: Row) => r.entropy.map((x) => (x === null ? '–' : x.toFixed(3))).join(' / ');
+lines.push(`| pre-training steps | plain: max cos | plain: entropy, layers 1–${layers} | MTO-style: max cos | MTO-style: entropy, layers 1–${layers} |`);
+lines.push('|---|---|---|---|---|');
+snapshotSteps.forEach((step, i) => {
+  const p = rows.plain[i];
+  const m = rows['mto-style'][i];
+  lines.push(`| ${step} | ${p.cos.toFixed(3)} | ${ent(p)} | ${m.cos.toFixed(3)} | ${ent(m)} |`);
+});
 lines.push('');
 lines.push(`Device: ${scratch.summary.adapter}. Study wall time ${((Date.now() - t0) / 60000).toFixed(1)} min (runs kept from earlier invocations not counted).`);
 const table = lines.join('\n');

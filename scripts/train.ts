@@ -220,6 +220,7 @@ async function main(): Promise<void> {
       images_per_s: Math.round(trainedImages / trainSeconds),
       wall_s: Math.round(wallS),
       bytes_per_image: Number(data.bytesPerImage.toFixed(1)),
+      ...(data.codebook ? { codebook_size: data.codebook.K } : {}),
       adapter: e.report.description,
     }),
   );
