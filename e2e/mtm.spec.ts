@@ -21,6 +21,7 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await expect(page.getByTestId('mtm-stats')).toContainText('mask ratio');
   // Layer 0 is recalibrated: visible tokens pay mask tokens no attention there.
   await expect(page.getByTestId('mtm-stats')).toContainText('0.00 / –');
+  await expect(page.getByRole('img', { name: 'MTO-style diagnostics' })).toBeVisible();
 
   const view = page.getByTestId('mtm-view');
   await expect(view.getByTestId('mtm-preview-stats')).toContainText('tokens masked', { timeout: 60_000 });

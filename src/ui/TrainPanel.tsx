@@ -4,7 +4,8 @@
 import { useEffect, useState } from 'react';
 import { PRESETS, taskOf } from '../train/presets';
 import { pretrainingRuns } from '../train/protocol';
-import { LineChart } from './LineChart';
+import type { StepMetrics } from '../train/trainer';
+import { LineChart, type Series } from './LineChart';
 import { MTMView } from './MTMView';
 import { useTraining } from './trainStore';
 
@@ -140,6 +141,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         <>
           <LineChart yLabel="loss" series={[{ label: 'loss', color: '#d1495b', points: t.metrics.map((m) => [m.step, m.loss]) }]} />
           <LineChart yLabel="accuracy" yMin={0} series={[{ label: last?.mtm ? 'masked-token acc' : 'train acc', color: '#2e86ab', points: t.metrics.map((m) => [m.step, m.acc]) }]} />
+          {last?.mtm && <LineChart yLabel="MTO-style diagnostics" yMin={0} series={mtoSeries(t.metrics)} />}
         </>
       )}
       {t.result && (
@@ -153,4 +155,20 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       {running && dataset && (t.lastCheckpoint !== null || t.status === 'training') && <MTMView dataset={dataset} />}
     </section>
   );
+}
+
+const LAYER_COLORS = ['#2e86ab', '#6a994e', '#bc6c25', '#7b2cbf'];
+
+/** The mask vector's max cosine to the codes, and each layer's visible->mask attention entropy, over training. */
+function mtoSeries(metrics: StepMetrics[]): Series[] {
+  const mtm = metrics.filter((m) => m.mtm);
+  const layers = mtm[0]?.mtm?.attention.length ?? 0;
+  return [
+    { label: 'mask max cos', color: '#d1495b', points: mtm.map((m) => [m.step, m.mtm!.maskCosine]) },
+    ...Array.from({ length: layers }, (_, l) => ({
+      label: `entropy L${l + 1}`,
+      color: LAYER_COLORS[l % LAYER_COLORS.length],
+      points: mtm.filter((m) => m.mtm!.attention[l].entropy !== null).map((m): [number, number] => [m.step, m.mtm!.attention[l].entropy!]),
+    })),
+  ];
 }
