@@ -1,7 +1,8 @@
 // `npm run study:mtm`: the two claims of issue 5 at small scale, as a sequence of ordinary
 // `npm run train` commands whose JSON summaries it collects into README tables.
 //   (a) vs (b): supervised from scratch on 10% of the labels, against MTM pre-training on every
-//       training image without labels, then fine-tuning on the same 10%, at equal fine-tuning steps.
+//       training image without labels, then fine-tuning on the same 10%, at equal fine-tuning steps;
+//       both fine-tunes repeated with other seeds (--finetune-seeds).
 //   MTO-style vs plain mask token: MTM test loss and fine-tune accuracy at pre-training snapshots,
 //   and the pre-training steps each needs to reach the plain run's final fine-tune accuracy.
 // Each run's summary is kept in <out>/<name>.json, so an interrupted study resumes where it stopped.
@@ -16,7 +17,9 @@ const { values: args } = parseArgs({
   options: {
     steps: { type: 'string', default: String(preset('mtm-quick').steps) },
     'finetune-steps': { type: 'string', default: String(preset('finetune-quick').steps) },
-    snapshots: { type: 'string', default: '4' },
+    snapshots: { type: 'string', default: '3' },
+    // (a) and (b) fine-tuned again with these seeds (batch order, head init, dropout), pre-training unchanged.
+    'finetune-seeds': { type: 'string', default: '2,3' },
     labels: { type: 'string', default: '0.1' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: 'checkpoints/mtm-study' },
@@ -25,6 +28,7 @@ const { values: args } = parseArgs({
 const S = Number(args.steps);
 const F = Number(args['finetune-steps']);
 const SNAPSHOTS = Number(args.snapshots);
+const moreSeeds = (args['finetune-seeds'] ?? '').split(',').filter(Boolean);
 const { labels, seed, out } = args as Record<string, string>;
 const every = preset('mtm-quick').metricsEvery;
 // Evenly spaced snapshot steps, on metrics boundaries, the last one the end of pre-training.
@@ -68,7 +72,8 @@ async function train(name: string, argv: string[]): Promise<{ summary: Summary; 
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const t0 = Date.now();
-const finetune = ['--preset', 'finetune-quick', '--labels', labels, '--steps', String(F), '--seed', seed];
+const finetuneWith = (ftSeed: string) => ['--preset', 'finetune-quick', '--labels', labels, '--steps', String(F), '--seed', ftSeed];
+const finetune = finetuneWith(seed);
 const scratch = await train('scratch', [...finetune, '--checkpoint', join(out, 'scratch.ckpt')]);
 
 const variants = ['plain', 'mto-style'] as const;
@@ -102,6 +107,14 @@ for (const token of variants) {
   }
 }
 
+// The final comparison again under other fine-tuning seeds: one seed's gap could be noise.
+const reseeded = { scratch: [] as number[], plain: [] as number[] };
+for (const s of moreSeeds) {
+  reseeded.scratch.push((await train(`scratch-seed${s}`, [...finetuneWith(s), '--checkpoint', join(out, `scratch-seed${s}.ckpt`)])).summary.test_acc);
+  const ft = await train(`ft-plain-${S}-seed${s}`, [...finetuneWith(s), '--from', join(out, 'mtm-plain.ckpt'), '--checkpoint', join(out, `ft-plain-${S}-seed${s}.ckpt`)]);
+  reseeded.plain.push(ft.summary.test_acc);
+}
+
 /**
  * The first pre-training step at which `value` reaches `target` (at least it when `higher`, at most
  * otherwise), interpolating linearly between snapshots; `start` is the value before pre-training.
@@ -122,11 +135,19 @@ const mtoFinal = rows['mto-style'][rows['mto-style'].length - 1];
 const lines: string[] = [];
 lines.push(`Fine-tuning: ${F} steps of batch ${preset('finetune-quick').batch} on a fixed class-balanced ${labels} of the labels (label seed 0); pre-training: ${S} steps of batch ${preset('mtm-quick').batch} on all 60,000 training images, no labels; seed ${seed}; test accuracy on all 10,000 test images.`);
 lines.push('');
-lines.push('| run | pre-training | test acc | command |');
-lines.push('|---|---|---|---|');
-lines.push(`| (a) supervised from scratch | none | ${pct(scratch.summary.test_acc)} | \`${scratch.command}\` |`);
-lines.push(`| (b) MTM, then fine-tune | \`${pretrainCommands.plain}\` | **${pct(plainFinal.ft)}** | \`${plainFinal.command}\` |`);
-lines.push(`| (b') MTM with the MTO-style mask token, then fine-tune | \`${pretrainCommands['mto-style']}\` | ${pct(mtoFinal.ft)} | \`${mtoFinal.command}\` |`);
+const seeded = (first: number, more: number[]) => {
+  if (!more.length) return '';
+  const all = [first, ...more];
+  const mean = all.reduce((a, b) => a + b, 0) / all.length;
+  const sd = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / (all.length - 1));
+  return ` | ${more.map(pct).join(', ')} | ${pct(mean)} ± ${(100 * sd).toFixed(2)}`;
+};
+const seedCols = moreSeeds.length ? ` | fine-tune seeds ${moreSeeds.join(', ')} | mean ± sd, ${1 + moreSeeds.length} seeds` : '';
+lines.push(`| run | pre-training | test acc, seed ${seed}${seedCols} | command |`);
+lines.push(`|---|---|---${moreSeeds.length ? '|---|---' : ''}|---|`);
+lines.push(`| (a) supervised from scratch | none | ${pct(scratch.summary.test_acc)}${seeded(scratch.summary.test_acc, reseeded.scratch)} | \`${scratch.command}\` |`);
+lines.push(`| (b) MTM, then fine-tune | \`${pretrainCommands.plain}\` | **${pct(plainFinal.ft)}**${seeded(plainFinal.ft, reseeded.plain)} | \`${plainFinal.command}\` |`);
+lines.push(`| (b') MTM with the MTO-style mask token, then fine-tune | \`${pretrainCommands['mto-style']}\` | ${pct(mtoFinal.ft)}${moreSeeds.length ? ' | |' : ''} | \`${mtoFinal.command}\` |`);
 lines.push('');
 lines.push('| pre-training steps | plain: MTM test loss | plain: masked-token acc | plain: fine-tune acc | MTO-style: MTM test loss | MTO-style: masked-token acc | MTO-style: fine-tune acc |');
 lines.push('|---|---|---|---|---|---|---|');
