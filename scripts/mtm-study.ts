@@ -80,6 +80,19 @@ const finetune = finetuneWith(seed);
 const scratch = await train('scratch', [...finetune, '--checkpoint', join(out, 'scratch.ckpt')]);
 
 const variants = ['plain', 'mto-style'] as const;
+/**
+ * The MTO-style diagnostics averaged over the last 5 metrics reports up to `step`: each report is
+ * one batch, and a batch whose mask ratio drew no kept mask tokens has no visible->mask entropy.
+ */
+function diagnosticsBefore(trace: NonNullable<Summary['mtm_trace']>, step: number): { cos: number; entropy: (number | null)[] } {
+  const last = trace.filter((t) => t.step <= step).slice(-5);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return {
+    cos: mean(last.map((t) => t.cos)) ?? NaN,
+    entropy: (last[0]?.attention ?? []).map((_, l) => mean(last.flatMap((t) => (t.attention[l].entropy === null ? [] : [t.attention[l].entropy!])))),
+  };
+}
+
 interface Row {
   step: number;
   loss: number;
@@ -105,8 +118,8 @@ for (const token of variants) {
     const from = step === S ? ckpt : ckpt.replace(/\.ckpt$/, `-step${step}.ckpt`);
     const ft = await train(`ft-${token}-${step}`, [...finetune, '--from', from, '--checkpoint', join(out, `ft-${token}-${step}.ckpt`)]);
     const e = evals.find((x) => x.step === step)!;
-    const d = (pre.summary.mtm_trace ?? []).filter((t) => t.step <= step).pop();
-    rows[token].push({ step, loss: e.loss, acc: e.acc, ft: ft.summary.test_acc, command: ft.command, cos: d?.cos ?? NaN, entropy: d?.attention.map((a) => a.entropy) ?? [] });
+    const d = diagnosticsBefore(pre.summary.mtm_trace ?? [], step);
+    rows[token].push({ step, loss: e.loss, acc: e.acc, ft: ft.summary.test_acc, command: ft.command, ...d });
   }
 }
 
@@ -176,7 +189,7 @@ lines.push(reachLine("plain's final fine-tune accuracy", (p) => p.ft, true, scra
 lines.push(reachLine("plain's final MTM test loss", (p) => p.loss, false, chanceLoss, (x) => x.toFixed(4)));
 lines.push(`- mean fine-tune accuracy over the snapshots (an area under the curve, as MTO reports): plain ${pct(area(rows.plain))}, MTO-style ${pct(area(rows['mto-style']))}.`);
 lines.push('');
-lines.push(`MTO-style diagnostics at the snapshots (training batches): the mask vector's largest cosine similarity to the code embeddings, and per encoder layer the normalised entropy of the attention visible queries pay to mask tokens (– where recalibration leaves them none):`);
+lines.push(`MTO-style diagnostics at the snapshots (means over the last 5 metrics reports, i.e. training batches, before each): the mask vector's largest cosine similarity to the code embeddings, and per encoder layer the normalised entropy of the attention visible queries pay to mask tokens (– where recalibration leaves them none):`);
 lines.push('');
 const layers = rows.plain[0].entropy.length;
 const ent = (r: Row) => r.entropy.map((x) => (x === null ? '–' : x.toFixed(3))).join(' / ');
