@@ -162,7 +162,7 @@ const seedCols = moreSeeds.length ? ` | fine-tune seeds ${moreSeeds.join(', ')} 
 lines.push(`| run | pre-training | test acc, seed ${seed}${seedCols} | command |`);
 lines.push(`|---|---|---${moreSeeds.length ? '|---|---' : ''}|---|`);
 lines.push(`| (a) supervised from scratch | none | ${pct(scratch.summary.test_acc)}${seeded(scratch.summary.test_acc, reseeded.scratch)} | \`${scratch.command}\` |`);
-lines.push(`| (b) MTM, then fine-tune | \`${pretrainCommands.plain}\` | **${pct(plainFinal.ft)}**${seeded(plainFinal.ft, reseeded.plain)} | \`${plainFinal.command}\` |`);
+lines.push(`| (b) MTM, then fine-tune | \`${pretrainCommands.plain}\` | ${pct(plainFinal.ft)}${seeded(plainFinal.ft, reseeded.plain)} | \`${plainFinal.command}\` |`);
 lines.push(`| (b') MTM with the MTO-style mask token, then fine-tune | \`${pretrainCommands['mto-style']}\` | ${pct(mtoFinal.ft)}${moreSeeds.length ? ' | |' : ''} | \`${mtoFinal.command}\` |`);
 lines.push('');
 lines.push('| pre-training steps | plain: MTM test loss | plain: masked-token acc | plain: fine-tune acc | MTO-style: MTM test loss | MTO-style: masked-token acc | MTO-style: fine-tune acc |');
