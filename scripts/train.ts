@@ -33,7 +33,9 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
   --label-seed S                         which fixed subset (default 0)
   --layer-decay D                        layer-wise lr decay of the pre-trained layers (default 1: off; e.g. 0.75)
  classifiers:
-  --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token`;
+  --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token
+  --synonym P --swap P                   SeiT's TokenEDA: per sample, ReplaceSynonym with P, SwapCode with P (SeiT: 0.25 each)
+  --flip P                               horizontal flip in token space with P`;
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -56,6 +58,9 @@ const { values: args } = parseArgs({
     'label-seed': { type: 'string' },
     'layer-decay': { type: 'string' },
     pool: { type: 'string' },
+    synonym: { type: 'string' },
+    swap: { type: 'string' },
+    flip: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -119,6 +124,9 @@ function configure(): TrainConfig {
       labelSeed: numArg('label-seed', args['label-seed']),
       layerDecay: numArg('layer-decay', args['layer-decay']),
       pool: args.pool as Overrides['pool'],
+      synonym: numArg('synonym', args.synonym),
+      swap: numArg('swap', args.swap),
+      flip: numArg('flip', args.flip),
       maskToken,
       block: numArg('block', args.block),
     });

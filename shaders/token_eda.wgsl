@@ -7,14 +7,15 @@
 //   flip:     the code mapped through flipTable (the code nearest to its mirrored patch).
 // Counters: (b, step, stream, 0) the sample's choices; (b, step, stream, 1 + t) SwapCode's try t;
 // (b * N + n, step, stream, 32) output cell n's synonym draw.
-// Ids sit at b * stride + offset + n; entries outside the grid (a CLS column) are copied.
+// Ids sit at b * stride + offset + n; entries outside the grid (a CLS column) are copied, and ids
+// outside [0, K) (the CLS/padding row K) are moved by a swap or flip but never looked up.
 //!include philox
 
 struct Params {
   B: u32, H: u32, W: u32, stride: u32,
   offset: u32, S: u32, step: u32, stream: u32,
   key: vec2<u32>, pSynonym: f32, pSwap: f32,
-  replaceProb: f32, swapSpan: f32, pFlip: f32, _pad: u32,
+  replaceProb: f32, swapSpan: f32, pFlip: f32, K: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -67,6 +68,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 
   var code = ids[b * p.stride + p.offset + sy * p.W + sx];
+  if (code < 0 || u32(code) >= p.K) { out[i] = code; return; }
   if (choice < p.pSynonym) {
     let s = philox4x32_10(vec4<u32>(b * N + n, p.step, p.stream, 32u), p.key);
     if (philox_uniform(s.x) < p.replaceProb) { code = synonyms[u32(code) * p.S + s.y % p.S]; }

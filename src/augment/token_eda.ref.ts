@@ -40,6 +40,10 @@ export function tokenEDARef(s: TokenEDASpec, ids: ArrayLike<number>, synonyms: A
         else if (inB) [sy, sx] = [y - by + ay, x - bx + ax];
       }
       let code = ids[b * s.stride + s.offset + sy * W + sx];
+      if (!(code >= 0 && code < flip.length)) {
+        out[b * s.stride + s.offset + n] = code;
+        continue;
+      }
       if (choice < pSyn) {
         const d = philox4x32_10([b * N + n, s.step, s.stream, 32], key);
         if (uniformFromU32(d[0]) < pRep) code = synonyms[code * S + (d[1] % S)];

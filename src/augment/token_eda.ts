@@ -51,6 +51,6 @@ export function tokenEDA(e: Engine, s: TokenEDASpec, ids: Tensor<'i32'>, synonym
     .u32(s.B).u32(s.grid[0]).u32(s.grid[1]).u32(s.stride)
     .u32(s.offset).u32(S).u32(s.step).u32(s.stream)
     .u32(k0).u32(k1).f32(s.pSynonym).f32(s.pSwap)
-    .f32(s.replaceProb).f32(swapSpan(s)).f32(s.pFlip).u32(0);
+    .f32(s.replaceProb).f32(swapSpan(s)).f32(s.pFlip).u32(K);
   e.dispatch({ shader: 'token_eda', entry: 'main', constants: { WG: 64 }, params, buffers: [ids, synonyms, flip, out], workgroups: [Math.ceil((s.B * s.stride) / 64)] });
 }

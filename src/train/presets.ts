@@ -3,6 +3,7 @@
 // patch pixels: SeiT's baseline. `mtm-quick` pre-trains by masked token modeling (SeiT++) without
 // labels, and `finetune-quick` trains SeiT++'s classifier, from a pre-training checkpoint or from
 // scratch, on a class-balanced fraction of the labels.
+import type { TokenAugment } from '../augment/token_augment';
 import type { MTMConfig } from '../nn/mtm';
 import type { ViTConfig } from '../nn/vit';
 import { MTM_MASK_RATIO } from '../ops/masking';
@@ -28,6 +29,8 @@ export interface TrainConfig {
    * lr * layerDecay^(L + 1 - l), the embeddings ^(L + 1); a run from scratch trains every layer at lr.
    */
   layerDecay?: number;
+  /** Classifiers on tokens: SeiT's token augmentations of the training batches (absent: none). */
+  augment?: TokenAugment;
   /** Where the initial weights came from (a checkpoint), for the record; set by whoever loads them. */
   initFrom?: string;
   batch: number;
@@ -50,6 +53,9 @@ export interface TrainConfig {
 }
 
 export const taskOf = (c: TrainConfig) => c.task ?? 'classify';
+
+/** No token augmentation, at SeiT's strengths (ReplaceSynonym replaces 25% of the cells, SwapCode's side is up to 25% of the grid). */
+export const NO_AUGMENT: TokenAugment = { pSynonym: 0, pSwap: 0, replaceProb: 0.25, swapMax: 0.25, pFlip: 0 };
 
 const QUICK_MODEL: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', labelSmoothing: 0.1, dropPath: 0 };
 // Drop-path 0.1 is SeiT's setting.
@@ -170,6 +176,10 @@ export interface Overrides {
   layerDecay?: number;
   /** Classifier: pool the CLS token, or average the patch tokens. */
   pool?: 'mean' | 'cls';
+  /** Classifier on tokens: per-sample probabilities of ReplaceSynonym, SwapCode (at SeiT's strengths) and a flip. */
+  synonym?: number;
+  swap?: number;
+  flip?: number;
   /** Masked token modeling: the mask token and block-wise masking. */
   maskToken?: 'plain' | 'mto-style';
   block?: number;
@@ -192,6 +202,7 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
   c.lr = o.lr ?? c.lr;
   if (taskOf(c) === 'mtm') {
     if (o.labels !== undefined || o.labelSeed !== undefined || o.layerDecay !== undefined || o.pool !== undefined) throw new Error('a labelled fraction, layer decay and pooling apply to classifier presets, not to label-free pre-training');
+    if (o.synonym !== undefined || o.swap !== undefined || o.flip !== undefined) throw new Error('token augmentations apply to classifier presets, not to masked token modeling');
     if (o.maskToken !== undefined && o.maskToken !== 'plain' && o.maskToken !== 'mto-style') throw new Error(`the mask token is plain or mto-style, got ${o.maskToken}`);
     c.mtm = { ...c.mtm!, maskToken: o.maskToken ?? c.mtm!.maskToken, block: o.block ?? c.mtm!.block };
     if (c.mtm.maskToken === 'mto-style' && base.mtm!.maskToken !== 'mto-style') c.preset += '-mto';
@@ -204,6 +215,15 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
     c.model = { ...c.model, pool: o.pool ?? c.model.pool };
     c.labels = o.labels ?? c.labels;
     c.labelSeed = o.labelSeed ?? c.labelSeed;
+    if (o.synonym !== undefined || o.swap !== undefined || o.flip !== undefined) {
+      if (c.input === 'pixels') throw new Error('token augmentations need a token preset, not pixels');
+      const a = { ...(c.augment ?? NO_AUGMENT), pSynonym: o.synonym ?? c.augment?.pSynonym ?? 0, pSwap: o.swap ?? c.augment?.pSwap ?? 0, pFlip: o.flip ?? c.augment?.pFlip ?? 0 };
+      for (const [k, v] of Object.entries({ synonym: a.pSynonym, swap: a.pSwap, flip: a.pFlip })) if (!(v >= 0 && v <= 1)) throw new Error(`the ${k} probability must be in [0, 1], got ${v}`);
+      if (a.pSynonym + a.pSwap > 1) throw new Error('ReplaceSynonym and SwapCode are one choice per sample: their probabilities must sum to at most 1');
+      c.augment = a;
+      // Augmented runs get their own name, so their checkpoints never overwrite the plain run's.
+      if (!base.augment) c.preset += '-aug';
+    }
   }
   return c;
 }

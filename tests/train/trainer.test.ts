@@ -7,7 +7,7 @@ import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../../src/train/checkpoint';
 import type { TrainData } from '../../src/train/data';
-import { preset, type TrainConfig } from '../../src/train/presets';
+import { NO_AUGMENT, preset, withOverrides, type TrainConfig } from '../../src/train/presets';
 import { finetuneConfig, transferWeights } from '../../src/train/finetune';
 import { taskLayout } from '../../src/train/tasks';
 import { DivergedError, Trainer, type StepMetrics } from '../../src/train/trainer';
@@ -142,6 +142,27 @@ describe('trainer', () => {
     expect(start.subarray(block.offset, block.offset + block.size)).toEqual(got.subarray(resumed.layout.get('block1.fc2.w').offset, resumed.layout.get('block1.fc2.w').offset + block.size));
     expect((await tuned.run())!.count).toBe(64);
     [straight, first, resumed, tuned].forEach((t) => t.destroy());
+  });
+
+  it('token augmentations change the training batches but never the evaluation', async () => {
+    const e = await testEngine();
+    const data = syntheticData();
+    const augment = { ...NO_AUGMENT, pSynonym: 0.4, pSwap: 0.4, pFlip: 0.5, swapMax: 0.7 };
+    const plain = new Trainer(e, data, config({ steps: 8 }));
+    const aug = new Trainer(e, data, config({ steps: 8, augment }));
+    await plain.run();
+    await aug.run();
+    const [p, a] = [await plain.state(), await aug.state()];
+    expect(Array.from(a.params)).not.toEqual(Array.from(p.params));
+    // Evaluation reads the test tokens as they are: the augmented run's weights score the same
+    // in a trainer without augmentation.
+    const check = new Trainer(e, data, config({ steps: 8 }), undefined, a.params);
+    const [x, y] = [await aug.evaluate(data.test), await check.evaluate(data.test)];
+    expect([x.loss, x.acc, x.count]).toEqual([y.loss, y.acc, y.count]);
+    for (const t of [plain, aug, check]) t.destroy();
+    expect(() => withOverrides(preset('pixel-quick'), { flip: 0.5 })).toThrow(/token preset/);
+    expect(() => withOverrides(preset('quick'), { synonym: 0.7, swap: 0.5 })).toThrow(/at most 1/);
+    expect(withOverrides(preset('quick'), { synonym: 0.25, swap: 0.25 })).toMatchObject({ preset: 'quick-aug', augment: { pSynonym: 0.25, pSwap: 0.25, pFlip: 0 } });
   });
 
   it('a NaN loss stops training and keeps only finite checkpoints', async () => {
