@@ -68,9 +68,10 @@ async function train(name: string, argv: string[]): Promise<{ summary: Summary; 
   const line = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`${name} failed (exit ${code}); see ${join(out, `${name}.log`)}`);
   writeFileSync(file, line);
-  runSeconds += (JSON.parse(line) as Summary).wall_s;
+  const summary: Summary = JSON.parse(line);
+  runSeconds += summary.wall_s;
   console.error(`[study] ${name}: done in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
-  return { summary: JSON.parse(line), command };
+  return { summary, command };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -99,7 +100,7 @@ interface Row {
   acc: number;
   ft: number;
   command: string;
-  /** MTO-style diagnostics at the snapshot (the last metrics report at or before it). */
+  /** MTO-style diagnostics at the snapshot (see diagnosticsBefore). */
   cos: number;
   entropy: (number | null)[];
 }

@@ -172,6 +172,7 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const evals: EvalResult[] = [];
+  const round = (x: number) => Number(x.toFixed(4));
   // MTO-style diagnostics over training: the mask vector's max cosine to the codes, per-layer visible->mask attention.
   const trace: { step: number; cos: number; attention: { mass: number; entropy: number | null }[] }[] = [];
   let result;
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
     result = await trainer.run({
       onMetrics: (s) => {
         const eta = ((config.steps - s.step) * config.batch) / s.imagesPerSec;
-        if (s.mtm) trace.push({ step: s.step, cos: s.mtm.maskCosine, attention: s.mtm.attention.map(({ mass, entropy }) => ({ mass, entropy })) });
+        if (s.mtm) trace.push({ step: s.step, cos: round(s.mtm.maskCosine), attention: s.mtm.attention.map((a) => ({ mass: round(a.mass), entropy: a.entropy === null ? null : round(a.entropy) })) });
         const extra = s.mtm ? `  r ${s.mtm.maskRatio.toFixed(2)}  cos ${s.mtm.maskCosine.toFixed(2)}  vis->mask ${s.mtm.attention.map((a) => `${a.mass.toFixed(2)}/${a.entropy === null ? '-' : a.entropy.toFixed(2)}`).join(' ')}` : '';
         log(`step ${String(s.step).padStart(5)}/${config.steps}  epoch ${s.epoch.toFixed(2)}  loss ${s.loss.toFixed(4)}  acc ${s.acc.toFixed(3)}  |g| ${s.gradNorm.toFixed(2)}  lr ${s.lr.toExponential(2)}${extra}  ${s.imagesPerSec.toFixed(0)} img/s  ETA ${fmtTime(eta)}`);
       },
@@ -213,7 +214,6 @@ async function main(): Promise<void> {
   const steps = trainer.history.filter((h) => 'imagesPerSec' in h);
   const trainedImages = (config.steps - (resume?.step ?? 0)) * config.batch;
   const trainSeconds = steps.length ? (steps[steps.length - 1] as { elapsedSec: number }).elapsedSec : wallS;
-  const round = (x: number) => Number(x.toFixed(4));
   console.log(
     JSON.stringify({
       preset: config.preset,
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
       test_acc: round(result.acc),
       test_loss: round(result.loss),
       ...(evals.length ? { evals: evals.map((r) => ({ step: r.step, loss: round(r.loss), acc: round(r.acc) })) } : {}),
-      ...(trace.length ? { mtm_trace: trace.map((t) => ({ step: t.step, cos: round(t.cos), attention: t.attention.map((a) => ({ mass: round(a.mass), entropy: a.entropy === null ? null : round(a.entropy) })) })) } : {}),
+      ...(trace.length ? { mtm_trace: trace } : {}),
       images_per_s: Math.round(trainedImages / trainSeconds),
       wall_s: Math.round(wallS),
       bytes_per_image: Number(data.bytesPerImage.toFixed(1)),

@@ -4,16 +4,7 @@
 import type { Codebook } from '../data/package';
 import type { Engine, Tensor } from '../gpu/engine';
 import { flipTable, synonymTable } from './tables';
-import { tokenEDA } from './token_eda';
-
-/** Per-sample probabilities and strengths (see TokenEDASpec); a probability of 0 turns one off. */
-export interface TokenAugment {
-  pSynonym: number;
-  pSwap: number;
-  replaceProb: number;
-  swapMax: number;
-  pFlip: number;
-}
+import { tokenEDA, type TokenAugment, type TokenEDASpec } from './token_eda';
 
 // Philox stream of the draws; the model's streams are 1-3 and 2^16 + (drop-path).
 const AUGMENT_STREAM = 4;
@@ -24,17 +15,20 @@ export class TokenAugmenter {
   readonly raw: Tensor<'i32'>;
   private readonly synonyms: Tensor<'i32'>;
   private readonly flip: Tensor<'i32'>;
+  private readonly spec: Omit<TokenEDASpec, 'seed' | 'step'>;
 
   constructor(
     e: Engine,
-    private readonly a: TokenAugment,
+    a: TokenAugment,
     codebook: Codebook,
     private readonly into: Tensor<'i32'>,
-    private readonly B: number,
-    private readonly grid: [number, number],
+    B: number,
+    grid: [number, number],
     /** A CLS cell before each grid. */
-    private readonly cls: boolean,
+    cls: boolean,
   ) {
+    const offset = cls ? 1 : 0;
+    this.spec = { B, grid, stride: grid[0] * grid[1] + offset, offset, ...a, stream: AUGMENT_STREAM };
     this.raw = e.tensor([into.size], 'i32', undefined, 'augment.raw');
     const syn = synonymTable(codebook, SYNONYMS);
     this.synonyms = e.tensor([syn.length], 'i32', syn, 'augment.synonyms');
@@ -43,9 +37,7 @@ export class TokenAugmenter {
 
   /** Augments the batch of training step `step` from raw into the model's ids. */
   apply(e: Engine, seed: number, step: number): void {
-    const offset = this.cls ? 1 : 0;
-    const stride = this.grid[0] * this.grid[1] + offset;
-    tokenEDA(e, { B: this.B, grid: this.grid, stride, offset, ...this.a, seed, step, stream: AUGMENT_STREAM }, this.raw, this.synonyms, this.flip, this.into);
+    tokenEDA(e, { ...this.spec, seed, step }, this.raw, this.synonyms, this.flip, this.into);
   }
 
   destroy(): void {

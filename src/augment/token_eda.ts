@@ -26,8 +26,17 @@ export interface TokenEDASpec {
   stream: number;
 }
 
+/** What a run chooses: the probabilities and strengths, without the batch's layout and draw. */
+export type TokenAugment = Pick<TokenEDASpec, 'pSynonym' | 'pSwap' | 'replaceProb' | 'swapMax' | 'pFlip'>;
+
 /** SeiT's TokenEDA settings (methods-reference.md §2.2), without the flip. */
-export const SEIT_TOKEN_EDA = { pSynonym: 0.25, pSwap: 0.25, replaceProb: 0.25, swapMax: 0.25, pFlip: 0 } as const;
+export const SEIT_TOKEN_EDA: TokenAugment = { pSynonym: 0.25, pSwap: 0.25, replaceProb: 0.25, swapMax: 0.25, pFlip: 0 };
+
+/** Throws unless the settings are probabilities and ReplaceSynonym and SwapCode make one choice. */
+export function checkTokenAugment(a: TokenAugment): void {
+  for (const [name, v] of Object.entries(a)) if (!(v >= 0 && v <= 1)) throw new Error(`token EDA: ${name} must be in [0, 1], got ${v}`);
+  if (a.pSynonym + a.pSwap > 1) throw new Error('token EDA: ReplaceSynonym and SwapCode are one choice per sample: their probabilities must sum to at most 1');
+}
 
 /** The square side SwapCode draws from unit u: SeiT's int(G * swapMax * u), as the kernel's f32 product. */
 export const swapSpan = (s: TokenEDASpec) => Math.min(s.grid[0], s.grid[1]) * s.swapMax;
@@ -35,8 +44,7 @@ export const swapSpan = (s: TokenEDASpec) => Math.min(s.grid[0], s.grid[1]) * s.
 export function checkTokenEDA(s: TokenEDASpec, K: number, synonyms: ArrayLike<number>): number {
   const [H, W] = s.grid;
   if (!(s.offset >= 0 && s.offset + H * W <= s.stride)) throw new Error(`token EDA: a ${H}x${W} grid at offset ${s.offset} does not fit a row of ${s.stride}`);
-  if (!(s.pSynonym >= 0 && s.pSwap >= 0 && s.pSynonym + s.pSwap <= 1)) throw new Error(`token EDA: ReplaceSynonym and SwapCode probabilities must be >= 0 and sum to at most 1`);
-  for (const [name, v] of [['replaceProb', s.replaceProb], ['swapMax', s.swapMax], ['pFlip', s.pFlip]] as const) if (!(v >= 0 && v <= 1)) throw new Error(`token EDA: ${name} must be in [0, 1], got ${v}`);
+  checkTokenAugment({ pSynonym: s.pSynonym, pSwap: s.pSwap, replaceProb: s.replaceProb, swapMax: s.swapMax, pFlip: s.pFlip });
   if (synonyms.length % K !== 0 || synonyms.length === 0) throw new Error(`token EDA: a synonym table of ${synonyms.length} entries for ${K} codes`);
   return synonyms.length / K;
 }

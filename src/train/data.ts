@@ -79,7 +79,8 @@ export class BatchWriter {
     this.labels = new Int32Array(into.B);
   }
 
-  write(e: Engine, ex: Examples, indices: ArrayLike<number>): void {
+  /** Writes the examples at `indices`; token ids go to `ids` (default the target's: token augmentations stage them elsewhere). */
+  write(e: Engine, ex: Examples, indices: ArrayLike<number>, ids: Tensor<'i32'> = this.into.ids): void {
     const { cells, cls } = this;
     const T = cells + (cls ? 1 : 0);
     const D = this.inDim;
@@ -97,7 +98,7 @@ export class BatchWriter {
         this.feat.set(ex.patches.subarray(i * cells * D, (i + 1) * cells * D), dst * D);
       }
     }
-    if (ex.kind === 'tokens') e.write(this.into.ids, this.ids);
+    if (ex.kind === 'tokens') e.write(ids, this.ids);
     else e.write(this.into.feat!, this.feat);
     if (this.into.labels) e.write(this.into.labels, this.labels);
   }

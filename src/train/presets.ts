@@ -3,7 +3,7 @@
 // patch pixels: SeiT's baseline. `mtm-quick` pre-trains by masked token modeling (SeiT++) without
 // labels, and `finetune-quick` trains SeiT++'s classifier, from a pre-training checkpoint or from
 // scratch, on a class-balanced fraction of the labels.
-import type { TokenAugment } from '../augment/token_augment';
+import { checkTokenAugment, SEIT_TOKEN_EDA, type TokenAugment } from '../augment/token_eda';
 import type { MTMConfig } from '../nn/mtm';
 import type { ViTConfig } from '../nn/vit';
 import { MTM_MASK_RATIO } from '../ops/masking';
@@ -55,7 +55,7 @@ export interface TrainConfig {
 export const taskOf = (c: TrainConfig) => c.task ?? 'classify';
 
 /** No token augmentation, at SeiT's strengths (ReplaceSynonym replaces 25% of the cells, SwapCode's side is up to 25% of the grid). */
-export const NO_AUGMENT: TokenAugment = { pSynonym: 0, pSwap: 0, replaceProb: 0.25, swapMax: 0.25, pFlip: 0 };
+export const NO_AUGMENT: TokenAugment = { ...SEIT_TOKEN_EDA, pSynonym: 0, pSwap: 0, pFlip: 0 };
 
 const QUICK_MODEL: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', labelSmoothing: 0.1, dropPath: 0 };
 // Drop-path 0.1 is SeiT's setting.
@@ -217,10 +217,9 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
     c.labelSeed = o.labelSeed ?? c.labelSeed;
     if (o.synonym !== undefined || o.swap !== undefined || o.flip !== undefined) {
       if (c.input === 'pixels') throw new Error('token augmentations need a token preset, not pixels');
-      const a = { ...(c.augment ?? NO_AUGMENT), pSynonym: o.synonym ?? c.augment?.pSynonym ?? 0, pSwap: o.swap ?? c.augment?.pSwap ?? 0, pFlip: o.flip ?? c.augment?.pFlip ?? 0 };
-      for (const [k, v] of Object.entries({ synonym: a.pSynonym, swap: a.pSwap, flip: a.pFlip })) if (!(v >= 0 && v <= 1)) throw new Error(`the ${k} probability must be in [0, 1], got ${v}`);
-      if (a.pSynonym + a.pSwap > 1) throw new Error('ReplaceSynonym and SwapCode are one choice per sample: their probabilities must sum to at most 1');
-      c.augment = a;
+      const from = c.augment ?? NO_AUGMENT;
+      c.augment = { ...from, pSynonym: o.synonym ?? from.pSynonym, pSwap: o.swap ?? from.pSwap, pFlip: o.flip ?? from.pFlip };
+      checkTokenAugment(c.augment);
       // Augmented runs get their own name, so their checkpoints never overwrite the plain run's.
       if (!base.augment) c.preset += '-aug';
     }

@@ -62,7 +62,7 @@ export class ClassifyTask implements Task {
   private readonly codebook: Tensor | null;
   private readonly batches: BatchWriter;
   /** With token augmentations, training batches go through them (evaluation batches never do). */
-  private readonly augment: { writer: BatchWriter; augmenter: TokenAugmenter } | null;
+  private readonly augmenter: TokenAugmenter | null;
 
   constructor(
     private readonly e: Engine,
@@ -76,20 +76,14 @@ export class ClassifyTask implements Task {
     this.model = new ViT(e, vit, c.batch, this.codebook, initialParams ?? this.layout.init(c.seed));
     this.train = labeledSubset(data.train, c.labels ?? 1, c.labelSeed ?? 0);
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
-    const cells = vit.grid[0] * vit.grid[1];
-    this.batches = new BatchWriter(this.model, cells, hasCls(vit), vit.inDim, data.codebook?.K ?? 0);
-    if (c.augment) {
-      if (c.input === 'pixels' || !data.codebook) throw new Error('token augmentations need token data, not pixels');
-      const augmenter = new TokenAugmenter(e, c.augment, data.codebook, this.model.ids, c.batch, vit.grid, hasCls(vit));
-      this.augment = { augmenter, writer: new BatchWriter({ B: this.model.B, ids: augmenter.raw, labels: this.model.labels }, cells, hasCls(vit), vit.inDim, data.codebook.K) };
-    } else this.augment = null;
+    this.batches = new BatchWriter(this.model, vit.grid[0] * vit.grid[1], hasCls(vit), vit.inDim, data.codebook?.K ?? 0);
+    if (c.augment && (c.input === 'pixels' || !data.codebook)) throw new Error('token augmentations need token data, not pixels');
+    this.augmenter = c.augment ? new TokenAugmenter(e, c.augment, data.codebook!, this.model.ids, c.batch, vit.grid, hasCls(vit)) : null;
   }
 
   trainStep(step: number): number {
-    if (this.augment) {
-      this.augment.writer.write(this.e, this.train, this.order.indices(step));
-      this.augment.augmenter.apply(this.e, this.c.seed, step);
-    } else this.batches.write(this.e, this.train, this.order.indices(step));
+    this.batches.write(this.e, this.train, this.order.indices(step), this.augmenter?.raw);
+    this.augmenter?.apply(this.e, this.c.seed, step);
     this.model.forward(this.model.B, { seed: this.c.seed, step });
     this.model.backward();
     return this.model.B;
@@ -104,7 +98,7 @@ export class ClassifyTask implements Task {
   destroy(): void {
     this.model.destroy();
     this.codebook?.destroy();
-    this.augment?.augmenter.destroy();
+    this.augmenter?.destroy();
   }
 }
 
