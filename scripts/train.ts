@@ -11,6 +11,7 @@ import { Engine } from '../src/gpu/engine';
 import { acquireNodeDevice } from '../src/gpu/node';
 import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../src/train/checkpoint';
 import { finetuneConfig, transferWeights } from '../src/train/finetune';
+import type { AugmentConfig } from '../src/augment/token_augment';
 import { PRESETS, preset, taskOf, withOverrides, type Overrides, type TrainConfig } from '../src/train/presets';
 import { taskLayout } from '../src/train/tasks';
 import { DivergedError, Trainer, type EvalResult } from '../src/train/trainer';
@@ -34,8 +35,15 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
   --layer-decay D                        layer-wise lr decay of the pre-trained layers (default 1: off; e.g. 0.75)
  classifiers:
   --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token
+  --augment none|seit|seit-ta|seit-ta-ca a token augmentation recipe (README), then any single setting below over it
   --synonym P --swap P                   SeiT's TokenEDA: per sample, ReplaceSynonym with P, SwapCode with P (SeiT: 0.25 each)
-  --flip P                               horizontal flip in token space with P`;
+  --flip P                               horizontal flip in token space (flip table) with P
+  --crop P --crop-scale S                token random-resized crop of the embedding map, per sample with P, area in (S, 1)
+  --noise P --noise-strength S           embedding noise on half the samples of a batch with P, s = sigma = S x codebook std
+  --color-adapt P                        ColorAdapt on half the samples of a batch with P (one choice with noise)
+  --cutmix P --mixup P                   per batch (one choice), in each half of the batch
+  --token-adapt F                        send a fraction F of each batch through TokenAdapt (SeiT++: 0.5)
+  --token-adapt-kind learned|oracle      the shipped adapter, or the exact decode-augment-retokenize oracle`;
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -58,9 +66,19 @@ const { values: args } = parseArgs({
     'label-seed': { type: 'string' },
     'layer-decay': { type: 'string' },
     pool: { type: 'string' },
+    augment: { type: 'string' },
     synonym: { type: 'string' },
     swap: { type: 'string' },
     flip: { type: 'string' },
+    crop: { type: 'string' },
+    'crop-scale': { type: 'string' },
+    noise: { type: 'string' },
+    'noise-strength': { type: 'string' },
+    'color-adapt': { type: 'string' },
+    cutmix: { type: 'string' },
+    mixup: { type: 'string' },
+    'token-adapt': { type: 'string' },
+    'token-adapt-kind': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -111,6 +129,22 @@ function numArg(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** The single augmentation settings given on the command line. */
+function augmentArgs(): Partial<AugmentConfig> {
+  const flags: [keyof AugmentConfig, string][] = [
+    ['pSynonym', 'synonym'], ['pSwap', 'swap'], ['pFlip', 'flip'], ['pCrop', 'crop'], ['cropScale', 'crop-scale'], ['pNoise', 'noise'],
+    ['noiseStrength', 'noise-strength'], ['pColorAdapt', 'color-adapt'], ['pCutMix', 'cutmix'], ['pMixup', 'mixup'], ['tokenAdapt', 'token-adapt'],
+  ];
+  const out: Partial<AugmentConfig> = {};
+  for (const [key, flag] of flags) {
+    const v = numArg(flag, args[flag as keyof typeof args] as string | undefined);
+    if (v !== undefined) (out as Record<string, number>)[key] = v;
+  }
+  const kind = args['token-adapt-kind'];
+  if (kind !== undefined) out.tokenAdaptKind = kind as AugmentConfig['tokenAdaptKind'];
+  return out;
+}
+
 /** The preset with the command line's overrides, checked. */
 function configure(): TrainConfig {
   try {
@@ -124,9 +158,8 @@ function configure(): TrainConfig {
       labelSeed: numArg('label-seed', args['label-seed']),
       layerDecay: numArg('layer-decay', args['layer-decay']),
       pool: args.pool as Overrides['pool'],
-      synonym: numArg('synonym', args.synonym),
-      swap: numArg('swap', args.swap),
-      flip: numArg('flip', args.flip),
+      augmentRecipe: args.augment,
+      augment: augmentArgs(),
       maskToken,
       block: numArg('block', args.block),
     });

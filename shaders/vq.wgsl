@@ -5,10 +5,14 @@
 //           the ||x_i||^2 that turn the winning score into a distance).
 //   argmin: assign[i] = the k of the smallest score (ties -> smallest k), dist[i] = the squared
 //           distance to it, clamped at 0 (the expansion can dip below 0 by rounding).
+//   argmax: assign[i] = the k of the largest score (ties -> smallest k): logits to ids.
+// Row i's id goes to assign[(i / N) * T + off + i % N]: groups of N rows (a token grid) placed at a
+// stride of T with an offset, e.g. into a batch of ids with a CLS cell first.
 // Each entry point declares its own variables from binding 1 up, because Engine binds buffers to
 // consecutive bindings; WGSL allows binding numbers to repeat across entry points.
 struct Params {
-  rows: u32, K: u32, D: u32,
+  rows: u32, K: u32, D: u32, N: u32,
+  T: u32, off: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -37,6 +41,10 @@ fn norms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   nrm_out[r] = s;
 }
 
+fn placed(i: u32) -> u32 {
+  return (i / p.N) * p.T + p.off + i % p.N;
+}
+
 // ---- argmin: one invocation per row of scores ------------------------------------------------
 
 @group(0) @binding(1) var<storage, read> am_scores: array<f32>;
@@ -56,6 +64,25 @@ fn argmin(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     // Strictly smaller, so the first of equal scores (the smallest id) wins.
     if (s < best) { best = s; bestK = k; }
   }
-  am_assign[i] = i32(bestK);
+  am_assign[placed(i)] = i32(bestK);
   am_dist[i] = max(0.0, am_xnorms[i] + best);
+}
+
+// ---- argmax: one invocation per row of logits -------------------------------------------------
+
+@group(0) @binding(1) var<storage, read> ax_logits: array<f32>;
+@group(0) @binding(2) var<storage, read_write> ax_assign: array<i32>;
+
+@compute @workgroup_size(WG)
+fn argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= p.rows) { return; }
+  let row = i * p.K;
+  var best = ax_logits[row];
+  var bestK = 0u;
+  for (var k = 1u; k < p.K; k++) {
+    let s = ax_logits[row + k];
+    if (s > best) { best = s; bestK = k; }
+  }
+  ax_assign[placed(i)] = i32(bestK);
 }

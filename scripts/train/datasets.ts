@@ -2,6 +2,7 @@
 // IndexedDB), or Fashion-MNIST's raw pixels cut into the same patches (the SeiT baseline).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeTokenAdapt } from '../../src/augment/tokenadapt_file';
 import type { FileRef, Manifest } from '../../src/data/package';
 import { concatSplits, decodeCodebook, fileMismatch, decodeShard, parseManifest } from '../../src/data/shard';
 import { patchify, tokenGrid } from '../../src/data/tokenizer';
@@ -24,7 +25,8 @@ export function loadTokenPackage(dir: string): TrainData {
   const manifest: Manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
   const codebook = decodeCodebook(readChecked(dir, manifest.tokenizer.codebook), manifest.tokenizer.codebook.file);
   const split = (name: 'train' | 'test') => concatSplits(manifest.splits[name].shards.map((ref) => decodeShard(readChecked(dir, ref), ref.file)));
-  return tokenData(manifest, codebook, split('train'), split('test'));
+  const tokenAdapt = manifest.tokenadapt ? decodeTokenAdapt(readChecked(dir, manifest.tokenadapt), manifest.tokenadapt.file) : undefined;
+  return tokenData(manifest, codebook, split('train'), split('test'), tokenAdapt);
 }
 
 /** Fashion-MNIST pixels as patch vectors on the token grid's patches. */

@@ -1,48 +1,371 @@
-// Token augmentations of a classifier's training batches: the batch's ids are written to a
-// staging tensor and augmented into the model's ids on the GPU, so evaluation batches, written
-// straight to the model, are never augmented.
+// The token augmentations of a classifier's training batches, on the GPU, in SeiT/SeiT++'s order:
+//
+//   ids -> TokenEDA (ReplaceSynonym | SwapCode, flip)       src/augment/token_eda.ts
+//       -> embedding map (codebook vectors)
+//       -> colour, one choice per batch: embedding noise | ColorAdapt, each on half the samples
+//       -> split: base rows [0, Bb): token random-resized crop (bicubic) -> CutMix/Mixup
+//                 TokenAdapt rows [Bb, B): f -> geometry (flip, affine, crop) -> CutMix/Mixup -> g
+//                 -> argmax ids (or the oracle: the same geometry on the decoded pixels -> nearest code)
+//       -> a token ViT's features (the TokenAdapt rows as their ids' codebook vectors), or for
+//          a ViT on learned code embeddings, ids again (nearest code of each base cell).
+//
+// Batch ids are written to `raw` by the batch writer, so evaluation batches, written straight to
+// the model, are never augmented. Geometric maps and mixes are host-drawn taps (geometry.ts);
+// noise and ColorAdapt draw Philox numbers on the GPU. Mixed labels go to the model's mixTargets.
 import type { Codebook } from '../data/package';
 import type { Engine, Tensor } from '../gpu/engine';
+import { embeddingForward } from '../ops/embedding';
+import { GpuTaps } from '../ops/row_mix';
+import { argmaxRows, vqAssign, vqScratch, type VqScratch } from '../ops/vq';
+import { ParamBuffers } from '../nn/params';
+import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
+import { colorAdapt, embeddingNoise } from './color';
+import { drawer, drawGeometry, drawMix, IDENTITY, mixTaps, patchOrder, resampleTaps, TOKENADAPT_GEOMETRY, type Affine, type GeometrySpec, type GridSpace, type Mix } from './geometry';
 import { flipTable, synonymTable } from './tables';
-import { tokenEDA, type TokenAugment, type TokenEDASpec } from './token_eda';
+import { buildTaps, composeTaps, type Taps } from './taps';
+import { checkTokenAugment, SEIT_TOKEN_EDA, tokenEDA, type TokenAugment, type TokenEDASpec } from './token_eda';
 
-// Philox stream of the draws; the model's streams are 1-3 and 2^16 + (drop-path).
-const AUGMENT_STREAM = 4;
+/** Every augmentation a classifier run can choose, with its probability and strength. */
+export interface AugmentConfig extends TokenAugment {
+  /** Token random-resized crop of the embedding map: per-sample probability and the smallest area fraction. */
+  pCrop: number;
+  cropScale: number;
+  /** Per batch, one of: embedding noise (s = sigma = strength x the codebook's per-channel std), ColorAdapt. */
+  pNoise: number;
+  noiseStrength: number;
+  pColorAdapt: number;
+  /** Per batch, one of: CutMix (alpha 1), Mixup (alpha 0.8), in each half of the batch. */
+  pCutMix: number;
+  pMixup: number;
+  /** Fraction of each batch that goes through TokenAdapt, and which: the shipped learned one, or the exact oracle. */
+  tokenAdapt: number;
+  tokenAdaptKind: 'learned' | 'oracle';
+}
+
+/** Nothing on, at SeiT's strengths. */
+export const NO_AUGMENT: AugmentConfig = {
+  ...SEIT_TOKEN_EDA,
+  pSynonym: 0,
+  pSwap: 0,
+  pFlip: 0,
+  pCrop: 0,
+  cropScale: 0.35,
+  pNoise: 0,
+  noiseStrength: 1,
+  pColorAdapt: 0,
+  pCutMix: 0,
+  pMixup: 0,
+  tokenAdapt: 0,
+  tokenAdaptKind: 'learned',
+};
+
+/** SeiT's recipe at small scale (methods-reference.md §2.2, §7.2): TokenEDA, token RRC, noise, CutMix. */
+export const SEIT_AUGMENT: AugmentConfig = { ...NO_AUGMENT, ...SEIT_TOKEN_EDA, pCrop: 1, pNoise: 0.5, pCutMix: 1 };
+/** SeiT++'s supervised recipe (§3.6): SeiT's, with TokenAdapt on half of each batch. */
+export const SEIT_TA_AUGMENT: AugmentConfig = { ...SEIT_AUGMENT, tokenAdapt: 0.5 };
+/** And ColorAdapt: noise 0.75 / ColorAdapt 0.25 per batch. */
+export const SEIT_TA_CA_AUGMENT: AugmentConfig = { ...SEIT_TA_AUGMENT, pNoise: 0.75, pColorAdapt: 0.25 };
+
+/** The recipes a run can name (the README's comparison). */
+export const AUGMENT_RECIPES: Record<string, AugmentConfig> = { none: NO_AUGMENT, seit: SEIT_AUGMENT, 'seit-ta': SEIT_TA_AUGMENT, 'seit-ta-ca': SEIT_TA_CA_AUGMENT };
+
+/** Settings from a checkpoint written before some augmentations existed: the missing ones off. */
+export const completeAugment = (a: Partial<AugmentConfig>): AugmentConfig => ({ ...NO_AUGMENT, ...a });
+
+export function checkAugment(a: AugmentConfig): void {
+  checkTokenAugment({ pSynonym: a.pSynonym, pSwap: a.pSwap, replaceProb: a.replaceProb, swapMax: a.swapMax, pFlip: a.pFlip });
+  for (const k of ['pCrop', 'pNoise', 'pColorAdapt', 'pCutMix', 'pMixup', 'tokenAdapt'] as const) if (!(a[k] >= 0 && a[k] <= 1)) throw new Error(`augment: ${k} must be in [0, 1], got ${a[k]}`);
+  if (!(a.cropScale > 0 && a.cropScale <= 1)) throw new Error(`augment: the crop's smallest area must be in (0, 1], got ${a.cropScale}`);
+  if (!(a.noiseStrength >= 0)) throw new Error(`augment: the noise strength must be >= 0, got ${a.noiseStrength}`);
+  if (a.pNoise + a.pColorAdapt > 1) throw new Error('augment: noise and ColorAdapt are one choice per batch: their probabilities must sum to at most 1');
+  if (a.pCutMix + a.pMixup > 1) throw new Error('augment: CutMix and Mixup are one choice per batch: their probabilities must sum to at most 1');
+  if (a.tokenAdaptKind !== 'learned' && a.tokenAdaptKind !== 'oracle') throw new Error(`augment: TokenAdapt is learned or oracle, got ${a.tokenAdaptKind}`);
+}
+
+/** Whether anything acts on the embedding map (beyond TokenEDA on ids). */
+export const actsOnEmbeddings = (a: AugmentConfig) => a.pCrop > 0 || a.pNoise > 0 || a.pColorAdapt > 0 || a.pCutMix > 0 || a.pMixup > 0 || a.tokenAdapt > 0;
+
+/** A trained TokenAdapt, as the dataset package ships it. */
+export interface TokenAdaptWeights {
+  config: TokenAdaptConfig;
+  params: Float32Array;
+}
+
+/** Where augmented batches go: a classifier's inputs. */
+export interface AugmentTarget {
+  B: number;
+  grid: [number, number];
+  /** A CLS cell before each grid (id K). */
+  cls: boolean;
+  /** 'tokens': features = codebook vectors (feat written); 'codes': ids (learned embeddings). */
+  input: 'tokens' | 'codes';
+  ids: Tensor<'i32'>;
+  feat: Tensor;
+  mixTargets: Tensor<'i32'>;
+  lam: Tensor<'f32'>;
+}
+
+// Philox streams (counter word 2) and host draw streams; the model's are 1-3 and 2^16 + ...
+const EDA_STREAM = 4;
+const COLOR_STREAM = 5;
+const [CROP_DRAW, BASE_MIX_DRAW, TA_MIX_DRAW, COLOR_DRAW, TA_GEOMETRY_DRAW] = [10, 11, 12, 13, 14];
 const SYNONYMS = 5; // SeiT's top-5
 
+/** Grid rows (n samples of N cells) placed into a layout of T rows a sample from `off`: a CLS row stays empty. */
+function placeTaps(n: number, N: number, T: number, off: number): Taps {
+  return buildTaps(n * T, n * N, (r, add) => {
+    const t = r % T;
+    if (t >= off && t < off + N) add(Math.floor(r / T) * N + t - off, 1);
+  });
+}
+
+/** The reverse: the N grid rows of each sample out of a layout of T. */
+function stripTaps(n: number, N: number, T: number, off: number): Taps {
+  return buildTaps(n * N, n * T, (r, add) => add(Math.floor(r / N) * T + off + (r % N), 1));
+}
+
+/** The labels of a mixed half: (own, partner's) pairs and the own weight, into rows [first, first + n). */
+function mixLabels(m: Mix, labels: ArrayLike<number>, first: number, pairs: Int32Array, lam: Float32Array): void {
+  for (let b = 0; b < m.lam.length; b++) {
+    pairs[2 * (first + b)] = labels[first + b];
+    pairs[2 * (first + b) + 1] = labels[first + m.partner[b]];
+    lam[first + b] = m.lam[b];
+  }
+}
+
 export class TokenAugmenter {
-  /** Where the batch writer puts the un-augmented ids: same shape as the model's. */
+  /** Where the batch writer puts the un-augmented ids: the shape of the model's. */
   readonly raw: Tensor<'i32'>;
+  private readonly eda: Omit<TokenEDASpec, 'seed' | 'step'> | null;
   private readonly synonyms: Tensor<'i32'>;
   private readonly flip: Tensor<'i32'>;
-  private readonly spec: Omit<TokenEDASpec, 'seed' | 'step'>;
+  private readonly N: number;
+  private readonly T: number;
+  private readonly off: number;
+  private readonly C: number;
+  /** Base rows [0, Bb) and TokenAdapt rows [Bb, B). */
+  readonly Bb: number;
+  readonly Bt: number;
+  private readonly pairs: Int32Array;
+  private readonly lam: Float32Array;
+  // The embedding-map stage, allocated only when something acts on embeddings.
+  private readonly emb: null | {
+    ids: Tensor<'i32'>; // TokenEDA's output [B*T]
+    table: Tensor; // the codebook and a zero row K
+    codes: Tensor; // the codebook [K, C], for nearest-code re-quantization
+    full: Tensor; // [B*T, C]
+    grid: Tensor; // [B*N, C]
+    colored: Tensor; // [B*N, C]
+    noiseScale: Tensor; // [C]
+    strip: GpuTaps;
+    base: GpuTaps;
+    baseOut: Tensor | null; // codes input: [Bb*N, C] before re-quantization
+    vq: VqScratch;
+    dist: Tensor;
+  };
+  private readonly ta: null | {
+    pick: GpuTaps; // the TokenAdapt half's rows of the coloured map
+    bridge: GpuTaps; // geometry + mix: f's map -> g's input, or decoded pixels -> pixels (oracle)
+    model: TokenAdapt | null;
+    pixels: Tensor | null; // oracle: the half decoded (codebook vectors are pixel patches) and augmented
+    pixelsOut: Tensor | null;
+    ids: Tensor<'i32'> | null; // tokens input: [Bt*N] ids before the codebook
+    vectors: Tensor | null;
+    place: GpuTaps | null;
+    space: GridSpace;
+    channels: number;
+  };
 
   constructor(
     e: Engine,
-    a: TokenAugment,
+    readonly a: AugmentConfig,
     codebook: Codebook,
-    private readonly into: Tensor<'i32'>,
-    B: number,
-    grid: [number, number],
-    /** A CLS cell before each grid. */
-    cls: boolean,
+    private readonly target: AugmentTarget,
+    tokenAdapt?: TokenAdaptWeights,
+    private readonly geometry: GeometrySpec = TOKENADAPT_GEOMETRY,
+    /** Share of the samples that noise and ColorAdapt change (SeiT: half; a preview: all). */
+    private readonly colorFraction = 0.5,
   ) {
-    const offset = cls ? 1 : 0;
-    this.spec = { B, grid, stride: grid[0] * grid[1] + offset, offset, ...a, stream: AUGMENT_STREAM };
-    this.raw = e.tensor([into.size], 'i32', undefined, 'augment.raw');
+    checkAugment(a);
+    const t = target;
+    const [H, W] = t.grid;
+    const N = (this.N = H * W);
+    const off = (this.off = t.cls ? 1 : 0);
+    const T = (this.T = N + off);
+    const C = (this.C = codebook.patch * codebook.patch * codebook.channels);
+    const K = codebook.K;
+    this.raw = e.tensor([t.B * T], 'i32', undefined, 'augment.raw');
+    const hasEda = a.pSynonym > 0 || a.pSwap > 0 || a.pFlip > 0;
+    this.eda = hasEda ? { B: t.B, grid: t.grid, stride: T, offset: off, pSynonym: a.pSynonym, pSwap: a.pSwap, replaceProb: a.replaceProb, swapMax: a.swapMax, pFlip: a.pFlip, stream: EDA_STREAM } : null;
     const syn = synonymTable(codebook, SYNONYMS);
     this.synonyms = e.tensor([syn.length], 'i32', syn, 'augment.synonyms');
-    this.flip = e.tensor([codebook.K], 'i32', flipTable(codebook), 'augment.flip');
+    this.flip = e.tensor([K], 'i32', flipTable(codebook), 'augment.flip');
+    this.pairs = new Int32Array(2 * t.B);
+    this.lam = new Float32Array(t.B);
+    this.Bt = a.tokenAdapt > 0 ? Math.min(t.B, Math.max(1, Math.round(a.tokenAdapt * t.B))) : 0;
+    this.Bb = t.B - this.Bt;
+    this.emb = null;
+    this.ta = null;
+    if (!actsOnEmbeddings(a)) return;
+    if (this.Bt > 0 && a.tokenAdaptKind === 'learned' && !tokenAdapt) throw new Error('TokenAdapt (learned) needs the trained adapter the dataset package ships; build it with npm run build:tokenadapt, or choose the oracle');
+    // CLS cells read K in every batch; augmented batches never write them.
+    if (t.input === 'codes') e.write(t.ids, Int32Array.from({ length: t.B * T }, (_, i) => (i % T < off ? K : 0)));
+    const table = new Float32Array((K + 1) * C);
+    table.set(codebook.vectors);
+    const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `augment.${label}`);
+    this.emb = {
+      ids: e.tensor([t.B * T], 'i32', undefined, 'augment.ids'),
+      table: e.tensor([K + 1, C], 'f32', table, 'augment.table'),
+      codes: e.tensor([K, C], 'f32', codebook.vectors, 'augment.codes'),
+      full: f([t.B * T, C], 'full'),
+      grid: f([t.B * N, C], 'grid'),
+      colored: f([t.B * N, C], 'colored'),
+      noiseScale: e.tensor([C], 'f32', channelStd(codebook).map((s) => s * a.noiseStrength), 'augment.noiseScale'),
+      strip: new GpuTaps(e, 'augment.strip', stripTaps(t.B, N, T, off)),
+      base: new GpuTaps(e, 'augment.base'),
+      baseOut: t.input === 'codes' ? f([Math.max(1, this.Bb * N), C], 'baseOut') : null,
+      vq: vqScratch(e, t.B * N, K),
+      dist: f([t.B * N], 'dist'),
+    };
+    if (this.Bt === 0) return;
+    const Bt = this.Bt;
+    const learned = a.tokenAdaptKind === 'learned' ? tokenAdapt! : null;
+    if (learned && (learned.config.inDim !== C || learned.config.vocab !== K || learned.config.grid[0] !== H || learned.config.grid[1] !== W)) {
+      throw new Error('the shipped TokenAdapt was trained for another codebook or grid; rebuild it with npm run build:tokenadapt');
+    }
+    const model = learned ? new TokenAdapt(e, learned.config, Bt, new ParamBuffers(e, tokenAdaptLayout(learned.config), learned.params), false) : null;
+    const P = codebook.patch;
+    let space: GridSpace;
+    if (learned) {
+      const [fh, fw] = featureGrid(learned.config);
+      space = patchOrder(fh, fw, learned.config.up);
+    } else space = patchOrder(H * P, W * P, P);
+    this.ta = {
+      pick: new GpuTaps(e, 'augment.ta.pick', buildTaps(Bt * N, t.B * N, (r, add) => add(this.Bb * N + r, 1))),
+      bridge: new GpuTaps(e, 'augment.ta.bridge'),
+      model,
+      pixels: model ? null : f([Bt * N, C], 'ta.pixels'),
+      pixelsOut: model ? null : f([Bt * N, C], 'ta.pixelsOut'),
+      ids: t.input === 'tokens' ? e.tensor([Bt * N], 'i32', undefined, 'augment.ta.ids') : null,
+      vectors: t.input === 'tokens' ? f([Bt * N, C], 'ta.vectors') : null,
+      place: t.input === 'tokens' ? new GpuTaps(e, 'augment.ta.place', placeTaps(Bt, N, T, off)) : null,
+      space,
+      channels: model ? learned!.config.features : codebook.channels,
+    };
   }
 
-  /** Augments the batch of training step `step` from raw into the model's ids. */
-  apply(e: Engine, seed: number, step: number): void {
-    tokenEDA(e, { ...this.spec, seed, step }, this.raw, this.synonyms, this.flip, this.into);
+  /**
+   * Augments training step `step`'s batch from raw into the target; `labels` are the batch's
+   * classes. Returns how the model must read it: features already written, mixed targets.
+   */
+  apply(e: Engine, seed: number, step: number, labels: ArrayLike<number>): { featReady: boolean; mixed: boolean } {
+    const { a, target: t, N, T, off, C } = this;
+    const emb = this.emb;
+    if (this.eda) tokenEDA(e, { ...this.eda, seed, step }, this.raw, this.synonyms, this.flip, emb ? emb.ids : t.ids);
+    if (!emb) {
+      if (!this.eda) e.copy(this.raw, t.ids);
+      return { featReady: false, mixed: false };
+    }
+    const [H, W] = t.grid;
+    embeddingForward(e, this.eda ? emb.ids : this.raw, emb.table, emb.full);
+    emb.strip.apply(emb.full, emb.grid, C);
+
+    // Colour: one choice per batch, on half of the samples.
+    const pick = drawer(seed, step, COLOR_DRAW)();
+    const color = { B: t.B, N, C, fraction: this.colorFraction, seed, step, stream: COLOR_STREAM };
+    let map = emb.grid;
+    if (pick < a.pNoise) embeddingNoise(e, color, emb.grid, emb.noiseScale, (map = emb.colored));
+    else if (pick < a.pNoise + a.pColorAdapt) colorAdapt(e, color, emb.grid, (map = emb.colored));
+
+    // Base rows: token random-resized crop (bicubic, SeiT), then CutMix/Mixup within the half.
+    let mixed = false;
+    const grid: GridSpace = { H, W };
+    if (this.Bb > 0) {
+      const u = drawer(seed, step, CROP_DRAW);
+      const crop: GeometrySpec = { ...this.geometry, pFlip: 0, pAffine: 0, scale: [a.cropScale, 1] };
+      const maps: Affine[] = Array.from({ length: this.Bb }, () => (u() < a.pCrop ? drawGeometry(crop, u) : IDENTITY));
+      let taps = resampleTaps(maps, grid, grid, { mode: 'bicubic', padding: 'border' });
+      const mix = drawMix(this.Bb, H, W, a.pCutMix, a.pMixup, drawer(seed, step, BASE_MIX_DRAW));
+      if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, grid), taps);
+      mixed ||= mix.kind !== 'none';
+      mixLabels(mix, labels, 0, this.pairs, this.lam);
+      if (t.input === 'tokens') {
+        emb.base.upload(composeTaps(placeTaps(this.Bb, N, T, off), taps));
+        emb.base.apply(map, t.feat, C);
+      } else {
+        emb.base.upload(taps);
+        emb.base.apply(map, emb.baseOut!, C);
+        vqAssign(e, emb.baseOut!, this.Bb * N, emb.codes, t.ids, emb.dist, emb.vq, { N, T, offset: off });
+      }
+    }
+
+    // TokenAdapt rows: the geometry and mix in TokenAdapt's space (or on the decoded pixels), back to ids.
+    const ta = this.ta;
+    if (ta) {
+      const u = drawer(seed, step, TA_GEOMETRY_DRAW);
+      const maps = Array.from({ length: this.Bt }, () => drawGeometry(this.geometry, u));
+      let taps = resampleTaps(maps, ta.space, ta.space, { mode: 'bilinear', padding: 'zeros' });
+      const mix = drawMix(this.Bt, ta.space.H, ta.space.W, a.pCutMix, a.pMixup, drawer(seed, step, TA_MIX_DRAW));
+      if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, ta.space), taps);
+      mixed ||= mix.kind !== 'none';
+      mixLabels(mix, labels, this.Bb, this.pairs, this.lam);
+      ta.bridge.upload(taps);
+      const rows = this.Bt * N;
+      const K = emb.codes.shape[0];
+      const into = ta.ids ?? t.ids;
+      const at = ta.ids ? undefined : { N, T, offset: this.Bb * T + off };
+      if (ta.model) {
+        ta.pick.apply(map, ta.model.f.input, C);
+        ta.model.forward(ta.bridge);
+        argmaxRows(e, ta.model.g.output, rows, K, into, at);
+      } else {
+        ta.pick.apply(map, ta.pixels!, C);
+        ta.bridge.apply(ta.pixels!, ta.pixelsOut!, ta.channels);
+        vqAssign(e, ta.pixelsOut!, rows, emb.codes, into, emb.dist, emb.vq, at);
+      }
+      if (ta.ids) {
+        embeddingForward(e, ta.ids, emb.table, ta.vectors!);
+        ta.place!.apply(ta.vectors!, t.feat, C, this.Bb * T);
+      }
+    }
+    if (mixed) {
+      e.write(t.mixTargets, this.pairs);
+      e.write(t.lam, this.lam);
+    }
+    return { featReady: t.input === 'tokens', mixed };
   }
 
   destroy(): void {
-    this.raw.destroy();
-    this.synonyms.destroy();
-    this.flip.destroy();
+    [this.raw, this.synonyms, this.flip].forEach((x) => x.destroy());
+    const m = this.emb;
+    if (m) {
+      [m.ids, m.table, m.codes, m.full, m.grid, m.colored, m.noiseScale, m.dist, m.vq.scores, m.vq.codeNorms, m.vq.xNorms].forEach((x) => x.destroy());
+      m.baseOut?.destroy();
+      m.strip.destroy();
+      m.base.destroy();
+    }
+    const ta = this.ta;
+    if (ta) {
+      ta.pick.destroy();
+      ta.bridge.destroy();
+      ta.place?.destroy();
+      ta.model?.params.destroy();
+      ta.model?.destroy();
+      [ta.pixels, ta.pixelsOut, ta.ids, ta.vectors].forEach((x) => x?.destroy());
+    }
   }
+}
+
+/** The codebook's per-channel standard deviation: the scale of SeiT's noise at small scale (methods-reference.md §7.2). */
+export function channelStd(cb: Codebook): Float32Array {
+  const C = cb.vectors.length / cb.K;
+  const std = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    let m = 0;
+    for (let k = 0; k < cb.K; k++) m += cb.vectors[k * C + c] / cb.K;
+    let v = 0;
+    for (let k = 0; k < cb.K; k++) v += (cb.vectors[k * C + c] - m) ** 2 / cb.K;
+    std[c] = Math.sqrt(v);
+  }
+  return std;
 }

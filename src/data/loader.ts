@@ -5,6 +5,8 @@
 
 import type { Codebook, FileRef, Manifest, SplitName, TokenSplit } from './package';
 import { concatSplits, decodeBundle, decodeCodebook, decodeShard, fileMismatch, parseManifest } from './shard';
+import { decodeTokenAdapt } from '../augment/tokenadapt_file';
+import type { TokenAdaptWeights } from '../augment/token_augment';
 import { openStore, packageFiles, type DatasetStore, type StoredPackage } from './store';
 
 export interface LoadProgress {
@@ -22,6 +24,8 @@ export interface LoadedDataset {
   codebook: Codebook;
   train: TokenSplit;
   test: TokenSplit;
+  /** The package's trained TokenAdapt, if it ships one. */
+  tokenAdapt?: TokenAdaptWeights;
   source: 'network' | 'indexeddb' | 'bundle';
   /** Milliseconds spent: fetching or reading the files, checking sizes and CRCs, decoding every shard and the codebook, storing. */
   timings: { readMs: number; verifyMs: number; decodeMs: number; storeMs: number };
@@ -188,7 +192,7 @@ function totals(m: Manifest): { totalBytes: number; totalImages: number } {
 }
 
 function allRefs(m: Manifest): FileRef[] {
-  return [m.tokenizer.codebook, ...m.splits.train.shards, ...m.splits.test.shards];
+  return [m.tokenizer.codebook, ...m.splits.train.shards, ...m.splits.test.shards, ...(m.tokenadapt ? [m.tokenadapt] : [])];
 }
 
 /** Fetches every package file at once, reporting bytes as they arrive and images as shards complete. */
@@ -306,8 +310,14 @@ function decodePackage(
     if (e instanceof DatasetLoadError) throw e;
     return bad(errorText(e), e);
   }
+  let tokenAdapt: TokenAdaptWeights | undefined;
+  try {
+    if (manifest.tokenadapt) tokenAdapt = decodeTokenAdapt(files[manifest.tokenadapt.file], manifest.tokenadapt.file);
+  } catch (e) {
+    return bad(errorText(e), e);
+  }
   const t2 = now();
-  return { manifest, codebook, train: splits.train, test: splits.test, timings: { readMs: 0, verifyMs: t1 - t0, decodeMs: t2 - t1, storeMs: 0 } };
+  return { manifest, codebook, train: splits.train, test: splits.test, tokenAdapt, timings: { readMs: 0, verifyMs: t1 - t0, decodeMs: t2 - t1, storeMs: 0 } };
 }
 
 

@@ -58,6 +58,8 @@ export interface Manifest {
     codebook: FileRef;
   };
   splits: Record<SplitName, { count: number; shards: ShardRef[] }>;
+  /** The trained TokenAdapt (src/augment/tokenadapt_file.ts), when the builder made one. */
+  tokenadapt?: FileRef;
   storage: StorageReport;
   created: string;
 }

@@ -676,6 +676,7 @@ export function parseManifest(json: unknown): Manifest {
     return { count, shards };
   };
   const splits = { train: split('train'), test: split('test') };
+  const tokenadapt = m.tokenadapt === undefined ? undefined : fileRef(m.tokenadapt, 'tokenadapt');
 
   const st = obj(m.storage, 'storage');
   const storage: StorageReport = {
@@ -698,6 +699,7 @@ export function parseManifest(json: unknown): Manifest {
     image,
     tokenizer,
     splits,
+    ...(tokenadapt ? { tokenadapt } : {}),
     storage,
     created: str(m.created, 'created'),
   };

@@ -259,7 +259,7 @@ export class DatasetStore {
 
 /** Every file of a package besides the manifest: the codebook, then the shards in split order. */
 export function packageFiles(m: Manifest): string[] {
-  return [m.tokenizer.codebook.file, ...m.splits.train.shards.map((s) => s.file), ...m.splits.test.shards.map((s) => s.file)];
+  return [m.tokenizer.codebook.file, ...m.splits.train.shards.map((s) => s.file), ...m.splits.test.shards.map((s) => s.file), ...(m.tokenadapt ? [m.tokenadapt.file] : [])];
 }
 
 function info(r: DatasetRecord): StoredDataset {

@@ -101,6 +101,9 @@ export class ViT {
   readonly feat: Tensor;
   /** [B] i32 class per image; -1 marks padding (no loss, no accuracy). */
   readonly labels: Tensor<'i32'>;
+  /** Mixup/CutMix targets: [B, 2] class pairs and [B] the first's weight (used by a mixed forward). */
+  readonly mixTargets: Tensor<'i32'>;
+  readonly lam: Tensor<'f32'>;
   readonly logits: Tensor<'f32'>;
   /** [B] per-image loss and 0/1 correctness of the last forward. */
   readonly loss: Tensor<'f32'>;
@@ -138,6 +141,8 @@ export class ViT {
     this.ids = e.tensor([BT], 'i32', undefined, 'ids');
     this.feat = this.embed ? this.embed.out : f([BT, c.inDim], 'feat');
     this.labels = e.tensor([B], 'i32', undefined, 'labels');
+    this.mixTargets = e.tensor([B, 2], 'i32', undefined, 'mixTargets');
+    this.lam = e.tensor([B], 'f32', undefined, 'lam');
     this.posIds = e.tensor([BT], 'i32', Int32Array.from({ length: BT }, (_, i) => i % T), 'posIds');
     this.pool = e.tensor([T], 'f32', poolWeights(c), 'poolWeights');
     this.pooled = f([B, D], 'pooled');
@@ -160,12 +165,14 @@ export class ViT {
   /**
    * Forward pass, loss and accuracy. `validRows` images of the batch count (the rest is padding).
    * `train` marks a training step (drop-path and dropout active); leave it out to evaluate.
+   * `batch.featReady`: a token model's `feat` was written by augmentations (no gather from ids);
+   * `batch.mixed`: the loss takes mixTargets and lam (Mixup/CutMix) instead of labels.
    */
-  forward(validRows = this.B, train?: TrainStep): void {
+  forward(validRows = this.B, train?: TrainStep, batch: { featReady?: boolean; mixed?: boolean } = {}): void {
     const { e, config: c, B, BT, T } = this;
     const D = c.dim;
     const p = (n: string) => this.params.p(n);
-    if (c.input === 'tokens') embeddingForward(e, this.ids, this.codebook!, this.feat);
+    if (c.input === 'tokens' && !batch.featReady) embeddingForward(e, this.ids, this.codebook!, this.feat);
     if (this.embed) this.embed.forward(this.ids, train);
     const x = this.blocks.input;
     linear(e, this.params, 'stem', this.feat, x, BT);
@@ -178,7 +185,8 @@ export class ViT {
     linear(e, this.params, 'head', this.z, this.logits, B);
     crossEntropy(e, {
       logits: this.logits,
-      targets: this.labels,
+      targets: batch.mixed ? this.mixTargets : this.labels,
+      lam: batch.mixed ? this.lam : undefined,
       loss: this.loss,
       dLogits: this.dLogits,
       correct: this.correct,
@@ -207,7 +215,7 @@ export class ViT {
   }
 
   destroy(): void {
-    const all: Tensor[] = [this.ids, this.labels, this.posIds, this.pool, this.pooled, this.z, this.zMean, this.zRstd, this.logits, this.loss, this.correct, this.dLogits, this.dPooled, this.dZ];
+    const all: Tensor[] = [this.ids, this.labels, this.mixTargets, this.lam, this.posIds, this.pool, this.pooled, this.z, this.zMean, this.zRstd, this.logits, this.loss, this.correct, this.dLogits, this.dPooled, this.dZ];
     if (!this.embed) all.push(this.feat);
     all.forEach((t) => t.destroy());
     this.embed?.destroy();

@@ -26,8 +26,30 @@ export function vqScratch(e: Engine, rows: number, K: number): VqScratch {
   };
 }
 
+/**
+ * Where row i's id goes: groups of N rows (a token grid) at a stride of T from `offset`, i.e.
+ * assign[(i / N) * T + offset + i % N]; by default assign[i].
+ */
+export interface IdPlacement {
+  N: number;
+  T: number;
+  offset: number;
+}
+
+function params(rows: number, K: number, D: number, at?: IdPlacement): Params {
+  const place = at ?? { N: Math.max(1, rows), T: Math.max(1, rows), offset: 0 };
+  return new Params().u32(rows).u32(K).u32(D).u32(place.N).u32(place.T).u32(place.offset);
+}
+
+/** The largest assign index a placement writes for `rows` rows, plus one. */
+function placedSize(rows: number, at?: IdPlacement): number {
+  if (!at || rows === 0) return rows;
+  const last = rows - 1;
+  return Math.floor(last / at.N) * at.T + at.offset + (last % at.N) + 1;
+}
+
 function rowNorms(e: Engine, rows: Tensor, n: number, D: number, out: Tensor): void {
-  e.dispatch({ shader: 'vq', entry: 'norms', params: new Params().u32(n).u32(0).u32(D), buffers: [rows, out], workgroups: grid(n, WG) });
+  e.dispatch({ shader: 'vq', entry: 'norms', params: params(n, 0, D), buffers: [rows, out], workgroups: grid(n, WG) });
 }
 
 /**
@@ -35,10 +57,10 @@ function rowNorms(e: Engine, rows: Tensor, n: number, D: number, out: Tensor): v
  * squared distance, for the first `rows` rows of x ([>= rows, D]); codes is [K, D]. `scratch`
  * comes from vqScratch(e, >= rows, >= K).
  */
-export function vqAssign(e: Engine, x: Tensor, rows: number, codes: Tensor, assign: Tensor<'i32'>, dist: Tensor, scratch: VqScratch): void {
+export function vqAssign(e: Engine, x: Tensor, rows: number, codes: Tensor, assign: Tensor<'i32'>, dist: Tensor, scratch: VqScratch, at?: IdPlacement): void {
   const [K, D] = codes.shape;
   if (codes.shape.length !== 2 || K < 1) throw new Error(`vqAssign: codes must be [K >= 1, D], got [${codes.shape}]`);
-  if (x.size < rows * D || assign.size < rows || dist.size < rows) throw new Error(`vqAssign: buffers too small for ${rows} rows of ${D}`);
+  if (x.size < rows * D || assign.size < placedSize(rows, at) || dist.size < rows) throw new Error(`vqAssign: buffers too small for ${rows} rows of ${D}`);
   const s = scratch;
   if (s.scores.size < rows * K || s.codeNorms.size < K || s.xNorms.size < rows) {
     throw new Error(`vqAssign: scratch too small for rows=${rows}, K=${K}; use vqScratch(e, rows, K)`);
@@ -51,8 +73,15 @@ export function vqAssign(e: Engine, x: Tensor, rows: number, codes: Tensor, assi
   e.dispatch({
     shader: 'vq',
     entry: 'argmin',
-    params: new Params().u32(rows).u32(K).u32(D),
+    params: params(rows, K, D, at),
     buffers: [s.scores, s.xNorms, assign, dist],
     workgroups: grid(rows, WG),
   });
+}
+
+/** assign = the argmax of each of the first `rows` rows of logits [>= rows, K] (ties -> smallest k): a decoder's ids. */
+export function argmaxRows(e: Engine, logits: Tensor, rows: number, K: number, assign: Tensor<'i32'>, at?: IdPlacement): void {
+  if (logits.size < rows * K || assign.size < placedSize(rows, at)) throw new Error(`argmaxRows: buffers too small for ${rows} rows of ${K}`);
+  if (rows === 0) return;
+  e.dispatch({ shader: 'vq', entry: 'argmax', params: params(rows, K, 0, at), buffers: [logits, assign], workgroups: grid(rows, WG) });
 }

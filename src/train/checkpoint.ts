@@ -145,9 +145,21 @@ export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout
 }
 
 /** Trained weights for users: one tensor per parameter, named and shaped as in the model, no padding. */
-export function exportWeights(params: Float32Array, layout: ParamLayout, config: unknown): Uint8Array {
+export function exportWeights(params: Float32Array, layout: ParamLayout, config: unknown, format = 'tessera-vit', extra: Record<string, string> = {}): Uint8Array {
   checkLength('params', params, layout.total);
   const tensors: Record<string, Tensor> = {};
   for (const s of layout.slots) tensors[s.name] = { dtype: 'F32', shape: s.shape, data: params.subarray(s.offset, s.offset + s.size) };
-  return encodeSafetensors(tensors, { format: 'tessera-vit', config: toJson('config', config) });
+  return encodeSafetensors(tensors, { ...extra, format, config: toJson('config', config) });
+}
+
+/** Reads exported weights back into a layout's flat buffer, refusing missing or misshapen tensors. */
+export function importWeights(tensors: Record<string, Tensor>, layout: ParamLayout): Float32Array {
+  const params = new Float32Array(layout.total);
+  for (const s of layout.slots) {
+    const t = tensors[s.name];
+    if (!t) throw new Error(`weights lack tensor "${s.name}"`);
+    if (t.dtype !== 'F32' || t.shape.join('x') !== s.shape.join('x')) throw new Error(`weights tensor "${s.name}" is ${t.dtype} [${t.shape}], expected F32 [${s.shape}]`);
+    params.set(t.data as Float32Array, s.offset);
+  }
+  return params;
 }

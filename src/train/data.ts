@@ -3,6 +3,7 @@
 import type { Codebook, Manifest, TokenSplit } from '../data/package';
 import type { Engine, Tensor } from '../gpu/engine';
 import { uniforms } from '../util/rng';
+import type { TokenAdaptWeights } from '../augment/token_augment';
 
 export type Examples =
   /** Token grids [count, cells] of codebook ids. */
@@ -22,10 +23,12 @@ export interface TrainData {
   test: Examples;
   /** Stored bytes per image of the representation trained on (for the storage-vs-accuracy table). */
   bytesPerImage: number;
+  /** The package's trained TokenAdapt, when it ships one. */
+  tokenAdapt?: TokenAdaptWeights;
 }
 
 /** Training data from a decoded dataset package (read from disk by the CLI, from IndexedDB in the page). */
-export function tokenData(manifest: Manifest, codebook: Codebook, train: TokenSplit, test: TokenSplit): TrainData {
+export function tokenData(manifest: Manifest, codebook: Codebook, train: TokenSplit, test: TokenSplit, tokenAdapt?: TokenAdaptWeights): TrainData {
   const examples = (s: TokenSplit): Examples => ({ kind: 'tokens', count: s.count, labels: s.labels, tokens: s.tokens });
   return {
     name: manifest.name,
@@ -36,6 +39,7 @@ export function tokenData(manifest: Manifest, codebook: Codebook, train: TokenSp
     train: examples(train),
     test: examples(test),
     bytesPerImage: manifest.storage.tokenBytes / manifest.storage.images,
+    tokenAdapt,
   };
 }
 

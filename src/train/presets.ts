@@ -3,15 +3,20 @@
 // patch pixels: SeiT's baseline. `mtm-quick` pre-trains by masked token modeling (SeiT++) without
 // labels, and `finetune-quick` trains SeiT++'s classifier, from a pre-training checkpoint or from
 // scratch, on a class-balanced fraction of the labels.
-import { checkTokenAugment, SEIT_TOKEN_EDA, type TokenAugment } from '../augment/token_eda';
+import { AUGMENT_RECIPES, checkAugment, completeAugment, NO_AUGMENT, type AugmentConfig } from '../augment/token_augment';
+import { TOKENADAPT_GEOMETRY, type GeometrySpec } from '../augment/geometry';
 import type { MTMConfig } from '../nn/mtm';
+import { TOKENADAPT_MODEL } from '../nn/tokenadapt';
 import type { ViTConfig } from '../nn/vit';
 import { MTM_MASK_RATIO } from '../ops/masking';
 
 export interface TrainConfig {
   preset: string;
-  /** 'classify': supervised ViT; 'mtm': masked token modeling (no labels). Absent in old checkpoints: classify. */
-  task?: 'classify' | 'mtm';
+  /**
+   * 'classify': supervised ViT; 'mtm': masked token modeling (no labels); 'tokenadapt': the dataset
+   * builder's training of TokenAdapt on pixels. Absent in old checkpoints: classify.
+   */
+  task?: 'classify' | 'mtm' | 'tokenadapt';
   /** The classifier's input (see ViTConfig); MTM always reads codes. */
   input: ViTConfig['input'];
   model: Pick<ViTConfig, 'dim' | 'depth' | 'heads' | 'mlpRatio' | 'pool' | 'labelSmoothing' | 'dropPath' | 'clsToken' | 'embedDropout'> & {
@@ -20,6 +25,8 @@ export interface TrainConfig {
   };
   /** Masked token modeling only: everything but the encoder, which is `model`. */
   mtm?: Omit<MTMConfig, 'grid' | 'vocab' | 'embedDim' | 'embedDropout' | 'encoder'>;
+  /** TokenAdapt only: its feature map (channels, upsampling), the augmentations it learns, and the share of identity samples. */
+  tokenadapt?: { features: number; up: number; geometry: GeometrySpec; pIdentity: number };
   /** Fraction of the training labels used, a fixed class-balanced subset (1: all). */
   labels?: number;
   /** Seeds the labelled subset, independently of `seed`, so runs with other seeds see the same one. */
@@ -29,8 +36,8 @@ export interface TrainConfig {
    * lr * layerDecay^(L + 1 - l), the embeddings ^(L + 1); a run from scratch trains every layer at lr.
    */
   layerDecay?: number;
-  /** Classifiers on tokens: SeiT's token augmentations of the training batches (absent: none). */
-  augment?: TokenAugment;
+  /** Classifiers on tokens: token augmentations of the training batches (absent: none; older checkpoints may lack newer keys: off). */
+  augment?: Partial<AugmentConfig>;
   /** Where the initial weights came from (a checkpoint), for the record; set by whoever loads them. */
   initFrom?: string;
   batch: number;
@@ -54,8 +61,7 @@ export interface TrainConfig {
 
 export const taskOf = (c: TrainConfig) => c.task ?? 'classify';
 
-/** No token augmentation, at SeiT's strengths (ReplaceSynonym replaces 25% of the cells, SwapCode's side is up to 25% of the grid). */
-export const NO_AUGMENT: TokenAugment = { ...SEIT_TOKEN_EDA, pSynonym: 0, pSwap: 0, pFlip: 0 };
+export { NO_AUGMENT };
 
 const QUICK_MODEL: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', labelSmoothing: 0.1, dropPath: 0 };
 // Drop-path 0.1 is SeiT's setting.
@@ -134,6 +140,22 @@ const FINETUNE_QUICK: Omit<TrainConfig, 'preset'> = {
   weightDecay: 0.1,
 };
 
+// TokenAdapt at small scale (methods-reference.md §7.3): one block each side, a 14x14x16 feature
+// map, trained by the dataset builder on the pixels it has; 10% of the samples unaugmented.
+const TOKENADAPT: Omit<TrainConfig, 'preset'> = {
+  ...QUICK,
+  task: 'tokenadapt',
+  input: 'tokens',
+  model: { ...QUICK_MODEL, dim: TOKENADAPT_MODEL.dim, depth: 1, heads: TOKENADAPT_MODEL.heads, mlpRatio: TOKENADAPT_MODEL.mlpRatio, labelSmoothing: 0 },
+  tokenadapt: { features: TOKENADAPT_MODEL.features, up: TOKENADAPT_MODEL.up, geometry: TOKENADAPT_GEOMETRY, pIdentity: 0.1 },
+  batch: 64,
+  steps: 1500,
+  lr: 2e-3,
+  warmupSteps: 100,
+  metricsEvery: 50,
+  checkpointEvery: 1000,
+};
+
 export const PRESETS: Record<string, TrainConfig> = {
   quick: { ...QUICK, preset: 'quick', input: 'tokens' },
   standard: { ...STANDARD, preset: 'standard', input: 'tokens' },
@@ -142,6 +164,7 @@ export const PRESETS: Record<string, TrainConfig> = {
   'mtm-quick': { ...MTM_QUICK, preset: 'mtm-quick' },
   'simmim-quick': { ...MTM_QUICK, preset: 'simmim-quick', mtm: { ...MTM_QUICK.mtm!, decoder: null, dropRatio: 0 } },
   'finetune-quick': { ...FINETUNE_QUICK, preset: 'finetune-quick' },
+  tokenadapt: { ...TOKENADAPT, preset: 'tokenadapt' },
 };
 
 export function preset(name: string): TrainConfig {
@@ -176,10 +199,9 @@ export interface Overrides {
   layerDecay?: number;
   /** Classifier: pool the CLS token, or average the patch tokens. */
   pool?: 'mean' | 'cls';
-  /** Classifier on tokens: per-sample probabilities of ReplaceSynonym, SwapCode (at SeiT's strengths) and a flip. */
-  synonym?: number;
-  swap?: number;
-  flip?: number;
+  /** Classifier on tokens: a named augmentation recipe (AUGMENT_RECIPES) to start from, then single settings over it. */
+  augmentRecipe?: string;
+  augment?: Partial<AugmentConfig>;
   /** Masked token modeling: the mask token and block-wise masking. */
   maskToken?: 'plain' | 'mto-style';
   block?: number;
@@ -202,7 +224,7 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
   c.lr = o.lr ?? c.lr;
   if (taskOf(c) === 'mtm') {
     if (o.labels !== undefined || o.labelSeed !== undefined || o.layerDecay !== undefined || o.pool !== undefined) throw new Error('a labelled fraction, layer decay and pooling apply to classifier presets, not to label-free pre-training');
-    if (o.synonym !== undefined || o.swap !== undefined || o.flip !== undefined) throw new Error('token augmentations apply to classifier presets, not to masked token modeling');
+    if (o.augmentRecipe !== undefined || o.augment !== undefined) throw new Error('token augmentations apply to classifier presets, not to masked token modeling');
     if (o.maskToken !== undefined && o.maskToken !== 'plain' && o.maskToken !== 'mto-style') throw new Error(`the mask token is plain or mto-style, got ${o.maskToken}`);
     c.mtm = { ...c.mtm!, maskToken: o.maskToken ?? c.mtm!.maskToken, block: o.block ?? c.mtm!.block };
     if (c.mtm.maskToken === 'mto-style' && base.mtm!.maskToken !== 'mto-style') c.preset += '-mto';
@@ -215,13 +237,18 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
     c.model = { ...c.model, pool: o.pool ?? c.model.pool };
     c.labels = o.labels ?? c.labels;
     c.labelSeed = o.labelSeed ?? c.labelSeed;
-    if (o.synonym !== undefined || o.swap !== undefined || o.flip !== undefined) {
+    if (o.augmentRecipe !== undefined || (o.augment && Object.keys(o.augment).length > 0)) {
       if (c.input === 'pixels') throw new Error('token augmentations need a token preset, not pixels');
-      const from = c.augment ?? NO_AUGMENT;
-      c.augment = { ...from, pSynonym: o.synonym ?? from.pSynonym, pSwap: o.swap ?? from.pSwap, pFlip: o.flip ?? from.pFlip };
-      checkTokenAugment(c.augment);
+      let from = completeAugment(c.augment ?? {});
+      if (o.augmentRecipe !== undefined) {
+        const recipe = AUGMENT_RECIPES[o.augmentRecipe];
+        if (!recipe) throw new Error(`unknown augmentation recipe "${o.augmentRecipe}"; recipes: ${Object.keys(AUGMENT_RECIPES).join(', ')}`);
+        from = { ...recipe };
+      }
+      c.augment = { ...from, ...o.augment };
+      checkAugment(c.augment as AugmentConfig);
       // Augmented runs get their own name, so their checkpoints never overwrite the plain run's.
-      if (!base.augment) c.preset += '-aug';
+      if (!base.augment) c.preset += `-${o.augmentRecipe ?? 'aug'}`;
     }
   }
   return c;

@@ -1,5 +1,6 @@
 // Messages between the page and the training Web Worker. The worker owns the GPU device and the
 // loop; the page only sends commands and draws what comes back, so the UI never stalls.
+import type { AugmentPreview } from '../augment/preview';
 import type { Overrides, TrainConfig } from './presets';
 import type { MTMPreview } from './preview';
 import type { EvalResult, StepMetrics } from './trainer';
@@ -16,7 +17,9 @@ export type ToWorker =
     }
   | { type: 'pause' }
   /** The masked token modeling view of one test image for a run (live, or from its checkpoint). */
-  | { type: 'preview'; dataset: string; runId: string; index: number; seed: number };
+  | { type: 'preview'; dataset: string; runId: string; index: number; seed: number }
+  /** The augmentation lab: one test image through each augmentation. */
+  | { type: 'augment-preview'; dataset: string; index: number; seed: number };
 
 export type WorkerErrorCode = 'no-webgpu' | 'no-adapter' | 'missing-feature' | 'device-lost' | 'dataset-missing' | 'diverged' | 'checkpoint' | 'bad-config' | 'other';
 
@@ -30,7 +33,9 @@ export type FromWorker =
   | { type: 'done'; result: EvalResult }
   | { type: 'error'; code: WorkerErrorCode; message: string; /** A checkpoint to resume from, when one exists. */ resumable: boolean }
   | { type: 'preview'; runId: string; preview: MTMPreview }
-  | { type: 'preview-error'; runId: string; message: string };
+  | { type: 'preview-error'; runId: string; message: string }
+  | { type: 'augment-preview'; preview: AugmentPreview }
+  | { type: 'augment-preview-error'; message: string };
 
 /**
  * Checkpoints are kept per run: dataset, preset and seed, and for a fine-tune the run it started

@@ -6,9 +6,17 @@ import { MTM, type MTMConfig, type MTMDiagnostics } from '../nn/mtm';
 import type { ParamBuffers, ParamLayout } from '../nn/params';
 import { hasCls, ViT, vitLayout, type ViTConfig } from '../nn/vit';
 import { mtmLayout } from '../nn/mtm';
+import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
+import { ParamBuffers as Params } from '../nn/params';
+import { drawer, drawGeometry, IDENTITY, patchOrder, resampleTaps, type GeometrySpec } from '../augment/geometry';
+import { transposeTaps } from '../augment/taps';
+import { crossEntropy } from '../ops/cross_entropy';
+import { embeddingForward } from '../ops/embedding';
+import { GpuTaps } from '../ops/row_mix';
+import { vqAssign, vqScratch, type VqScratch } from '../ops/vq';
 import { BatchOrder, BatchWriter, codebookTable, labeledSubset, type Examples, type TrainData } from './data';
 import type { TrainConfig } from './presets';
-import { TokenAugmenter } from '../augment/token_augment';
+import { completeAugment, TokenAugmenter } from '../augment/token_augment';
 
 export interface Task {
   readonly layout: ParamLayout;
@@ -48,9 +56,17 @@ export function mtmConfig(c: TrainConfig, data: TrainData): MTMConfig {
   return { ...c.mtm, grid: data.grid, vocab: data.codebook.K, embedDim: c.model.embedDim ?? 32, embedDropout: c.model.embedDropout ?? 0, encoder: { dim, depth, heads, mlpRatio, dropPath } };
 }
 
+export function tokenAdaptConfig(c: TrainConfig, data: TrainData): TokenAdaptConfig {
+  if (!c.tokenadapt || !data.codebook) throw new Error('training TokenAdapt needs a tokenadapt section in the config and a codebook');
+  const { dim, heads, mlpRatio } = c.model;
+  return { grid: data.grid, inDim: data.inDim, vocab: data.codebook.K, dim, heads, mlpRatio, features: c.tokenadapt.features, up: c.tokenadapt.up };
+}
+
 /** The parameter layout a config trains (what its checkpoints hold). */
 export function taskLayout(c: TrainConfig, data: TrainData): ParamLayout {
-  return (c.task ?? 'classify') === 'mtm' ? mtmLayout(mtmConfig(c, data)) : vitLayout(classifierConfig(c, data));
+  const task = c.task ?? 'classify';
+  if (task === 'tokenadapt') return tokenAdaptLayout(tokenAdaptConfig(c, data));
+  return task === 'mtm' ? mtmLayout(mtmConfig(c, data)) : vitLayout(classifierConfig(c, data));
 }
 
 /** Supervised training of the ViT on (a class-balanced fraction of) the labelled examples. */
@@ -78,13 +94,19 @@ export class ClassifyTask implements Task {
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
     this.batches = new BatchWriter(this.model, vit.grid[0] * vit.grid[1], hasCls(vit), vit.inDim, data.codebook?.K ?? 0);
     if (c.augment && (c.input === 'pixels' || !data.codebook)) throw new Error('token augmentations need token data, not pixels');
-    this.augmenter = c.augment ? new TokenAugmenter(e, c.augment, data.codebook!, this.model.ids, c.batch, vit.grid, hasCls(vit)) : null;
+    if (c.augment && c.input !== 'pixels') {
+      const m = this.model;
+      const target = { B: c.batch, grid: vit.grid, cls: hasCls(vit), input: c.input, ids: m.ids, feat: m.feat, mixTargets: m.mixTargets, lam: m.lam };
+      this.augmenter = new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, target, data.tokenAdapt);
+    } else this.augmenter = null;
   }
 
   trainStep(step: number): number {
-    this.batches.write(this.e, this.train, this.order.indices(step), this.augmenter?.raw);
-    this.augmenter?.apply(this.e, this.c.seed, step);
-    this.model.forward(this.model.B, { seed: this.c.seed, step });
+    const indices = this.order.indices(step);
+    this.batches.write(this.e, this.train, indices, this.augmenter?.raw);
+    const labels = Array.from(indices, (i) => this.train.labels[i]);
+    const batch = this.augmenter?.apply(this.e, this.c.seed, step, labels);
+    this.model.forward(this.model.B, { seed: this.c.seed, step }, batch);
     this.model.backward();
     return this.model.B;
   }
@@ -156,4 +178,112 @@ export class MTMTask implements Task {
 
 export interface MTMReport extends MTMDiagnostics {
   maskRatio: number;
+}
+
+/**
+ * Trains TokenAdapt where pixels exist (the dataset builder): for each image x, the tokenizer's ids
+ * T(x) give f's input, a random geometric augmentation A is applied to f's map, and g must predict
+ * T(A(x)), the tokenizer's ids of the augmented image (cross-entropy over the codebook;
+ * methods-reference.md §3.4, inferred). A fraction of the samples get no augmentation, the
+ * reconstruction term. The accuracy it reports is the token agreement.
+ */
+export class TokenAdaptTask implements Task {
+  readonly layout: ParamLayout;
+  readonly model: { params: ParamBuffers; loss: Tensor; correct: Tensor };
+  readonly train: Examples;
+  readonly order: BatchOrder;
+  private readonly ta: TokenAdapt;
+  private readonly batches: BatchWriter;
+  /** [B*N, inDim] the images' pixels as patches, and augmented. */
+  private readonly pixels: Tensor;
+  private readonly augmented: Tensor;
+  private readonly codes: Tensor;
+  private readonly ids: Tensor<'i32'>;
+  private readonly targets: Tensor<'i32'>;
+  private readonly dist: Tensor;
+  private readonly vq: VqScratch;
+  private readonly bridge: GpuTaps;
+  private readonly bridgeBack: GpuTaps;
+  private readonly pixelMap: GpuTaps;
+  private readonly rows: number;
+  private readonly cfg: TokenAdaptConfig;
+  private readonly codebook: { patch: number; channels: number };
+
+  constructor(
+    private readonly e: Engine,
+    data: TrainData,
+    private readonly c: TrainConfig,
+    initialParams: Float32Array | undefined,
+  ) {
+    if (data.train.kind !== 'pixels' || !data.codebook) throw new Error('TokenAdapt trains on the images\' pixels and the package codebook (the dataset builder has both)');
+    const cfg = (this.cfg = tokenAdaptConfig(c, data));
+    this.codebook = data.codebook;
+    this.layout = tokenAdaptLayout(cfg);
+    const B = c.batch;
+    const N = cfg.grid[0] * cfg.grid[1];
+    const rows = (this.rows = B * N);
+    const params = new Params(e, this.layout, initialParams ?? this.layout.init(c.seed));
+    this.ta = new TokenAdapt(e, cfg, B, params, true);
+    const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `ta.${label}`);
+    this.model = { params, loss: f([rows], 'loss'), correct: f([rows], 'correct') };
+    this.train = data.train;
+    this.order = new BatchOrder(this.train.count, B, c.seed);
+    this.pixels = f([rows, cfg.inDim], 'pixels');
+    this.augmented = f([rows, cfg.inDim], 'augmented');
+    this.codes = e.tensor([cfg.vocab, cfg.inDim], 'f32', data.codebook.vectors, 'ta.codes');
+    this.ids = e.tensor([rows], 'i32', undefined, 'ta.ids');
+    this.targets = e.tensor([rows], 'i32', undefined, 'ta.targets');
+    this.dist = f([rows], 'dist');
+    this.vq = vqScratch(e, rows, cfg.vocab);
+    this.bridge = new GpuTaps(e, 'ta.bridge');
+    this.bridgeBack = new GpuTaps(e, 'ta.bridgeBack');
+    this.pixelMap = new GpuTaps(e, 'ta.pixelMap');
+    this.batches = new BatchWriter({ B, ids: this.ids, feat: this.pixels }, N, false, cfg.inDim, cfg.vocab);
+  }
+
+  /** Records a batch of `n` images' augmentation draws (`seed`, `step`), forward and loss; backward when training. */
+  private record(n: number, seed: number, step: number, train: boolean): number {
+    const { e, ta, cfg } = this;
+    const N = cfg.grid[0] * cfg.grid[1];
+    const { patch: P, channels: ch } = this.codebook;
+    const spec: GeometrySpec = this.c.tokenadapt!.geometry;
+    const u = drawer(seed, step, 0);
+    const maps = Array.from({ length: ta.B }, (_, b) => (b < n && u() >= this.c.tokenadapt!.pIdentity ? drawGeometry(spec, u) : IDENTITY));
+    const [fh, fw] = featureGrid(cfg);
+    const fTaps = resampleTaps(maps, patchOrder(fh, fw, cfg.up), patchOrder(fh, fw, cfg.up), { mode: 'bilinear', padding: 'zeros' });
+    const pTaps = resampleTaps(maps, patchOrder(cfg.grid[0] * P, cfg.grid[1] * P, P), patchOrder(cfg.grid[0] * P, cfg.grid[1] * P, P), { mode: 'bilinear', padding: 'zeros' });
+    this.bridge.upload(fTaps);
+    this.pixelMap.upload(pTaps);
+    // f reads the codebook vectors of the image's tokens; the target is the tokens of the augmented image.
+    vqAssign(e, this.pixels, this.rows, this.codes, this.ids, this.dist, this.vq);
+    embeddingForward(e, this.ids, this.codes, ta.f.input);
+    this.pixelMap.apply(this.pixels, this.augmented, ch);
+    e.write(this.targets, new Int32Array(this.rows).fill(-1));
+    vqAssign(e, this.augmented, n * N, this.codes, this.targets, this.dist, this.vq);
+    if (train) {
+      this.bridgeBack.upload(transposeTaps(fTaps));
+      ta.trainStep(this.bridge, this.bridgeBack, this.targets, this.model.loss, this.model.correct, n * N);
+    } else {
+      ta.forward(this.bridge);
+      crossEntropy(e, { logits: ta.g.output, targets: this.targets, loss: this.model.loss, dLogits: ta.g.dOutput, correct: this.model.correct, gradScale: 1 });
+    }
+    return n * N;
+  }
+
+  trainStep(step: number): number {
+    this.batches.write(this.e, this.train, this.order.indices(step));
+    return this.record(this.ta.B, this.c.seed, step, true);
+  }
+
+  evalBatch(ex: Examples, first: number, n: number): number {
+    this.batches.write(this.e, ex, Uint32Array.from({ length: n }, (_, i) => first + i));
+    return this.record(n, EVAL_MASK_SEED, first, false);
+  }
+
+  destroy(): void {
+    this.ta.destroy();
+    this.model.params.destroy();
+    [this.model.loss, this.model.correct, this.pixels, this.augmented, this.codes, this.ids, this.targets, this.dist, this.vq.scores, this.vq.codeNorms, this.vq.xNorms].forEach((t) => t.destroy());
+    [this.bridge, this.bridgeBack, this.pixelMap].forEach((t) => t.destroy());
+  }
 }

@@ -11,7 +11,7 @@ import { columnSum } from '../ops/reduce';
 import type { TrainState } from './checkpoint';
 import type { Examples, TrainData } from './data';
 import { layerLrScale, learningRate, taskOf, type TrainConfig } from './presets';
-import { ClassifyTask, MTMTask, type Task } from './tasks';
+import { ClassifyTask, MTMTask, TokenAdaptTask, type Task } from './tasks';
 
 export interface StepMetrics {
   step: number;
@@ -92,7 +92,7 @@ export class Trainer {
       throw new Error(`preset ${config.preset} trains on ${config.input}, but the data holds ${data.train.kind}`);
     }
     const weights = resume?.params ?? init;
-    this.task = task === 'mtm' ? new MTMTask(e, data, config, weights) : new ClassifyTask(e, data, config, weights);
+    this.task = task === 'mtm' ? new MTMTask(e, data, config, weights) : task === 'tokenadapt' ? new TokenAdaptTask(e, data, config, weights) : new ClassifyTask(e, data, config, weights);
     const layout = this.task.layout;
     if (weights && weights.length !== layout.total) {
       this.task.destroy();

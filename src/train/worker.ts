@@ -13,6 +13,7 @@ import { preset as presetConfig, taskOf, withOverrides, type TrainConfig } from 
 import { PreviewModel } from './preview';
 import { runId as makeRunId, type FromWorker, type ToWorker, type WorkerErrorCode } from './protocol';
 import { mtmConfig, taskLayout } from './tasks';
+import { augmentPreviews } from '../augment/preview';
 import { DivergedError, Trainer } from './trainer';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -28,6 +29,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   if (msg.type === 'pause') pauseRequested = true;
   else if (msg.type === 'start' && !running) void run(msg);
   else if (msg.type === 'preview') void preview(msg);
+  else if (msg.type === 'augment-preview') void augmentPreview(msg);
 };
 
 const fail = (code: WorkerErrorCode, message: string) => Object.assign(new Error(message), { code });
@@ -36,7 +38,7 @@ async function loadData(dataset: string): Promise<TrainData> {
   const ds = await loadStored(dataset).catch((err: unknown) => {
     throw fail('dataset-missing', `${(err as Error).message} Load it from the Datasets panel first.`);
   });
-  return tokenData(ds.manifest, ds.codebook, ds.train, ds.test);
+  return tokenData(ds.manifest, ds.codebook, ds.train, ds.test, ds.tokenAdapt);
 }
 
 async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
@@ -140,5 +142,15 @@ async function preview(msg: Extract<ToWorker, { type: 'preview' }>): Promise<voi
     }
   } catch (err) {
     post({ type: 'preview-error', runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }>): Promise<void> {
+  try {
+    const data = live?.data.name === msg.dataset ? live.data : await loadData(msg.dataset);
+    previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
+    post({ type: 'augment-preview', preview: await augmentPreviews(await previewEngine, data, msg.index, msg.seed) });
+  } catch (err) {
+    post({ type: 'augment-preview-error', message: err instanceof Error ? err.message : String(err) });
   }
 }

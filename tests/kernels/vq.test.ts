@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { vqAssign, vqScratch } from '../../src/ops/vq';
+import { argmaxRows, vqAssign, vqScratch } from '../../src/ops/vq';
 import { vqAssignRef } from '../../src/ops/vq.ref';
 import { expectClose, testEngine, uniforms } from '../helpers/gpu';
 
@@ -68,4 +68,32 @@ describe('vq assignment kernel vs float64 reference', () => {
     expect(Array.from(a)).toEqual(Array.from(ref.assign));
     expectClose('dist with ties', d, ref.dist, 2e-5, 1e-5);
   });
+
+  it('places ids in groups at a stride (a CLS cell first), and argmax picks the first of equal maxima', async () => {
+    const e = await testEngine();
+    const D = 3, K = 9, N = 5, B = 13;
+    const rows = B * N;
+    const codes = uniformArray(K * D, 5);
+    const x = uniformArray(rows * D, 6);
+    const ref = vqAssignRef(x, rows, codes, K, D);
+    const T = N + 1;
+    const assign = e.tensor([B * T], 'i32', new Int32Array(B * T).fill(-7));
+    vqAssign(e, e.tensor([rows, D], 'f32', x), rows, e.tensor([K, D], 'f32', codes), assign, e.tensor([rows]), vqScratch(e, rows, K), { N, T, offset: 1 });
+    const logits = uniformArray(rows * K, 7);
+    for (let r = 0; r < rows; r += 3) logits[r * K + 2] = logits[r * K + 6] = 2; // a tie: 2 wins
+    const ids = e.tensor([B * T], 'i32', new Int32Array(B * T).fill(-7));
+    argmaxRows(e, e.tensor([rows, K], 'f32', logits), rows, K, ids, { N, T, offset: 1 });
+    const [a, m] = await e.read(assign, ids);
+    for (let b = 0; b < B; b++) {
+      expect(a[b * T]).toBe(-7);
+      expect(m[b * T]).toBe(-7);
+      for (let n = 0; n < N; n++) {
+        const r = b * N + n;
+        expect(a[b * T + 1 + n]).toBe(ref.assign[r]);
+        const row = Array.from(logits.subarray(r * K, (r + 1) * K));
+        expect(m[b * T + 1 + n]).toBe(row.indexOf(Math.max(...row)));
+      }
+    }
+  });
 });
+

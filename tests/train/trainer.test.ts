@@ -7,6 +7,8 @@ import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../../src/train/checkpoint';
 import type { TrainData } from '../../src/train/data';
+import { SEIT_TA_AUGMENT, SEIT_TA_CA_AUGMENT } from '../../src/augment/token_augment';
+import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
 import { NO_AUGMENT, preset, withOverrides, type TrainConfig } from '../../src/train/presets';
 import { finetuneConfig, transferWeights } from '../../src/train/finetune';
 import { taskLayout } from '../../src/train/tasks';
@@ -160,9 +162,24 @@ describe('trainer', () => {
     const [x, y] = [await aug.evaluate(data.test), await check.evaluate(data.test)];
     expect([x.loss, x.acc, x.count]).toEqual([y.loss, y.acc, y.count]);
     for (const t of [plain, aug, check]) t.destroy();
-    expect(() => withOverrides(preset('pixel-quick'), { flip: 0.5 })).toThrow(/token preset/);
-    expect(() => withOverrides(preset('quick'), { synonym: 0.7, swap: 0.5 })).toThrow(/at most 1/);
-    expect(withOverrides(preset('quick'), { synonym: 0.25, swap: 0.25 })).toMatchObject({ preset: 'quick-aug', augment: { pSynonym: 0.25, pSwap: 0.25, pFlip: 0 } });
+    expect(() => withOverrides(preset('pixel-quick'), { augment: { pFlip: 0.5 } })).toThrow(/token preset/);
+    expect(() => withOverrides(preset('quick'), { augment: { pSynonym: 0.7, pSwap: 0.5 } })).toThrow(/at most 1/);
+    expect(withOverrides(preset('quick'), { augment: { pSynonym: 0.25, pSwap: 0.25 } })).toMatchObject({ preset: 'quick-aug', augment: { pSynonym: 0.25, pSwap: 0.25, pFlip: 0 } });
+  });
+
+  it("SeiT++'s recipe trains: TokenEDA, crop, noise or ColorAdapt, CutMix or Mixup, TokenAdapt learned and oracle", async () => {
+    const e = await testEngine();
+    const data = syntheticData();
+    const ta: TokenAdaptConfig = { grid: data.grid, inDim: data.inDim, vocab: data.codebook!.K, dim: 8, heads: 2, mlpRatio: 2, features: 4, up: 2 };
+    data.tokenAdapt = { config: ta, params: tokenAdaptLayout(ta).init(2) };
+    for (const augment of [SEIT_TA_CA_AUGMENT, { ...SEIT_TA_AUGMENT, tokenAdaptKind: 'oracle' as const, pMixup: 0.5, pCutMix: 0.5 }]) {
+      const t = new Trainer(e, data, config({ steps: 8, augment }));
+      const r = await t.run();
+      expect(Number.isFinite(r!.loss)).toBe(true);
+      const m = t.history.find((h) => 'gradNorm' in h) as { loss: number };
+      expect(Number.isFinite(m.loss) && m.loss > 0).toBe(true);
+      t.destroy();
+    }
   });
 
   it('a NaN loss stops training and keeps only finite checkpoints', async () => {

@@ -1,0 +1,97 @@
+// The dataset builder's TokenAdapt step: trains f and g on the engine's kernels where the pixels
+// are (Debian's Fashion-MNIST), reports token agreement against the naive baseline and the exact
+// oracle for each geometric augmentation, and ships the weights in the dataset package
+// (tokenadapt.safetensors, named by manifest.json), which the page and the CLI run forward.
+//   npm run build:tokenadapt [-- --data DIR --steps N --seed S --agreement-images N]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { tokenAgreement } from '../src/augment/agreement';
+import { GEOMETRY_KINDS } from '../src/augment/geometry';
+import { encodeTokenAdapt, TOKENADAPT_FILE } from '../src/augment/tokenadapt_file';
+import type { Manifest } from '../src/data/package';
+import { crc32, encodeBundle, fileCrc32, parseManifest } from '../src/data/shard';
+import { packageFiles } from '../src/data/store';
+import { Engine } from '../src/gpu/engine';
+import { acquireNodeDevice } from '../src/gpu/node';
+import { preset, withOverrides } from '../src/train/presets';
+import { tokenAdaptConfig } from '../src/train/tasks';
+import { Trainer } from '../src/train/trainer';
+import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    data: { type: 'string', default: 'public/data/fashion-mnist' },
+    steps: { type: 'string' },
+    seed: { type: 'string' },
+    'agreement-images': { type: 'string', default: '10000' },
+  },
+});
+
+const fail = (msg: string): never => {
+  console.error(`build:tokenadapt: ${msg}`);
+  process.exit(2);
+};
+const int = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : fail(`--${name} must be a positive integer, got "${v}"`);
+};
+
+async function main(): Promise<void> {
+  const dir = args.data!;
+  const tokens = loadTokenPackage(dir);
+  const pixels = loadFashionMnistPixels(tokens.codebook!.patch);
+  if (pixels.train.count !== tokens.train.count || pixels.grid.join() !== tokens.grid.join()) fail(`${dir} was not built from Debian's Fashion-MNIST (rebuild it with npm run build:data -- fashion-mnist)`);
+  const data = { ...pixels, codebook: tokens.codebook };
+  const config = withOverrides(preset('tokenadapt'), { steps: int('steps', args.steps), seed: int('seed', args.seed) });
+  const e = new Engine(await acquireNodeDevice());
+  console.log(`adapter: ${e.report.description}`);
+  console.log(`training TokenAdapt (${config.steps} steps of ${config.batch} images) to predict the tokens of augmented images`);
+  const trainer = new Trainer(e, data, config);
+  const t0 = performance.now();
+  const result = await trainer.run({
+    onMetrics: (m) => {
+      if (m.step % 250 === 0 || m.step === config.steps) console.log(`  step ${m.step}/${config.steps}: loss ${m.loss.toFixed(4)}, token agreement ${(100 * m.acc).toFixed(2)}% (random augmentations), ${m.imagesPerSec.toFixed(0)} img/s`);
+    },
+  });
+  const trainSec = (performance.now() - t0) / 1000;
+  const [params] = await e.read(trainer.params.params);
+  const weights = { config: tokenAdaptConfig(config, data), params };
+  trainer.destroy();
+  console.log(`trained in ${trainSec.toFixed(0)} s; test-set agreement under the training augmentations: ${(100 * result!.acc).toFixed(2)}%`);
+
+  const count = Math.min(int('agreement-images', args['agreement-images'])!, pixels.test.count);
+  const test = pixels.test;
+  if (test.kind !== 'pixels') throw new Error('unreachable');
+  console.log(`token agreement with T(A(x)) over ${count} test images, each geometric augmentation alone:`);
+  const agreement = await tokenAgreement(e, tokens.codebook!, weights, test.patches, count, { seed: 1 });
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log('| augmentation | naive (A on the 7x7 map) | TokenAdapt (learned) | oracle (decode, A, re-tokenize) |');
+  console.log('|---|---|---|---|');
+  for (const k of GEOMETRY_KINDS) console.log(`| ${k} | ${pct(agreement[k].naive)} | ${pct(agreement[k].learned)} | ${pct(agreement[k].oracle)} |`);
+
+  // Ship it: the file, then the manifest that names it (version and sizes updated), then the bundle.
+  const bytes = encodeTokenAdapt(weights, { steps: config.steps, seed: config.seed, trainSec: Math.round(trainSec), testAgreement: result!.acc, agreement, images: count });
+  writeFileSync(join(dir, TOKENADAPT_FILE), bytes);
+  const manifest: Manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  manifest.tokenadapt = { file: TOKENADAPT_FILE, bytes: bytes.length, crc32: fileCrc32(bytes) };
+  const files = Object.fromEntries(packageFiles(manifest).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+  manifest.version = crc32(new Uint8Array(new Uint32Array(Object.values(files).map(fileCrc32)).buffer)).toString(16).padStart(8, '0');
+  // packageBytes counts the manifest itself, whose length depends on that number.
+  const storage = manifest.storage;
+  let json = '';
+  for (let before = -1; before !== storage.packageBytes; ) {
+    before = storage.packageBytes;
+    json = JSON.stringify(manifest, null, 2) + '\n';
+    storage.packageBytes = Object.values(files).reduce((n, b) => n + b.length, 0) + Buffer.byteLength(json);
+  }
+  writeFileSync(join(dir, 'manifest.json'), json);
+  const bundle = join(dir, `${manifest.name}.tessera`);
+  if (existsSync(bundle)) writeFileSync(bundle, encodeBundle(manifest, files));
+  console.log(`wrote ${join(dir, TOKENADAPT_FILE)} (${(bytes.length / 1024).toFixed(0)} KiB) and updated manifest.json (version ${manifest.version})`);
+  e.destroy();
+}
+
+main().catch((err) => fail(err instanceof Error ? err.message : String(err)));

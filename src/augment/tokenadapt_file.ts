@@ -1,0 +1,26 @@
+// The TokenAdapt file a dataset package ships (tokenadapt.safetensors): f's and g's weights, one
+// tensor per parameter, with the model's config and the builder's agreement report as metadata.
+import { decodeSafetensors } from '../train/safetensors';
+import { exportWeights, importWeights } from '../train/checkpoint';
+import { tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
+import type { TokenAdaptWeights } from './token_augment';
+
+export const TOKENADAPT_FILE = 'tokenadapt.safetensors';
+const FORMAT = 'tessera-tokenadapt';
+
+export function encodeTokenAdapt(w: TokenAdaptWeights, report: Record<string, unknown>): Uint8Array {
+  return exportWeights(w.params, tokenAdaptLayout(w.config), w.config, FORMAT, { report: JSON.stringify(report) });
+}
+
+export function decodeTokenAdapt(bytes: Uint8Array, file = TOKENADAPT_FILE): TokenAdaptWeights & { report: Record<string, unknown> } {
+  try {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    if (metadata.format !== FORMAT) throw new Error(`not a TokenAdapt file (format ${JSON.stringify(metadata.format ?? null)})`);
+    const config = JSON.parse(metadata.config ?? 'null') as TokenAdaptConfig;
+    const fields = ['inDim', 'vocab', 'dim', 'heads', 'mlpRatio', 'features', 'up'] as const;
+    if (!config || !Array.isArray(config.grid) || !fields.every((k) => Number.isInteger(config[k]) && config[k] > 0)) throw new Error('its config is missing or malformed');
+    return { config, params: importWeights(tensors, tokenAdaptLayout(config)), report: JSON.parse(metadata.report ?? '{}') };
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,125 @@
+// The whole augmentation pipeline of a classifier's training batches (src/augment/token_augment.ts):
+// what reaches the model for each choice, on a small codebook whose vectors are 2x2 gray patches.
+import { describe, expect, it } from 'vitest';
+import { onlyGeometry } from '../../src/augment/geometry';
+import { augmentPreviews, PREVIEWS } from '../../src/augment/preview';
+import { decodeTokens } from '../../src/data/tokenizer';
+import { NO_AUGMENT, TokenAugmenter, type AugmentConfig, type AugmentTarget } from '../../src/augment/token_augment';
+import type { Codebook } from '../../src/data/package';
+import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
+import { randint, testEngine } from '../helpers/gpu';
+import type { Engine } from '../../src/gpu/engine';
+
+const K = 12;
+const GRID: [number, number] = [3, 5];
+const N = GRID[0] * GRID[1];
+const B = 10;
+// Patch codes that are far apart, so re-tokenizing a code's own vector returns that code.
+const CB: Codebook = { K, patch: 2, channels: 1, vectors: Float32Array.from({ length: K * 4 }, (_, i) => ((i * 7919) % 13) / 13 + (i % 4) * 0.01) };
+const NONE = onlyGeometry('rrc', { ...onlyGeometry('flip'), pFlip: 0, scale: [1, 1] });
+
+function target(e: Engine, input: 'tokens' | 'codes', cls: boolean): AugmentTarget {
+  const T = N + (cls ? 1 : 0);
+  return { B, grid: GRID, cls, input, ids: e.tensor([B * T], 'i32'), feat: e.tensor([B * T, 4]), mixTargets: e.tensor([B, 2], 'i32'), lam: e.tensor([B]) };
+}
+
+async function run(e: Engine, a: Partial<AugmentConfig>, t: AugmentTarget, ids: Int32Array, geometry = NONE) {
+  const taConfig: TokenAdaptConfig = { grid: GRID, inDim: 4, vocab: K, dim: 8, heads: 2, mlpRatio: 2, features: 3, up: 2 };
+  const weights = { config: taConfig, params: tokenAdaptLayout(taConfig).init(1) };
+  const aug = new TokenAugmenter(e, { ...NO_AUGMENT, ...a }, CB, t, weights, geometry);
+  e.write(aug.raw, ids);
+  const labels = Array.from({ length: B }, (_, b) => b % 4);
+  const how = aug.apply(e, 3, 7, labels);
+  const [feat, outIds, pairs, lam] = await e.read(t.feat, t.ids, t.mixTargets, t.lam);
+  aug.destroy();
+  return { how, feat, ids: outIds, pairs, lam, Bb: aug.Bb };
+}
+
+/** The batch's raw ids in the model's layout (CLS = K). */
+function rawIds(cls: boolean): Int32Array {
+  const T = N + (cls ? 1 : 0);
+  const grid = randint(B * N, K, 4);
+  return Int32Array.from({ length: B * T }, (_, i) => (cls && i % T === 0 ? K : grid[Math.floor(i / T) * N + (i % T) - (cls ? 1 : 0)]));
+}
+
+const vectorsOf = (ids: Int32Array, T: number, cls: boolean) => Float32Array.from({ length: ids.length * 4 }, (_, i) => (cls && Math.floor(i / 4) % T === 0 ? 0 : CB.vectors[ids[Math.floor(i / 4)] * 4 + (i % 4)]));
+
+describe('token augmentation pipeline', () => {
+  it('a crop of the whole grid and the identity oracle leave every sample as it was', async () => {
+    const e = await testEngine();
+    for (const cls of [false, true]) {
+      const ids = rawIds(cls);
+      const T = N + (cls ? 1 : 0);
+      const tok = await run(e, { pCrop: 1, cropScale: 1, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'tokens', cls), ids);
+      expect(tok.how).toEqual({ featReady: true, mixed: false });
+      expect(Array.from(tok.feat).every((v, i) => Math.abs(v - vectorsOf(ids, T, cls)[i]) < 1e-6)).toBe(true);
+      const codes = await run(e, { pCrop: 1, cropScale: 1, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'codes', cls), ids);
+      expect(codes.how).toEqual({ featReady: false, mixed: false });
+      expect(Array.from(codes.ids)).toEqual(Array.from(ids));
+    }
+  });
+
+  it('CutMix takes a box from the reversed half and writes mixed labels', async () => {
+    const e = await testEngine();
+    const ids = rawIds(false);
+    const r = await run(e, { pCutMix: 1 }, target(e, 'tokens', false), ids);
+    expect(r.how).toEqual({ featReady: true, mixed: true });
+    const expected = vectorsOf(ids, N, false);
+    let moved = 0;
+    for (let b = 0; b < B; b++) {
+      expect(r.pairs[2 * b]).toBe(b % 4);
+      expect(r.pairs[2 * b + 1]).toBe((B - 1 - b) % 4);
+      for (let n = 0; n < N; n++) {
+        const got = Array.from(r.feat.subarray((b * N + n) * 4, (b * N + n + 1) * 4));
+        const own = Array.from(expected.subarray((b * N + n) * 4, (b * N + n + 1) * 4));
+        const other = Array.from(expected.subarray(((B - 1 - b) * N + n) * 4, ((B - 1 - b) * N + n + 1) * 4));
+        const isOwn = got.every((v, i) => Math.abs(v - own[i]) < 1e-6);
+        expect(isOwn || got.every((v, i) => Math.abs(v - other[i]) < 1e-6)).toBe(true);
+        if (!isOwn) moved++;
+      }
+    }
+    // lam is each sample's own share of the cells.
+    const ownShare = 1 - moved / (B * N);
+    expect(Math.abs(r.lam[0] - ownShare)).toBeLessThan(1 / N + 1e-6);
+  });
+
+  it('learned TokenAdapt and noise give codes for the TokenAdapt rows and leave CLS alone', async () => {
+    const e = await testEngine();
+    const ids = rawIds(true);
+    const r = await run(e, { tokenAdapt: 0.5, pNoise: 1 }, target(e, 'codes', true), ids, onlyGeometry('rotate'));
+    expect(r.Bb).toBe(B / 2);
+    const T = N + 1;
+    for (let i = 0; i < B * T; i++) {
+      if (i % T === 0) expect(r.ids[i]).toBe(K);
+      else expect(r.ids[i] >= 0 && r.ids[i] < K).toBe(true);
+    }
+    // Noise moves half of the base rows off their codes; re-quantized, some ids change.
+    expect(Array.from(r.ids.subarray(0, (B / 2) * T))).not.toEqual(Array.from(ids.subarray(0, (B / 2) * T)));
+  });
+
+  it('refuses settings that are not probabilities, and a learned TokenAdapt without weights', async () => {
+    const e = await testEngine();
+    const t = target(e, 'tokens', false);
+    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pNoise: 0.8, pColorAdapt: 0.4 }, CB, t)).toThrow(/at most 1/);
+    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pCutMix: 1.5 }, CB, t)).toThrow(/\[0, 1\]/);
+    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, tokenAdapt: 0.5 }, CB, t)).toThrow(/build:tokenadapt/);
+  });
+
+  it('previews show each augmentation of one test image, the original decoded exactly', async () => {
+    const e = await testEngine();
+    const count = 6;
+    const tokens = Uint16Array.from(randint(count * N, K, 9));
+    const ex = { kind: 'tokens' as const, count, labels: new Uint8Array(count), tokens };
+    const data = { name: 'tiny', classes: ['a'], grid: GRID, inDim: 4, codebook: CB, train: ex, test: ex, bytesPerImage: N };
+    const p = await augmentPreviews(e, data, 2, 5);
+    expect([p.width, p.height]).toEqual([10, 6]);
+    expect(p.images.map((i) => i.name)).toEqual(PREVIEWS.map((x) => x.name).filter((n) => n !== 'tokenadapt'));
+    const original = decodeTokens(CB, tokens.subarray(2 * N, 3 * N), 1, GRID);
+    const first = p.images[0].rgba;
+    for (let i = 0; i < 60; i++) expect(Math.abs(first[4 * i] - original.pixels[i])).toBeLessThanOrEqual(1);
+    // SwapCode's square on a 3x5 grid may be a single cell or none; every other augmentation changes the image.
+    for (const img of p.images.slice(1).filter((i) => i.name !== 'swap')) expect(Array.from(img.rgba), img.name).not.toEqual(Array.from(first));
+    await expect(augmentPreviews(e, data, 6, 0)).rejects.toThrow(/no image 6/);
+  });
+});
+
