@@ -3,20 +3,17 @@
 // oracle for each geometric augmentation, and ships the weights in the dataset package
 // (tokenadapt.safetensors, named by manifest.json), which the page and the CLI run forward.
 //   npm run build:tokenadapt [-- --data DIR --steps N --seed S --agreement-images N]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tokenAgreement } from '../src/augment/agreement';
 import { GEOMETRY_KINDS } from '../src/augment/geometry';
 import { encodeTokenAdapt, TOKENADAPT_FILE } from '../src/augment/tokenadapt_file';
-import type { Manifest } from '../src/data/package';
-import { crc32, encodeBundle, fileCrc32, parseManifest } from '../src/data/shard';
-import { packageFiles } from '../src/data/store';
 import { Engine } from '../src/gpu/engine';
 import { acquireNodeDevice } from '../src/gpu/node';
 import { preset, withOverrides } from '../src/train/presets';
 import { tokenAdaptConfig } from '../src/train/tasks';
 import { Trainer } from '../src/train/trainer';
+import { shipTokenAdapt } from './data/ship';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
 
 const { values: args } = parseArgs({
@@ -72,24 +69,8 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|');
   for (const k of GEOMETRY_KINDS) console.log(`| ${k} | ${pct(agreement[k].naive)} | ${pct(agreement[k].learned)} | ${pct(agreement[k].oracle)} |`);
 
-  // Ship it: the file, then the manifest that names it (version and sizes updated), then the bundle.
   const bytes = encodeTokenAdapt(weights, { steps: config.steps, seed: config.seed, trainSec: Math.round(trainSec), testAgreement: result!.acc, agreement, images: count });
-  writeFileSync(join(dir, TOKENADAPT_FILE), bytes);
-  const manifest: Manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-  manifest.tokenadapt = { file: TOKENADAPT_FILE, bytes: bytes.length, crc32: fileCrc32(bytes) };
-  const files = Object.fromEntries(packageFiles(manifest).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
-  manifest.version = crc32(new Uint8Array(new Uint32Array(Object.values(files).map(fileCrc32)).buffer)).toString(16).padStart(8, '0');
-  // packageBytes counts the manifest itself, whose length depends on that number.
-  const storage = manifest.storage;
-  let json = '';
-  for (let before = -1; before !== storage.packageBytes; ) {
-    before = storage.packageBytes;
-    json = JSON.stringify(manifest, null, 2) + '\n';
-    storage.packageBytes = Object.values(files).reduce((n, b) => n + b.length, 0) + Buffer.byteLength(json);
-  }
-  writeFileSync(join(dir, 'manifest.json'), json);
-  const bundle = join(dir, `${manifest.name}.tessera`);
-  if (existsSync(bundle)) writeFileSync(bundle, encodeBundle(manifest, files));
+  const manifest = shipTokenAdapt(dir, bytes);
   console.log(`wrote ${join(dir, TOKENADAPT_FILE)} (${(bytes.length / 1024).toFixed(0)} KiB) and updated manifest.json (version ${manifest.version})`);
   e.destroy();
 }

@@ -6,11 +6,11 @@
 //   MTO-style vs plain mask token: MTM test loss and fine-tune accuracy at pre-training snapshots,
 //   and the pre-training steps each needs to reach the plain run's final fine-tune accuracy.
 // Each run's summary is kept in <out>/<name>.json, so an interrupted study resumes where it stopped.
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preset } from '../src/train/presets';
+import { Runs, type Summary } from './train/runs';
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -36,46 +36,10 @@ const snapshotSteps = Array.from({ length: SNAPSHOTS }, (_, i) => Math.round(((i
 snapshotSteps[SNAPSHOTS - 1] = S;
 mkdirSync(out, { recursive: true });
 
-interface Summary {
-  test_acc: number;
-  test_loss: number;
-  evals?: { step: number; loss: number; acc: number }[];
-  mtm_trace?: { step: number; cos: number; attention: { mass: number; entropy: number | null }[] }[];
-  wall_s: number;
-  images_per_s: number;
-  adapter: string;
-  codebook_size?: number;
-}
-
-/** Runs `npm run train -- <argv>` (as vite-node directly), its progress in <out>/<name>.log. */
-async function train(name: string, argv: string[]): Promise<{ summary: Summary; command: string }> {
-  const command = `npm run train -- ${argv.join(' ')} --json`;
-  const file = join(out, `${name}.json`);
-  if (existsSync(file)) {
-    console.error(`[study] ${name}: kept from an earlier run (${file})`);
-    const summary: Summary = JSON.parse(readFileSync(file, 'utf8'));
-    runSeconds += summary.wall_s;
-    return { summary, command };
-  }
-  console.error(`[study] ${name}: ${command}`);
-  const t0 = Date.now();
-  const log = createWriteStream(join(out, `${name}.log`));
-  const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'scripts/train.ts', '--', ...argv, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.pipe(log);
-  const code: number = await new Promise((r) => child.on('close', r));
-  const line = stdout.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !line.startsWith('{')) throw new Error(`${name} failed (exit ${code}); see ${join(out, `${name}.log`)}`);
-  writeFileSync(file, line);
-  const summary: Summary = JSON.parse(line);
-  runSeconds += summary.wall_s;
-  console.error(`[study] ${name}: done in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
-  return { summary, command };
-}
+const runs = new Runs(out);
+const train = (name: string, argv: string[]) => runs.train(name, argv);
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-let runSeconds = 0; // each run's training and evaluation time (its wall_s), kept runs included
 const finetuneWith = (ftSeed: string) => ['--preset', 'finetune-quick', '--labels', labels, '--steps', String(F), '--seed', ftSeed];
 const finetune = finetuneWith(seed);
 const scratch = await train('scratch', [...finetune, '--checkpoint', join(out, 'scratch.ckpt')]);
@@ -202,7 +166,7 @@ snapshotSteps.forEach((step, i) => {
   lines.push(`| ${step} | ${p.cos.toFixed(3)} | ${ent(p)} | ${m.cos.toFixed(3)} | ${ent(m)} |`);
 });
 lines.push('');
-lines.push(`Device: ${scratch.summary.adapter}. The runs took ${(runSeconds / 60).toFixed(1)} min in all (training and evaluation; start-up and data loading excluded).`);
+lines.push(`Device: ${scratch.summary.adapter}. The runs took ${(runs.seconds / 60).toFixed(1)} min in all (training and evaluation; start-up and data loading excluded).`);
 const table = lines.join('\n');
 writeFileSync(join(out, 'study.md'), table + '\n');
 console.log(table);

@@ -254,8 +254,11 @@ async function main(): Promise<void> {
       seed: config.seed,
       steps: config.steps,
       ...(mtm ? { mask_token: mtm.maskToken } : { labels: config.labels ?? 1, train_images: trainer.task.train.count, from: config.initFrom ?? null }),
+      ...(config.augment ? { augment: config.augment } : {}),
       test_acc: round(result.acc),
       test_loss: round(result.loss),
+      // The last report's training accuracy (on augmented batches when augmenting).
+      ...(steps.length ? { train_acc: round((steps[steps.length - 1] as { acc: number }).acc) } : {}),
       ...(evals.length ? { evals: evals.map((r) => ({ step: r.step, loss: round(r.loss), acc: round(r.acc) })) } : {}),
       ...(trace.length ? { mtm_trace: trace } : {}),
       images_per_s: Math.round(trainedImages / trainSeconds),

@@ -29,7 +29,7 @@ export interface BuildOptions {
 export const DEFAULT_SHARD_SIZE = 20000;
 
 /** Package files the builder writes: replaced as a whole by a rebuild. */
-const PACKAGE_FILE = /^(manifest\.json|codebook\.tcb|(train|test)-\d{3}\.tshard|tokenadapt\.safetensors|[a-z0-9-]+\.tessera)$/;
+const PACKAGE_FILE = /^(manifest\.json|codebook\.tcb|(train|test)-\d{3}\.tshard|tokenadapt\.tta|[a-z0-9-]+\.tessera)$/;
 
 export async function buildPackage(e: Engine, src: Source, opts: BuildOptions): Promise<{ manifest: Manifest; files: Record<string, Uint8Array> }> {
   const { K, patch, log } = opts;

@@ -1,20 +1,23 @@
-// The TokenAdapt file a dataset package ships (tokenadapt.safetensors): f's and g's weights, one
-// tensor per parameter, with the model's config and the builder's agreement report as metadata.
+// The TokenAdapt file a dataset package ships (tokenadapt.tta): in the package files' frame
+// (magic, version, length, CRC), a safetensors body with f's and g's weights, one tensor per
+// parameter, and the model's config and the builder's agreement report as metadata.
+import { decodeFramed, encodeFramed } from '../data/shard';
 import { decodeSafetensors } from '../train/safetensors';
 import { exportWeights, importWeights } from '../train/checkpoint';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
 import type { TokenAdaptWeights } from './token_augment';
 
-export const TOKENADAPT_FILE = 'tokenadapt.safetensors';
+export const TOKENADAPT_FILE = 'tokenadapt.tta';
+const MAGIC = 'TSTA';
 const FORMAT = 'tessera-tokenadapt';
 
 export function encodeTokenAdapt(w: TokenAdaptWeights, report: Record<string, unknown>): Uint8Array {
-  return exportWeights(w.params, tokenAdaptLayout(w.config), w.config, FORMAT, { report: JSON.stringify(report) });
+  return encodeFramed(MAGIC, exportWeights(w.params, tokenAdaptLayout(w.config), w.config, FORMAT, { report: JSON.stringify(report) }));
 }
 
 export function decodeTokenAdapt(bytes: Uint8Array, file = TOKENADAPT_FILE): TokenAdaptWeights & { report: Record<string, unknown> } {
   try {
-    const { tensors, metadata } = decodeSafetensors(bytes);
+    const { tensors, metadata } = decodeSafetensors(decodeFramed(bytes, MAGIC, 'TokenAdapt file', file));
     if (metadata.format !== FORMAT) throw new Error(`not a TokenAdapt file (format ${JSON.stringify(metadata.format ?? null)})`);
     const config = JSON.parse(metadata.config ?? 'null') as TokenAdaptConfig;
     const fields = ['inDim', 'vocab', 'dim', 'heads', 'mlpRatio', 'features', 'up'] as const;

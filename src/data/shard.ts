@@ -129,6 +129,19 @@ function openFrame(bytes: Uint8Array, magic: string, what: string, file: string,
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
+/** Any other package file (e.g. TokenAdapt's weights): an opaque body in the shared frame. */
+export function encodeFramed(magic: string, body: Uint8Array): Uint8Array {
+  const { bytes } = newFrame(magic, PREFIX + body.length + CRC_BYTES);
+  bytes.set(body, PREFIX);
+  return sealFrame(bytes);
+}
+
+/** The body of a framed file, after checking its frame. */
+export function decodeFramed(bytes: Uint8Array, magic: string, what: string, file: string): Uint8Array {
+  openFrame(bytes, magic, what, file, PREFIX);
+  return bytes.subarray(PREFIX, bytes.length - CRC_BYTES);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Token shards. Tokens are coded either packed at a fixed width (coder 0) or with a static
 // canonical Huffman code over the shard's own histogram (coder 1); the encoder writes whichever
