@@ -4,6 +4,7 @@ import { listCheckpoints } from '../train/checkpoint-store';
 import type { FromWorker, ToWorker } from '../train/protocol';
 import type { TrainConfig } from '../train/presets';
 import type { MTMPreview } from '../train/preview';
+import type { AugmentPreview } from '../augment/preview';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 
 export type TrainStatus = 'idle' | 'starting' | 'training' | 'paused' | 'done' | 'error';
@@ -23,9 +24,12 @@ interface TrainState {
   stored: string[];
   preview: MTMPreview | null;
   previewError: string | null;
+  augmentPreview: AugmentPreview | null;
+  augmentPreviewError: string | null;
   start(cmd: Omit<Extract<ToWorker, { type: 'start' }>, 'type'>): void;
   pause(): void;
   requestPreview(dataset: string, index: number, seed: number): void;
+  requestAugmentPreview(dataset: string, index: number, seed: number): void;
   refreshStored(): Promise<void>;
 }
 
@@ -72,6 +76,10 @@ export const useTraining = create<TrainState>((set, get) => {
         return m.runId === get().runId && set({ preview: m.preview, previewError: null });
       case 'preview-error':
         return m.runId === get().runId && set({ previewError: m.message });
+      case 'augment-preview':
+        return set({ augmentPreview: m.preview, augmentPreviewError: null });
+      case 'augment-preview-error':
+        return set({ augmentPreviewError: m.message });
     }
   };
   const onError = (message: string) => set({ status: 'error', error: { code: 'other', message, resumable: false } });
@@ -89,6 +97,8 @@ export const useTraining = create<TrainState>((set, get) => {
     stored: [],
     preview: null,
     previewError: null,
+    augmentPreview: null,
+    augmentPreviewError: null,
     start(cmd) {
       set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null });
       ensureWorker(onMessage, onError).postMessage({ type: 'start', ...cmd } satisfies ToWorker);
@@ -100,6 +110,9 @@ export const useTraining = create<TrainState>((set, get) => {
     requestPreview(dataset, index, seed) {
       const runId = get().runId;
       if (runId) ensureWorker(onMessage, onError).postMessage({ type: 'preview', dataset, runId, index, seed } satisfies ToWorker);
+    },
+    requestAugmentPreview(dataset, index, seed) {
+      ensureWorker(onMessage, onError).postMessage({ type: 'augment-preview', dataset, index, seed } satisfies ToWorker);
     },
     async refreshStored() {
       try {

@@ -1,0 +1,32 @@
+// The augmentation lab in the page: one test image of a stored package through each token
+// augmentation, run by the worker on the GPU (SwiftShader here), drawn beside the original; a new
+// draw changes the random ones. The tiny package ships no TokenAdapt, so the learned one is left
+// out and its oracle shown.
+import { expect, test } from '@playwright/test';
+import { encodeBundle } from '../src/data/shard';
+import { tinyPackage } from '../tests/data/tiny-package';
+
+test('the augmentation lab shows each augmentation of a test image', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  const p = tinyPackage({ name: 'tiny-aug', title: 'tiny-aug', seed: 3, train: [64], test: [12] });
+  await page.getByTestId('dataset-file').setInputFiles({ name: 'tiny-aug.tessera', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeBundle(p.manifest, p.files)) });
+  await expect(page.getByTestId('stored-tiny-aug')).toBeVisible();
+
+  const lab = page.getByTestId('augment-lab');
+  await lab.getByRole('button', { name: 'Show augmentations' }).click();
+  const pictures = lab.getByTestId('augment-pictures');
+  // The original and ten augmentations (src/augment/preview.ts), less the learned TokenAdapt.
+  await expect(pictures.locator('canvas')).toHaveCount(10, { timeout: 60_000 });
+  for (const label of ['Original (decoded tokens)', 'CutMix', 'ColorAdapt', 'TokenAdapt oracle (decode, augment, re-tokenize)']) await expect(pictures.getByRole('img', { name: label })).toBeVisible();
+  const pixels = (name: string) => pictures.getByRole('img', { name }).evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());
+  const original = await pixels('Original (decoded tokens)');
+  expect(await pixels('Embedding noise')).not.toBe(original);
+  const noise = await pixels('Embedding noise');
+  await lab.getByRole('button', { name: 'New draw' }).click();
+  await expect.poll(() => pixels('Embedding noise'), { timeout: 30_000 }).not.toBe(noise);
+  expect(await pixels('Original (decoded tokens)')).toBe(original);
+  await page.screenshot({ path: test.info().outputPath('augment-lab.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
