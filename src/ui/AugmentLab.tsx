@@ -1,24 +1,11 @@
 // The augmentation lab: one test image through each token augmentation alone (TokenAdapt and its
 // oracle included), decoded to pixels beside the original. The worker runs the training pipeline
 // itself on the GPU (src/augment/preview.ts), so this is what training batches look like.
-import { useEffect, useRef, useState } from 'react';
-import type { AugmentPreview } from '../augment/preview';
+import { useEffect, useState } from 'react';
+import { PixelCanvas } from './PixelCanvas';
 import { useTraining } from './trainStore';
 
 const SCALE = 3;
-
-function Picture({ rgba, p, label }: { rgba: Uint8ClampedArray; p: AugmentPreview; label: string }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    ref.current?.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(rgba), p.width, p.height), 0, 0);
-  }, [rgba, p.width, p.height]);
-  return (
-    <figure>
-      <canvas ref={ref} role="img" width={p.width} height={p.height} style={{ width: p.width * SCALE, imageRendering: 'pixelated' }} aria-label={label} />
-      <figcaption className="muted small">{label}</figcaption>
-    </figure>
-  );
-}
 
 export function AugmentLab({ dataset }: { dataset: string }) {
   const t = useTraining();
@@ -45,7 +32,7 @@ export function AugmentLab({ dataset }: { dataset: string }) {
       {shown && p && (
         <div className="mtm-pictures" data-testid="augment-pictures">
           {p.images.map((img) => (
-            <Picture key={img.name} rgba={img.rgba} p={p} label={img.label} />
+            <PixelCanvas key={img.name} rgba={img.rgba} width={p.width} height={p.height} scale={SCALE} label={img.label} />
           ))}
         </div>
       )}

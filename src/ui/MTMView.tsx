@@ -1,23 +1,10 @@
 // Masked token modeling, seen on one test image: what the encoder was shown (masked cells tinted,
 // dropped cells blank), what the model predicts for them, and the original, decoded to pixels.
-import { useEffect, useRef, useState } from 'react';
-import type { MTMPreview } from '../train/preview';
+import { useEffect, useState } from 'react';
+import { PixelCanvas } from './PixelCanvas';
 import { useTraining } from './trainStore';
 
 const SCALE = 4;
-
-function Picture({ pixels, p, label }: { pixels: Uint8ClampedArray; p: MTMPreview; label: string }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    ref.current?.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(pixels), p.width, p.height), 0, 0);
-  }, [pixels, p.width, p.height]);
-  return (
-    <figure>
-      <canvas ref={ref} width={p.width} height={p.height} style={{ width: p.width * SCALE, imageRendering: 'pixelated' }} aria-label={label} />
-      <figcaption className="muted small">{label}</figcaption>
-    </figure>
-  );
-}
 
 export function MTMView({ dataset }: { dataset: string }) {
   const t = useTraining();
@@ -43,9 +30,9 @@ export function MTMView({ dataset }: { dataset: string }) {
       {p && (
         <>
           <div className="mtm-pictures">
-            <Picture pixels={p.images.input} p={p} label="encoder input" />
-            <Picture pixels={p.images.reconstruction} p={p} label="prediction" />
-            <Picture pixels={p.images.original} p={p} label="original" />
+            <PixelCanvas rgba={p.images.input} width={p.width} height={p.height} scale={SCALE} label="encoder input" />
+            <PixelCanvas rgba={p.images.reconstruction} width={p.width} height={p.height} scale={SCALE} label="prediction" />
+            <PixelCanvas rgba={p.images.original} width={p.width} height={p.height} scale={SCALE} label="original" />
           </div>
           <p className="muted small" data-testid="mtm-preview-stats">
             {p.masked} of {p.kinds.length} tokens masked ({p.kinds.filter((k) => k === 2).length} dropped from the encoder); {p.correct} predicted exactly
