@@ -37,6 +37,7 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
   --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token
   --augment none|seit|seit-ta|seit-ta-ca a token augmentation recipe (README), then any single setting below over it
   --synonym P --swap P                   SeiT's TokenEDA: per sample, ReplaceSynonym with P, SwapCode with P (SeiT: 0.25 each)
+  --replace R --swap-max S               their strengths: the share of cells replaced (0.25), the square's largest side / grid (0.25)
   --flip P                               horizontal flip in token space (flip table) with P
   --crop P --crop-scale S                token random-resized crop of the embedding map, per sample with P, area in (S, 1)
   --noise P --noise-strength S           embedding noise on half the samples of a batch with P, s = sigma = S x codebook std
@@ -69,6 +70,8 @@ const { values: args } = parseArgs({
     augment: { type: 'string' },
     synonym: { type: 'string' },
     swap: { type: 'string' },
+    replace: { type: 'string' },
+    'swap-max': { type: 'string' },
     flip: { type: 'string' },
     crop: { type: 'string' },
     'crop-scale': { type: 'string' },
@@ -132,7 +135,7 @@ function numArg(name: string, v: string | undefined): number | undefined {
 /** The single augmentation settings given on the command line. */
 function augmentArgs(): Partial<AugmentConfig> {
   const flags: [keyof AugmentConfig, string][] = [
-    ['pSynonym', 'synonym'], ['pSwap', 'swap'], ['pFlip', 'flip'], ['pCrop', 'crop'], ['cropScale', 'crop-scale'], ['pNoise', 'noise'],
+    ['pSynonym', 'synonym'], ['pSwap', 'swap'], ['replaceProb', 'replace'], ['swapMax', 'swap-max'], ['pFlip', 'flip'], ['pCrop', 'crop'], ['cropScale', 'crop-scale'], ['pNoise', 'noise'],
     ['noiseStrength', 'noise-strength'], ['pColorAdapt', 'color-adapt'], ['pCutMix', 'cutmix'], ['pMixup', 'mixup'], ['tokenAdapt', 'token-adapt'],
   ];
   const out: Partial<AugmentConfig> = {};

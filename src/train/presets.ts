@@ -222,7 +222,10 @@ export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
   c.seed = o.seed ?? c.seed;
   c.batch = o.batch ?? c.batch;
   c.lr = o.lr ?? c.lr;
-  if (taskOf(c) === 'mtm') {
+  if (taskOf(c) === 'tokenadapt') {
+    const given = (v: unknown) => v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+    if (Object.entries(o).some(([k, v]) => given(v) && !['steps', 'seed', 'batch', 'lr'].includes(k))) throw new Error('TokenAdapt training takes only steps, seed, batch and lr');
+  } else if (taskOf(c) === 'mtm') {
     if (o.labels !== undefined || o.labelSeed !== undefined || o.layerDecay !== undefined || o.pool !== undefined) throw new Error('a labelled fraction, layer decay and pooling apply to classifier presets, not to label-free pre-training');
     if (o.augmentRecipe !== undefined || o.augment !== undefined) throw new Error('token augmentations apply to classifier presets, not to masked token modeling');
     if (o.maskToken !== undefined && o.maskToken !== 'plain' && o.maskToken !== 'mto-style') throw new Error(`the mask token is plain or mto-style, got ${o.maskToken}`);

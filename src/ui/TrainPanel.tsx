@@ -11,7 +11,8 @@ import { MTMView } from './MTMView';
 import { useTraining } from './trainStore';
 
 // The page trains on tokens; the pixel baselines need raw pixels, which a package does not hold.
-const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input !== 'pixels');
+// The page trains on stored tokens: not the pixel baselines, nor TokenAdapt (the builder trains it on pixels).
+const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input !== 'pixels' && taskOf(p) !== 'tokenadapt');
 
 const DESCRIPTIONS: Record<string, string> = {
   'mtm-quick': 'masked token modeling, no labels',
