@@ -4,13 +4,13 @@ import { encodeBundle, parseManifest } from '../src/data/shard';
 import { formatSize } from '../src/data/store';
 import { tinyPackage } from '../tests/data/tiny-package';
 
-const isPackageFile = (url: string) => /\.tshard$|codebook|\.tcb$/.test(new URL(url).pathname);
+const isPackageFile = (url: string) => /\.tshard$|codebook|\.tcb$|\.tta$/.test(new URL(url).pathname);
 
 const SHIPPED = 'public/data/fashion-mnist';
 
 test('loads the shipped package with progress, and after a reload from IndexedDB without fetching a shard', async ({ page }, testInfo) => {
   const manifest = parseManifest(JSON.parse(readFileSync(`${SHIPPED}/manifest.json`, 'utf8')));
-  const refs = [manifest.tokenizer.codebook, ...manifest.splits.train.shards, ...manifest.splits.test.shards];
+  const refs = [manifest.tokenizer.codebook, ...manifest.splits.train.shards, ...manifest.splits.test.shards, ...(manifest.tokenadapt ? [manifest.tokenadapt] : [])];
   const total = refs.reduce((n, r) => n + r.bytes, 0);
   const images = (manifest.splits.train.count + manifest.splits.test.count).toLocaleString('en-US');
   const requests: string[] = [];

@@ -225,7 +225,7 @@ function StorageReport({ manifest: m }: { manifest: Manifest }) {
   // From the image shape: the same whether storage.rawBytes counts one image or all of them.
   const raw = m.image.width * m.image.height * m.image.channels * s.images;
   const rows: [string, number][] = [
-    ['This package (tokens, codebook, manifest)', s.packageBytes],
+    [m.tokenadapt ? 'This package (tokens, codebook, TokenAdapt, manifest)' : 'This package (tokens, codebook, manifest)', s.packageBytes],
     ['Token shards alone', s.tokenBytes],
     ['PNG, one file per image', s.pngBytes],
     ['gzip -9 of all pixels', s.gzipBytes],
