@@ -1,7 +1,7 @@
 // The augmentation lab in the page: one test image of a stored package through each token
 // augmentation, run by the worker on the GPU (SwiftShader here), drawn beside the original; a new
 // draw changes the random ones. The tiny package ships no TokenAdapt, so the learned one is left
-// out and its oracle shown.
+// out and its oracle shown; then a run trains with the augmentations chosen in the recipe.
 import { expect, test } from '@playwright/test';
 import { encodeBundle } from '../src/data/shard';
 import { tinyPackage } from '../tests/data/tiny-package';
@@ -10,7 +10,7 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
-  const p = tinyPackage({ name: 'tiny-aug', title: 'tiny-aug', seed: 3, train: [64], test: [12] });
+  const p = tinyPackage({ name: 'tiny-aug', title: 'tiny-aug', seed: 3, train: [150], test: [12] });
   await page.getByTestId('dataset-file').setInputFiles({ name: 'tiny-aug.tessera', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeBundle(p.manifest, p.files)) });
   await expect(page.getByTestId('stored-tiny-aug')).toBeVisible();
 
@@ -28,5 +28,17 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   await expect.poll(() => pixels('Embedding noise'), { timeout: 30_000 }).not.toBe(noise);
   expect(await pixels('Original (decoded tokens)')).toBe(original);
   await page.screenshot({ path: test.info().outputPath('augment-lab.png'), fullPage: true });
+
+  // A run with SeiT's augmentations and TokenAdapt: the oracle trains; the learned one needs the
+  // adapter this package does not ship, and says so.
+  await page.getByLabel('steps').fill('4');
+  await page.getByLabel('augmentations').selectOption('seit-ta');
+  await page.getByLabel('TokenAdapt kind').selectOption('learned');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-error')).toContainText('npm run build:tokenadapt', { timeout: 60_000 });
+  await page.getByLabel('TokenAdapt kind').selectOption('oracle');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
+  await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   expect(errors).toEqual([]);
 });

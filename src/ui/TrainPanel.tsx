@@ -10,9 +10,15 @@ import { AugmentLab } from './AugmentLab';
 import { MTMView } from './MTMView';
 import { useTraining } from './trainStore';
 
-// The page trains on tokens; the pixel baselines need raw pixels, which a package does not hold.
 // The page trains on stored tokens: not the pixel baselines, nor TokenAdapt (the builder trains it on pixels).
 const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input !== 'pixels' && taskOf(p) !== 'tokenadapt');
+
+const RECIPES: Record<string, string> = {
+  none: 'none',
+  seit: "SeiT's: TokenEDA, token crop, noise, CutMix",
+  'seit-ta': "SeiT's + TokenAdapt on half of each batch",
+  'seit-ta-ca': "SeiT's + TokenAdapt + ColorAdapt",
+};
 
 const DESCRIPTIONS: Record<string, string> = {
   'mtm-quick': 'masked token modeling, no labels',
@@ -28,6 +34,8 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   const [maskToken, setMaskToken] = useState<'plain' | 'mto-style'>('plain');
   const [labels, setLabels] = useState(0.1);
   const [from, setFrom] = useState('');
+  const [recipe, setRecipe] = useState('none');
+  const [taKind, setTaKind] = useState<'learned' | 'oracle'>('learned');
   const { refreshStored } = t;
   useEffect(() => void refreshStored(), [refreshStored]);
 
@@ -43,7 +51,13 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
     t.start({
       dataset,
       preset: presetName,
-      overrides: { steps, seed, ...(task === 'mtm' ? { maskToken } : {}), ...(finetunes ? { labels } : {}) },
+      overrides: {
+        steps,
+        seed,
+        ...(task === 'mtm' ? { maskToken } : {}),
+        ...(finetunes ? { labels } : {}),
+        ...(task === 'classify' && recipe !== 'none' ? { augmentRecipe: recipe, augment: recipe.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
+      },
       ...(finetunes && from ? { from } : {}),
       resume,
     });
@@ -104,6 +118,27 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
               </select>
             </label>
           </>
+        )}
+        {task === 'classify' && (
+          <label title="Token augmentations of the training batches (the lab below shows each one); evaluation is never augmented">
+            augmentations{' '}
+            <select value={recipe} disabled={busy} onChange={(ev) => setRecipe(ev.target.value)}>
+              {Object.entries(RECIPES).map(([k, label]) => (
+                <option key={k} value={k}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {task === 'classify' && recipe.includes('ta') && (
+          <label title="Learned: the package's trained TokenAdapt. Oracle: decode the tokens to pixels, augment, re-tokenize (exact for a patch codebook)">
+            TokenAdapt{' '}
+            <select aria-label="TokenAdapt kind" value={taKind} disabled={busy} onChange={(ev) => setTaKind(ev.target.value as 'learned' | 'oracle')}>
+              <option value="learned">learned (shipped)</option>
+              <option value="oracle">oracle</option>
+            </select>
+          </label>
         )}
         <button disabled={!dataset || busy} onClick={() => start(false)}>
           Start
