@@ -42,3 +42,21 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   expect(errors).toEqual([]);
 });
+
+test('the recipe lives in the URL: a link sets it, changes are written back, bad keys are named', async ({ page }) => {
+  await page.goto('/?v=1&preset=finetune-quick&steps=33&labels=0.05&augment=seit-ta&tokenAdapt=oracle');
+  await expect(page.getByLabel('preset')).toHaveValue('finetune-quick');
+  await expect(page.getByLabel('steps')).toHaveValue('33');
+  await expect(page.getByLabel('labelled fraction')).toHaveValue('0.05');
+  await expect(page.getByLabel('augmentations')).toHaveValue('seit-ta');
+  await expect(page.getByLabel('TokenAdapt kind')).toHaveValue('oracle');
+  await page.getByLabel('steps').fill('40');
+  await expect.poll(() => new URL(page.url()).searchParams.get('steps')).toBe('40');
+  await page.getByLabel('augmentations').selectOption('none');
+  await expect.poll(() => new URL(page.url()).searchParams.has('augment')).toBe(false);
+
+  await page.goto('/?v=1&preset=nope&steps=-2');
+  await expect(page.getByTestId('url-ignored')).toContainText('unknown preset "nope"; steps=-2');
+  await expect(page.getByLabel('preset')).toHaveValue('quick');
+  expect(new URL(page.url()).search).toBe('');
+});

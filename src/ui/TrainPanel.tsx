@@ -9,11 +9,12 @@ import { LineChart, type Series } from './LineChart';
 import { AugmentLab } from './AugmentLab';
 import { MTMView } from './MTMView';
 import { useTraining } from './trainStore';
+import { AUGMENT_CHOICES, decodeRecipe, defaultRecipe, encodeRecipe, type Recipe } from './urlState';
 
 // The page trains on stored tokens: not the pixel baselines, nor TokenAdapt (the builder trains it on pixels).
 const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input !== 'pixels' && taskOf(p) !== 'tokenadapt');
 
-const RECIPES: Record<string, string> = {
+const RECIPES: Record<(typeof AUGMENT_CHOICES)[number], string> = {
   none: 'none',
   seit: "SeiT's: TokenEDA, token crop, noise, CutMix",
   'seit-ta': "SeiT's + TokenAdapt on half of each batch",
@@ -28,14 +29,13 @@ const DESCRIPTIONS: Record<string, string> = {
 
 export function TrainPanel({ dataset }: { dataset: string | null }) {
   const t = useTraining();
-  const [presetName, setPreset] = useState('quick');
-  const [steps, setSteps] = useState(PRESETS.quick.steps);
-  const [seed, setSeed] = useState(PRESETS.quick.seed);
-  const [maskToken, setMaskToken] = useState<'plain' | 'mto-style'>('plain');
-  const [labels, setLabels] = useState(0.1);
+  // The recipe starts from the URL (a shared link) and is written back to it on every change.
+  const [initial] = useState(() => decodeRecipe(window.location.search, PAGE_PRESETS.map((p) => p.preset)));
+  const [r, setRecipe] = useState<Recipe>(initial.recipe);
+  const { preset: presetName, steps, seed, maskToken, labels, augment: recipe, tokenAdapt: taKind } = r;
+  const set = (patch: Partial<Recipe>) => setRecipe({ ...r, ...patch });
+  useEffect(() => window.history.replaceState(null, '', window.location.pathname + encodeRecipe(r)), [r]);
   const [from, setFrom] = useState('');
-  const [recipe, setRecipe] = useState('none');
-  const [taKind, setTaKind] = useState<'learned' | 'oracle'>('learned');
   const { refreshStored } = t;
   useEffect(() => void refreshStored(), [refreshStored]);
 
@@ -67,16 +67,18 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
     <section className="panel" aria-label="Training">
       <h2>Train</h2>
       {!dataset && <p className="muted">Load a dataset above first; training reads it from IndexedDB.</p>}
+      {initial.ignored.length > 0 && (
+        <p className="message error" data-testid="url-ignored">
+          Ignored in the link: {initial.ignored.join('; ')}.
+        </p>
+      )}
       <div className="train-controls">
         <label>
           preset{' '}
           <select
             value={presetName}
             disabled={busy}
-            onChange={(ev) => {
-              setPreset(ev.target.value);
-              setSteps(PRESETS[ev.target.value].steps);
-            }}
+            onChange={(ev) => setRecipe({ ...defaultRecipe(ev.target.value), seed, augment: recipe, tokenAdapt: taKind })}
           >
             {PAGE_PRESETS.map((p) => (
               <option key={p.preset} value={p.preset}>
@@ -86,15 +88,15 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
           </select>
         </label>
         <label>
-          steps <input type="number" min={1} value={steps} disabled={busy} onChange={(ev) => setSteps(Math.max(1, Number(ev.target.value)))} />
+          steps <input type="number" min={1} value={steps} disabled={busy} onChange={(ev) => set({ steps: Math.max(1, Math.floor(Number(ev.target.value))) })} />
         </label>
         <label>
-          seed <input type="number" min={0} value={seed} disabled={busy} onChange={(ev) => setSeed(Math.max(0, Number(ev.target.value)))} />
+          seed <input type="number" min={0} value={seed} disabled={busy} onChange={(ev) => set({ seed: Math.max(0, Math.floor(Number(ev.target.value))) })} />
         </label>
         {task === 'mtm' && (
           <label title="MTO-style: a mask vector kept unlike every code embedding, and visible tokens that ignore mask tokens in the first layers (our reading of the MTO paper; its exact losses are not public)">
             mask token{' '}
-            <select value={maskToken} disabled={busy} onChange={(ev) => setMaskToken(ev.target.value as 'plain' | 'mto-style')}>
+            <select value={maskToken} disabled={busy} onChange={(ev) => set({ maskToken: ev.target.value as Recipe['maskToken'] })}>
               <option value="plain">plain (zero-initialised)</option>
               <option value="mto-style">MTO-style</option>
             </select>
@@ -104,7 +106,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
           <>
             <label title="A fixed, class-balanced subset of the training labels">
               labelled fraction{' '}
-              <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => setLabels(Math.min(1, Math.max(0.01, Number(ev.target.value))))} />
+              <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => set({ labels: Math.min(1, Math.max(0.01, Number(ev.target.value))) })} />
             </label>
             <label>
               start from{' '}
@@ -122,10 +124,10 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         {task === 'classify' && (
           <label title="Token augmentations of the training batches (the lab below shows each one); evaluation is never augmented">
             augmentations{' '}
-            <select value={recipe} disabled={busy} onChange={(ev) => setRecipe(ev.target.value)}>
-              {Object.entries(RECIPES).map(([k, label]) => (
+            <select value={recipe} disabled={busy} onChange={(ev) => set({ augment: ev.target.value })}>
+              {AUGMENT_CHOICES.map((k) => (
                 <option key={k} value={k}>
-                  {label}
+                  {RECIPES[k]}
                 </option>
               ))}
             </select>
@@ -134,7 +136,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         {task === 'classify' && recipe.includes('ta') && (
           <label title="Learned: the package's trained TokenAdapt. Oracle: decode the tokens to pixels, augment, re-tokenize (exact for a patch codebook)">
             TokenAdapt{' '}
-            <select aria-label="TokenAdapt kind" value={taKind} disabled={busy} onChange={(ev) => setTaKind(ev.target.value as 'learned' | 'oracle')}>
+            <select aria-label="TokenAdapt kind" value={taKind} disabled={busy} onChange={(ev) => set({ tokenAdapt: ev.target.value as Recipe['tokenAdapt'] })}>
               <option value="learned">learned (shipped)</option>
               <option value="oracle">oracle</option>
             </select>
