@@ -17,13 +17,26 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await page.goto('/');
   await importTiny(page, 'tiny-train');
 
-  await page.getByLabel('steps').fill('40');
+  await page.getByLabel('steps').fill('60');
   await page.getByRole('button', { name: 'Start' }).click();
-  // The first metrics report comes at step 20: pause right then, which checkpoints.
+  // Metrics come every 20 steps: pause at the first, which takes effect (and checkpoints) at a report before the end.
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toContainText('paused at step', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('checkpoint @');
+  // The attention view of the paused weights: a heat map over the image and class probabilities.
+  const view = page.getByTestId('attention-view');
+  const heat = view.getByRole('img', { name: 'attention heat map: attention rollout' });
+  await expect(heat).toBeVisible({ timeout: 60_000 });
+  await expect(view.getByTestId('class-probs')).toContainText('%');
+  await view.getByRole('combobox', { name: /^layer/ }).selectOption('1');
+  await view.getByRole('combobox', { name: /^head/ }).selectOption('0');
+  const head = view.getByRole('img', { name: 'attention heat map: layer 1, head 0' });
+  const weights = () => head.getAttribute('data-weights');
+  const pausedAt = (await page.getByTestId('train-status').textContent())!.match(/paused at step (\d+)/)![1];
+  await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', pausedAt);
+  const atPause = await weights();
+  expect(atPause!.split(' ')).toHaveLength(6);
 
   // While the worker trains, the page's own thread stays free.
   await page.getByRole('button', { name: 'Resume' }).click();
@@ -32,8 +45,12 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   expect(Date.now() - t0).toBeLessThan(1000);
 
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
-  await expect(page.getByTestId('train-stats')).toContainText('step 40');
+  await expect(page.getByTestId('train-stats')).toContainText('step 60');
   await expect(page.locator('svg.chart')).toHaveCount(2);
+  // More steps of training move the attention.
+  await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', '60', { timeout: 30_000 });
+  expect(await weights()).not.toBe(atPause);
+  await page.screenshot({ path: test.info().outputPath('trained.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
 

@@ -1,6 +1,7 @@
 // Messages between the page and the training Web Worker. The worker owns the GPU device and the
 // loop; the page only sends commands and draws what comes back, so the UI never stalls.
 import type { AugmentPreview } from '../augment/preview';
+import type { AttentionReport } from './attention';
 import type { Overrides, TrainConfig } from './presets';
 import type { MTMPreview } from './preview';
 import type { EvalResult, StepMetrics } from './trainer';
@@ -18,6 +19,8 @@ export type ToWorker =
   | { type: 'pause' }
   /** The masked token modeling view of one test image for a run (live, or from its checkpoint). */
   | { type: 'preview'; dataset: string; runId: string; index: number; seed: number }
+  /** The attention view of one test image for a classifier run (live, or from its checkpoint). */
+  | { type: 'attention'; dataset: string; runId: string; index: number }
   /** The augmentation lab: one test image through each augmentation. */
   | { type: 'augment-preview'; dataset: string; index: number; seed: number };
 
@@ -34,6 +37,8 @@ export type FromWorker =
   | { type: 'error'; code: WorkerErrorCode; message: string; /** A checkpoint to resume from, when one exists. */ resumable: boolean }
   | { type: 'preview'; runId: string; preview: MTMPreview }
   | { type: 'preview-error'; runId: string; message: string }
+  | { type: 'attention'; runId: string; report: AttentionReport }
+  | { type: 'attention-error'; runId: string; message: string }
   | { type: 'augment-preview'; preview: AugmentPreview }
   | { type: 'augment-preview-error'; message: string };
 

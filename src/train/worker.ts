@@ -12,7 +12,8 @@ import { finetuneConfig, transferWeights } from './finetune';
 import { preset as presetConfig, taskOf, withOverrides, type TrainConfig } from './presets';
 import { PreviewModel } from './preview';
 import { runId as makeRunId, type FromWorker, type ToWorker, type WorkerErrorCode } from './protocol';
-import { mtmConfig, taskLayout } from './tasks';
+import { classifierConfig, mtmConfig, taskLayout } from './tasks';
+import { AttentionProbe } from './attention';
 import { augmentPreviews } from '../augment/preview';
 import { DivergedError, Trainer } from './trainer';
 
@@ -22,7 +23,19 @@ const post = (m: FromWorker) => self.postMessage(m);
 let pauseRequested = false;
 let running = false;
 /** The run in progress, which previews read their weights from. */
-let live: { runId: string; engine: Engine; trainer: Trainer; data: TrainData; preview?: PreviewModel } | null = null;
+let live: { runId: string; engine: Engine; trainer: Trainer; data: TrainData; preview?: PreviewModel; probe?: AttentionProbe } | null = null;
+/** Views (MTM preview, attention) reading the live run's weights right now. */
+const liveViews = new Set<Promise<unknown>>();
+
+/** Runs a view of the live run, tracked so the run's end waits for it before destroying the device. */
+async function liveView<T>(job: Promise<T>): Promise<T> {
+  liveViews.add(job);
+  try {
+    return await job;
+  } finally {
+    liveViews.delete(job);
+  }
+}
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
@@ -30,6 +43,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   else if (msg.type === 'start' && !running) void run(msg);
   else if (msg.type === 'preview') void preview(msg);
   else if (msg.type === 'augment-preview') void augmentPreview(msg);
+  else if (msg.type === 'attention') void attention(msg);
 };
 
 const fail = (code: WorkerErrorCode, message: string) => Object.assign(new Error(message), { code });
@@ -99,6 +113,13 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       },
       shouldStop: () => pauseRequested,
     });
+    // Views asked for from now on read the saved checkpoint; those already reading the live
+    // weights finish before the device goes.
+    const ended = live;
+    live = null;
+    await Promise.allSettled(liveViews);
+    ended?.preview?.destroy();
+    ended?.probe?.destroy();
     if (result) post({ type: 'done', result });
     else post({ type: 'paused', step: trainer.step });
   } catch (err) {
@@ -107,6 +128,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     post({ type: 'error', code, message: err instanceof Error ? err.message : String(err), resumable: checkpointed });
   } finally {
     live?.preview?.destroy();
+    live?.probe?.destroy();
     live = null;
     trainer?.destroy();
     engine?.destroy();
@@ -123,7 +145,7 @@ async function preview(msg: Extract<ToWorker, { type: 'preview' }>): Promise<voi
       const { trainer, data, engine } = live;
       if (taskOf(trainer.config) !== 'mtm') throw new Error('previews show masked token modeling runs');
       live.preview ??= new PreviewModel(engine, mtmConfig(trainer.config, data), data);
-      post({ type: 'preview', runId: msg.runId, preview: await live.preview.run(trainer.params.params, data.test, msg.index, msg.seed) });
+      post({ type: 'preview', runId: msg.runId, preview: await liveView(live.preview.run(trainer.params.params, data.test, msg.index, msg.seed)) });
       return;
     }
     const bytes = await loadCheckpoint(msg.runId);
@@ -152,5 +174,33 @@ async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }
     post({ type: 'augment-preview', preview: await augmentPreviews(await previewEngine, data, msg.index, msg.seed) });
   } catch (err) {
     post({ type: 'augment-preview-error', message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+async function attention(msg: Extract<ToWorker, { type: 'attention' }>): Promise<void> {
+  try {
+    if (live && live.runId === msg.runId) {
+      const { trainer, data, engine } = live;
+      if (taskOf(trainer.config) !== 'classify') throw new Error('the attention view shows classifier runs');
+      live.probe ??= new AttentionProbe(engine, classifierConfig(trainer.config, data), data);
+      post({ type: 'attention', runId: msg.runId, report: await liveView(live.probe.run(trainer.params.params, trainer.step, data.test, msg.index)) });
+      return;
+    }
+    const bytes = await loadCheckpoint(msg.runId);
+    if (!bytes) throw new Error(`no checkpoint ${msg.runId} in this browser`);
+    const state = decodeCheckpoint(bytes);
+    const config = state.config as TrainConfig;
+    if (taskOf(config) !== 'classify') throw new Error('the attention view shows classifier runs');
+    const data = await loadData(msg.dataset);
+    previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
+    const probe = new AttentionProbe(await previewEngine, classifierConfig(config, data), data);
+    try {
+      if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
+      post({ type: 'attention', runId: msg.runId, report: await probe.run(state.params, state.step, data.test, msg.index) });
+    } finally {
+      probe.destroy();
+    }
+  } catch (err) {
+    post({ type: 'attention-error', runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
   }
 }

@@ -6,6 +6,7 @@ import { PRESETS, taskOf } from '../train/presets';
 import { pretrainingRuns } from '../train/protocol';
 import type { StepMetrics } from '../train/trainer';
 import { LineChart, type Series } from './LineChart';
+import { AttentionView } from './AttentionView';
 import { AugmentLab } from './AugmentLab';
 import { MTMView } from './MTMView';
 import { useTraining } from './trainStore';
@@ -192,6 +193,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         </p>
       )}
       {running && dataset && (t.lastCheckpoint !== null || t.status === 'training') && <MTMView dataset={dataset} />}
+      {dataset && t.config && taskOf(t.config) === 'classify' && t.metrics.length > 0 && <AttentionView dataset={dataset} />}
       {dataset && <AugmentLab dataset={dataset} />}
     </section>
   );

@@ -5,6 +5,7 @@ import type { FromWorker, ToWorker } from '../train/protocol';
 import type { TrainConfig } from '../train/presets';
 import type { MTMPreview } from '../train/preview';
 import type { AugmentPreview } from '../augment/preview';
+import type { AttentionReport } from '../train/attention';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 
 export type TrainStatus = 'idle' | 'starting' | 'training' | 'paused' | 'done' | 'error';
@@ -26,10 +27,13 @@ interface TrainState {
   previewError: string | null;
   augmentPreview: AugmentPreview | null;
   augmentPreviewError: string | null;
+  attention: AttentionReport | null;
+  attentionError: string | null;
   start(cmd: Omit<Extract<ToWorker, { type: 'start' }>, 'type'>): void;
   pause(): void;
   requestPreview(dataset: string, index: number, seed: number): void;
   requestAugmentPreview(dataset: string, index: number, seed: number): void;
+  requestAttention(dataset: string, index: number): void;
   refreshStored(): Promise<void>;
 }
 
@@ -76,6 +80,10 @@ export const useTraining = create<TrainState>((set, get) => {
         return m.runId === get().runId && set({ preview: m.preview, previewError: null });
       case 'preview-error':
         return m.runId === get().runId && set({ previewError: m.message });
+      case 'attention':
+        return m.runId === get().runId && set({ attention: m.report, attentionError: null });
+      case 'attention-error':
+        return m.runId === get().runId && set({ attentionError: m.message });
       case 'augment-preview':
         return set({ augmentPreview: m.preview, augmentPreviewError: null });
       case 'augment-preview-error':
@@ -99,8 +107,10 @@ export const useTraining = create<TrainState>((set, get) => {
     previewError: null,
     augmentPreview: null,
     augmentPreviewError: null,
+    attention: null,
+    attentionError: null,
     start(cmd) {
-      set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null });
+      set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null, attention: null, attentionError: null });
       ensureWorker(onMessage, onError).postMessage({ type: 'start', ...cmd } satisfies ToWorker);
     },
     pause() {
@@ -110,6 +120,10 @@ export const useTraining = create<TrainState>((set, get) => {
     requestPreview(dataset, index, seed) {
       const runId = get().runId;
       if (runId) ensureWorker(onMessage, onError).postMessage({ type: 'preview', dataset, runId, index, seed } satisfies ToWorker);
+    },
+    requestAttention(dataset, index) {
+      const runId = get().runId;
+      if (runId) ensureWorker(onMessage, onError).postMessage({ type: 'attention', dataset, runId, index } satisfies ToWorker);
     },
     requestAugmentPreview(dataset, index, seed) {
       ensureWorker(onMessage, onError).postMessage({ type: 'augment-preview', dataset, index, seed } satisfies ToWorker);
