@@ -4,10 +4,10 @@
 // answers masked-token previews, from the live run or from a stored checkpoint.
 import { DatasetLoadError, loadStored } from '../data/loader';
 import { acquireDevice, WebGPUError } from '../gpu/device';
-import { Engine } from '../gpu/engine';
+import { Engine, type Tensor } from '../gpu/engine';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store';
-import { tokenData, type TrainData } from './data';
+import { tokenData, type Examples, type TrainData } from './data';
 import { finetuneConfig, transferWeights } from './finetune';
 import { preset as presetConfig, taskOf, withOverrides, type TrainConfig } from './presets';
 import { PreviewModel } from './preview';
@@ -23,7 +23,7 @@ const post = (m: FromWorker) => self.postMessage(m);
 let pauseRequested = false;
 let running = false;
 /** The run in progress, which previews read their weights from. */
-let live: { runId: string; engine: Engine; trainer: Trainer; data: TrainData; preview?: PreviewModel; probe?: AttentionProbe } | null = null;
+let live: { runId: string; engine: Engine; trainer: Trainer; data: TrainData; views: Partial<Record<'preview' | 'attention', { destroy(): void }>> } | null = null;
 /** Views (MTM preview, attention) reading the live run's weights right now. */
 const liveViews = new Set<Promise<unknown>>();
 
@@ -93,7 +93,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const acquired = await acquireDevice(self.navigator.gpu);
     engine = new Engine(acquired);
     trainer = new Trainer(engine, data, config, resume, init);
-    live = { runId: id, engine, trainer, data };
+    live = { runId: id, engine, trainer, data, views: {} };
     const layout = trainer.layout;
     post({ type: 'started', runId: id, config, parameters: layout.count, adapter: engine.report.description, fromStep: trainer.step, history: trainer.history });
 
@@ -118,8 +118,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const ended = live;
     live = null;
     await Promise.allSettled(liveViews);
-    ended?.preview?.destroy();
-    ended?.probe?.destroy();
+    Object.values(ended?.views ?? {}).forEach((v) => v.destroy());
     if (result) post({ type: 'done', result });
     else post({ type: 'paused', step: trainer.step });
   } catch (err) {
@@ -127,8 +126,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       err instanceof WebGPUError ? err.code : err instanceof DivergedError ? 'diverged' : err instanceof DatasetLoadError ? 'dataset-missing' : ((err as { code?: WorkerErrorCode }).code ?? 'other');
     post({ type: 'error', code, message: err instanceof Error ? err.message : String(err), resumable: checkpointed });
   } finally {
-    live?.preview?.destroy();
-    live?.probe?.destroy();
+    Object.values(live?.views ?? {}).forEach((v) => v.destroy());
     live = null;
     trainer?.destroy();
     engine?.destroy();
@@ -139,29 +137,53 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
 /** A device for previews of stored runs while nothing trains; kept for the next preview. */
 let previewEngine: Promise<Engine> | null = null;
 
+/**
+ * A view of run `runId`: on the live run's weights (the view kept on the run for the next request),
+ * or on its stored checkpoint on the preview device. `task` is the kind of run the view shows.
+ */
+async function viewOfRun<M extends { destroy(): void }, R>(
+  dataset: string,
+  runId: string,
+  kind: 'preview' | 'attention',
+  task: 'mtm' | 'classify',
+  /** The view's model, built once per live run, or per request on a stored one. */
+  make: (e: Engine, config: TrainConfig, data: TrainData) => M,
+  use: (model: M, params: Tensor | Float32Array, step: number, ex: Examples) => Promise<R>,
+): Promise<R> {
+  const wrong = new Error(task === 'mtm' ? 'previews show masked token modeling runs' : 'the attention view shows classifier runs');
+  if (live && live.runId === runId) {
+    const { trainer, data, engine, views } = live;
+    if (taskOf(trainer.config) !== task) throw wrong;
+    const model = (views[kind] ??= make(engine, trainer.config, data)) as M;
+    return liveView(use(model, trainer.params.params, trainer.step, data.test));
+  }
+  const bytes = await loadCheckpoint(runId);
+  if (!bytes) throw new Error(`no checkpoint ${runId} in this browser`);
+  const state = decodeCheckpoint(bytes);
+  const config = state.config as TrainConfig;
+  if (taskOf(config) !== task) throw wrong;
+  const data = await loadData(dataset);
+  if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
+  previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
+  const model = make(await previewEngine, config, data);
+  try {
+    return await use(model, state.params, state.step, data.test);
+  } finally {
+    model.destroy();
+  }
+}
+
 async function preview(msg: Extract<ToWorker, { type: 'preview' }>): Promise<void> {
   try {
-    if (live && live.runId === msg.runId) {
-      const { trainer, data, engine } = live;
-      if (taskOf(trainer.config) !== 'mtm') throw new Error('previews show masked token modeling runs');
-      live.preview ??= new PreviewModel(engine, mtmConfig(trainer.config, data), data);
-      post({ type: 'preview', runId: msg.runId, preview: await liveView(live.preview.run(trainer.params.params, data.test, msg.index, msg.seed)) });
-      return;
-    }
-    const bytes = await loadCheckpoint(msg.runId);
-    if (!bytes) throw new Error(`no checkpoint ${msg.runId} in this browser`);
-    const state = decodeCheckpoint(bytes);
-    const config = state.config as TrainConfig;
-    if (taskOf(config) !== 'mtm') throw new Error('previews show masked token modeling runs');
-    const data = await loadData(msg.dataset);
-    previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
-    const model = new PreviewModel(await previewEngine, mtmConfig(config, data), data);
-    try {
-      if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
-      post({ type: 'preview', runId: msg.runId, preview: await model.run(state.params, data.test, msg.index, msg.seed) });
-    } finally {
-      model.destroy();
-    }
+    const preview = await viewOfRun(
+      msg.dataset,
+      msg.runId,
+      'preview',
+      'mtm',
+      (e, config, data) => new PreviewModel(e, mtmConfig(config, data), data),
+      (model, params, _step, ex) => model.run(params, ex, msg.index, msg.seed),
+    );
+    post({ type: 'preview', runId: msg.runId, preview });
   } catch (err) {
     post({ type: 'preview-error', runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
   }
@@ -179,27 +201,15 @@ async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }
 
 async function attention(msg: Extract<ToWorker, { type: 'attention' }>): Promise<void> {
   try {
-    if (live && live.runId === msg.runId) {
-      const { trainer, data, engine } = live;
-      if (taskOf(trainer.config) !== 'classify') throw new Error('the attention view shows classifier runs');
-      live.probe ??= new AttentionProbe(engine, classifierConfig(trainer.config, data), data);
-      post({ type: 'attention', runId: msg.runId, report: await liveView(live.probe.run(trainer.params.params, trainer.step, data.test, msg.index)) });
-      return;
-    }
-    const bytes = await loadCheckpoint(msg.runId);
-    if (!bytes) throw new Error(`no checkpoint ${msg.runId} in this browser`);
-    const state = decodeCheckpoint(bytes);
-    const config = state.config as TrainConfig;
-    if (taskOf(config) !== 'classify') throw new Error('the attention view shows classifier runs');
-    const data = await loadData(msg.dataset);
-    previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
-    const probe = new AttentionProbe(await previewEngine, classifierConfig(config, data), data);
-    try {
-      if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
-      post({ type: 'attention', runId: msg.runId, report: await probe.run(state.params, state.step, data.test, msg.index) });
-    } finally {
-      probe.destroy();
-    }
+    const report = await viewOfRun(
+      msg.dataset,
+      msg.runId,
+      'attention',
+      'classify',
+      (e, config, data) => new AttentionProbe(e, classifierConfig(config, data), data),
+      (probe, params, step, ex) => probe.run(params, step, ex, msg.index),
+    );
+    post({ type: 'attention', runId: msg.runId, report });
   } catch (err) {
     post({ type: 'attention-error', runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
   }
