@@ -40,6 +40,17 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
+
+  // One click trains the same recipe without augmentation, then with it; both are plotted and tabled.
+  await page.getByRole('button', { name: 'Compare with no augmentation' }).click();
+  const table = page.getByTestId('runs-table');
+  await expect(table.locator('tbody tr')).toHaveCount(2, { timeout: 120_000 });
+  await expect(table).toContainText('tiny-aug/quick/seed1');
+  await expect(table.locator('tbody tr').nth(1)).toContainText('augment.pCutMix: 1 → –');
+  await expect(page.getByTestId('train-status')).toContainText('finished', { timeout: 120_000 });
+  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
+  await expect(page.getByRole('img', { name: 'loss' }).locator('polyline')).toHaveCount(2);
+  await expect(table.locator('tbody tr').first()).toContainText('%');
   expect(errors).toEqual([]);
 });
 

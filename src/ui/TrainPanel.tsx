@@ -9,7 +9,9 @@ import { LineChart, type Series } from './LineChart';
 import { AttentionView } from './AttentionView';
 import { AugmentLab } from './AugmentLab';
 import { MTMView } from './MTMView';
-import { useTraining } from './trainStore';
+import { RunsTable } from './RunsTable';
+import { RUN_COLORS, type RunRecord } from './runs';
+import { useTraining, type StartCommand } from './trainStore';
 import { AUGMENT_CHOICES, decodeRecipe, defaultRecipe, encodeRecipe, type Recipe } from './urlState';
 
 // The page trains on stored tokens: not the pixel baselines, nor TokenAdapt (the builder trains it on pixels).
@@ -47,9 +49,10 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   const busy = t.status === 'starting' || t.status === 'training';
   const last = t.metrics[t.metrics.length - 1];
   const canResume = t.status === 'paused' || (t.status === 'error' && t.error?.resumable);
-  const start = (resume: boolean) =>
-    dataset &&
-    t.start({
+  const command = (resume: boolean, augment = recipe): StartCommand | null => {
+    if (!dataset) return null;
+    const augmented = task === 'classify' && augment !== 'none';
+    return {
       dataset,
       preset: presetName,
       overrides: {
@@ -57,11 +60,21 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         seed,
         ...(task === 'mtm' ? { maskToken } : {}),
         ...(finetunes ? { labels } : {}),
-        ...(task === 'classify' && recipe !== 'none' ? { augmentRecipe: recipe, augment: recipe.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
+        ...(augmented ? { augmentRecipe: augment, augment: augment.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
       },
       ...(finetunes && from ? { from } : {}),
       resume,
-    });
+    };
+  };
+  const start = (resume: boolean) => {
+    const cmd = command(resume);
+    if (cmd) t.start(cmd);
+  };
+  // The same run without augmentation, then with the chosen ones: one click, one plot.
+  const compare = () => {
+    const [a, b] = [command(false, 'none'), command(false)];
+    if (a && b) t.startSeries([a, b]);
+  };
   const running = t.config && taskOf(t.config) === 'mtm';
 
   return (
@@ -146,6 +159,11 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         <button disabled={!dataset || busy} onClick={() => start(false)}>
           Start
         </button>
+        {task === 'classify' && recipe !== 'none' && (
+          <button disabled={!dataset || busy} onClick={compare} title="Train without augmentation, then with the chosen augmentations, and plot both">
+            Compare with no augmentation
+          </button>
+        )}
         <button disabled={!busy} onClick={t.pause}>
           Pause
         </button>
@@ -179,11 +197,12 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       )}
       {t.metrics.length > 0 && (
         <>
-          <LineChart yLabel="loss" series={[{ label: 'loss', color: '#d1495b', points: t.metrics.map((m) => [m.step, m.loss]) }]} />
-          <LineChart yLabel="accuracy" yMin={0} series={[{ label: last?.mtm ? 'masked-token acc' : 'train acc', color: '#2e86ab', points: t.metrics.map((m) => [m.step, m.acc]) }]} />
+          <LineChart yLabel="loss" series={runSeries(t.runs, (m) => m.loss)} />
+          <LineChart yLabel="accuracy" yMin={0} series={runSeries(t.runs, (m) => m.acc)} />
           {last?.mtm && <LineChart yLabel="MTO-style diagnostics" yMin={0} series={mtoSeries(t.metrics)} />}
         </>
       )}
+      {t.runs.length > 0 && <RunsTable runs={t.runs} />}
       {t.result && (
         <p data-testid="train-result">
           <strong>
@@ -213,4 +232,9 @@ function mtoSeries(metrics: StepMetrics[]): Series[] {
       points: mtm.filter((m) => m.mtm!.attention[l].entropy !== null).map((m): [number, number] => [m.step, m.mtm!.attention[l].entropy!]),
     })),
   ];
+}
+
+/** One curve per run (the page's runs overlaid), coloured as in the runs table. */
+function runSeries(runs: RunRecord[], value: (m: StepMetrics) => number): Series[] {
+  return runs.map((r, i) => ({ label: `#${i + 1}`, color: RUN_COLORS[i % RUN_COLORS.length], points: r.metrics.map((m) => [m.step, value(m)]) }));
 }

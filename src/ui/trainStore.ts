@@ -7,6 +7,9 @@ import type { MTMPreview } from '../train/preview';
 import type { AugmentPreview } from '../augment/preview';
 import type { AttentionReport } from '../train/attention';
 import type { EvalResult, StepMetrics } from '../train/trainer';
+import { startRun, type RunRecord } from './runs';
+
+export type StartCommand = Omit<Extract<ToWorker, { type: 'start' }>, 'type'>;
 
 export type TrainStatus = 'idle' | 'starting' | 'training' | 'paused' | 'done' | 'error';
 
@@ -20,6 +23,8 @@ interface TrainState {
   adapter: string;
   metrics: StepMetrics[];
   result: EvalResult | null;
+  /** Every run started in this page, for the runs table and the overlaid curves. */
+  runs: RunRecord[];
   lastCheckpoint: number | null;
   /** Run ids of the checkpoints stored in this browser. */
   stored: string[];
@@ -29,7 +34,11 @@ interface TrainState {
   augmentPreviewError: string | null;
   attention: AttentionReport | null;
   attentionError: string | null;
-  start(cmd: Omit<Extract<ToWorker, { type: 'start' }>, 'type'>): void;
+  start(cmd: StartCommand): void;
+  /** Runs one after another (the next starts when one finishes), plotted together. */
+  startSeries(cmds: StartCommand[]): void;
+  /** Runs waiting for the current one to finish. */
+  queued: StartCommand[];
   pause(): void;
   requestPreview(dataset: string, index: number, seed: number): void;
   requestAugmentPreview(dataset: string, index: number, seed: number): void;
@@ -48,12 +57,18 @@ function ensureWorker(onMessage: (m: FromWorker) => void, onError: (message: str
   return worker;
 }
 
+/** The runs with the current run's record replaced. */
+function updateRun(s: Pick<TrainState, 'runs' | 'runId'>, f: (r: RunRecord) => RunRecord): RunRecord[] {
+  return s.runs.map((r) => (r.runId === s.runId ? f(r) : r));
+}
+
 export const useTraining = create<TrainState>((set, get) => {
   const onMessage = (m: FromWorker) => {
     switch (m.type) {
       case 'status':
         return set({ message: m.message });
-      case 'started':
+      case 'started': {
+        const history = m.history.filter((h): h is StepMetrics => 'imagesPerSec' in h);
         return set({
           status: 'training',
           message: `training on ${m.adapter}`,
@@ -61,21 +76,30 @@ export const useTraining = create<TrainState>((set, get) => {
           config: m.config,
           parameters: m.parameters,
           adapter: m.adapter,
-          metrics: m.history.filter((h): h is StepMetrics => 'imagesPerSec' in h),
+          metrics: history,
+          runs: startRun(get().runs, m.runId, m.config, history),
         });
+      }
       case 'metrics':
-        return set({ metrics: [...get().metrics, m.metrics] });
+        return set({ metrics: [...get().metrics, m.metrics], runs: updateRun(get(), (r) => ({ ...r, metrics: [...r.metrics, m.metrics] })) });
       case 'checkpoint':
         void get().refreshStored();
         return set({ lastCheckpoint: m.step });
       case 'eval':
-        return set({ result: m.result });
+        return set({ result: m.result, runs: updateRun(get(), (r) => ({ ...r, result: m.result })) });
       case 'paused':
         return set({ status: 'paused', message: `paused at step ${m.step}; checkpoint saved` });
-      case 'done':
-        return set({ status: 'done', result: m.result, message: 'finished' });
+      case 'done': {
+        set({ status: 'done', result: m.result, message: 'finished', runs: updateRun(get(), (r) => ({ ...r, result: m.result })) });
+        const [next, ...rest] = get().queued;
+        if (next) {
+          set({ queued: rest });
+          get().start(next);
+        }
+        return;
+      }
       case 'error':
-        return set({ status: 'error', error: { code: m.code, message: m.message, resumable: m.resumable } });
+        return set({ queued: [], status: 'error', error: { code: m.code, message: m.message, resumable: m.resumable } });
       case 'preview':
         return m.runId === get().runId && set({ preview: m.preview, previewError: null });
       case 'preview-error':
@@ -101,6 +125,8 @@ export const useTraining = create<TrainState>((set, get) => {
     adapter: '',
     metrics: [],
     result: null,
+    runs: [],
+    queued: [],
     lastCheckpoint: null,
     stored: [],
     preview: null,
@@ -112,6 +138,12 @@ export const useTraining = create<TrainState>((set, get) => {
     start(cmd) {
       set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null, attention: null, attentionError: null });
       ensureWorker(onMessage, onError).postMessage({ type: 'start', ...cmd } satisfies ToWorker);
+    },
+    startSeries(cmds) {
+      const [first, ...rest] = cmds;
+      if (!first) return;
+      set({ queued: rest });
+      get().start(first);
     },
     pause() {
       worker?.postMessage({ type: 'pause' } satisfies ToWorker);
