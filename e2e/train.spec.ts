@@ -1,5 +1,6 @@
 // Training in the page: the Web Worker trains on a stored dataset while the page stays responsive,
-// pauses to an IndexedDB checkpoint and resumes, and a dataset missing from IndexedDB gives a message.
+// pauses to an IndexedDB checkpoint and resumes, shows attention, downloads and uploads its
+// checkpoint, resumes after a reload; a dataset missing from IndexedDB gives a message.
 // A tiny imported package keeps SwiftShader's share of the work to seconds.
 import { expect, test, type Page } from '@playwright/test';
 import { encodeBundle } from '../src/data/shard';
@@ -51,6 +52,34 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', '60', { timeout: 30_000 });
   expect(await weights()).not.toBe(atPause);
   await page.screenshot({ path: test.info().outputPath('trained.png'), fullPage: true });
+
+  // The checkpoint downloads as a safetensors file.
+  const checkpoints = page.getByTestId('checkpoints');
+  const pending = page.waitForEvent('download');
+  await checkpoints.getByRole('button', { name: 'download tiny-train/quick/seed1' }).click();
+  const download = await pending;
+  expect(download.suggestedFilename()).toBe('tiny-train_quick_seed1.safetensors');
+  const file = await download.path();
+
+  // After a reload the stored run resumes, here to more steps.
+  await page.reload();
+  await page.getByTestId('stored-tiny-train').getByRole('button', { name: 'Load' }).click();
+  await page.getByLabel('steps').fill('80');
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('train-stats')).toContainText('step 80', { timeout: 120_000 });
+  await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
+
+  // Delete it, then upload the downloaded file: it is checked and stored under its run again. A
+  // file that is not a checkpoint is refused and changes nothing.
+  await checkpoints.getByRole('button', { name: 'delete tiny-train/quick/seed1' }).click();
+  await expect(checkpoints.getByText('None yet')).toBeVisible();
+  await checkpoints.getByTestId('checkpoint-file').setInputFiles({ name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint') });
+  await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('junk.safetensors was not stored');
+  await expect(checkpoints.getByText('None yet')).toBeVisible();
+  await checkpoints.getByTestId('checkpoint-file').setInputFiles(file);
+  await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('as tiny-train/quick/seed1 (step 60 of 60)');
+  await expect(checkpoints.getByRole('button', { name: 'download tiny-train/quick/seed1' })).toBeVisible();
   expect(errors).toEqual([]);
 });
 

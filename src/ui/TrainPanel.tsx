@@ -2,12 +2,13 @@
 // masked token modeling (SeiT++, with the MTO-style mask token), and fine-tuning from a stored
 // pre-training run on a fraction of the labels.
 import { useEffect, useState } from 'react';
-import { PRESETS, taskOf } from '../train/presets';
-import { pretrainingRuns } from '../train/protocol';
+import { PRESETS, taskOf, withOverrides } from '../train/presets';
+import { pretrainingRuns, runId } from '../train/protocol';
 import type { StepMetrics } from '../train/trainer';
 import { LineChart, type Series } from './LineChart';
 import { AttentionView } from './AttentionView';
 import { AugmentLab } from './AugmentLab';
+import { Checkpoints } from './Checkpoints';
 import { MTMView } from './MTMView';
 import { RunsTable } from './RunsTable';
 import { RUN_COLORS, type RunRecord } from './runs';
@@ -48,7 +49,6 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   const sources = dataset ? pretrainingRuns(dataset, t.stored) : [];
   const busy = t.status === 'starting' || t.status === 'training';
   const last = t.metrics[t.metrics.length - 1];
-  const canResume = t.status === 'paused' || (t.status === 'error' && t.error?.resumable);
   const command = (resume: boolean, augment = recipe): StartCommand | null => {
     if (!dataset) return null;
     const augmented = task === 'classify' && augment !== 'none';
@@ -66,6 +66,10 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       resume,
     };
   };
+  // Resume whenever this browser holds a checkpoint of the run these settings name: after a pause,
+  // an error, or a reload (a finished run resumes too, up to a larger step count).
+  const cmd = command(true);
+  const canResume = !!cmd && t.stored.includes(expectedRunId(cmd));
   const start = (resume: boolean) => {
     const cmd = command(resume);
     if (cmd) t.start(cmd);
@@ -213,6 +217,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       )}
       {running && dataset && (t.lastCheckpoint !== null || t.status === 'training') && <MTMView dataset={dataset} />}
       {dataset && t.config && taskOf(t.config) === 'classify' && t.metrics.length > 0 && <AttentionView dataset={dataset} />}
+      {dataset && <Checkpoints dataset={dataset} />}
       {dataset && <AugmentLab dataset={dataset} />}
     </section>
   );
@@ -237,4 +242,14 @@ function mtoSeries(metrics: StepMetrics[]): Series[] {
 /** One curve per run (the page's runs overlaid), coloured as in the runs table. */
 function runSeries(runs: RunRecord[], value: (m: StepMetrics) => number): Series[] {
   return runs.map((r, i) => ({ label: `#${i + 1}`, color: RUN_COLORS[i % RUN_COLORS.length], points: r.metrics.map((m) => [m.step, value(m)]) }));
+}
+
+/** The run id the worker will give a start command (checkpoints are stored under it); '' if the settings are invalid. */
+function expectedRunId(cmd: StartCommand): string {
+  try {
+    const config = withOverrides(PRESETS[cmd.preset], cmd.overrides ?? {});
+    return runId(cmd.dataset, { ...config, initFrom: cmd.from });
+  } catch {
+    return '';
+  }
 }

@@ -1,0 +1,76 @@
+// The checkpoints this browser holds (IndexedDB): download one as its safetensors file, delete
+// one, or upload a file, which is checked and stored under the run it belongs to for this dataset
+// (then Resume continues it, or a fine-tune starts from it).
+import { useState } from 'react';
+import { decodeCheckpoint } from '../train/checkpoint';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint-store';
+import type { TrainConfig } from '../train/presets';
+import { runId } from '../train/protocol';
+import { useTraining } from './trainStore';
+
+const fileName = (id: string) => `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.safetensors`;
+
+export function Checkpoints({ dataset }: { dataset: string }) {
+  const t = useTraining();
+  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const mine = t.stored.filter((id) => id.startsWith(`${dataset}/`)).sort();
+
+  const download = async (id: string) => {
+    const bytes = await loadCheckpoint(id);
+    if (!bytes) return setMessage({ error: true, text: `${id} is no longer stored` });
+    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = fileName(id);
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const upload = async (file: File) => {
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const state = decodeCheckpoint(bytes);
+      const config = state.config as TrainConfig;
+      const id = runId(dataset, config);
+      await saveCheckpoint(id, bytes);
+      await t.refreshStored();
+      setMessage({ error: false, text: `stored ${file.name} as ${id} (step ${state.step} of ${config.steps})` });
+    } catch (err) {
+      // Nothing was stored: a bad file changes nothing the browser already had.
+      setMessage({ error: true, text: `${file.name} was not stored: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  };
+
+  return (
+    <div className="checkpoints" data-testid="checkpoints">
+      <h3>Checkpoints in this browser</h3>
+      {mine.length === 0 && <p className="muted small">None yet for {dataset}: training saves one at every checkpoint step and when paused.</p>}
+      <ul>
+        {mine.map((id) => (
+          <li key={id}>
+            <span>{id.slice(dataset.length + 1)}</span>{' '}
+            <button type="button" onClick={() => void download(id)} aria-label={`download ${id}`}>
+              Download
+            </button>{' '}
+            <button
+              type="button"
+              aria-label={`delete ${id}`}
+              disabled={t.runId === id && (t.status === 'training' || t.status === 'starting')}
+              onClick={() => void deleteCheckpoint(id).then(() => t.refreshStored())}
+            >
+              Delete
+            </button>
+          </li>
+        ))}
+      </ul>
+      <label>
+        upload a checkpoint <input type="file" accept=".safetensors,.ckpt" data-testid="checkpoint-file" onChange={(ev) => ev.target.files?.[0] && void upload(ev.target.files[0])} />
+      </label>
+      {message && (
+        <p className={message.error ? 'message error' : 'muted small'} role={message.error ? 'alert' : undefined} data-testid="checkpoint-message">
+          {message.text}
+        </p>
+      )}
+    </div>
+  );
+}
