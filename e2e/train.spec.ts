@@ -22,6 +22,7 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await page.getByRole('button', { name: 'Start' }).click();
   // Metrics come every 20 steps: pause at the first, which takes effect (and checkpoints) at a report before the end.
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
+  await expect(page.getByTestId('train-stats')).toContainText('img/s · ETA');
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toContainText('paused at step', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('checkpoint @');
@@ -69,6 +70,10 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('train-stats')).toContainText('step 80', { timeout: 120_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
+  // Step trains exactly one more batch from the checkpoint.
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect(page.getByTestId('train-stats')).toContainText('step 81', { timeout: 120_000 });
+  await expect(page.getByTestId('train-status')).toContainText('finished', { timeout: 120_000 });
 
   // Delete it, then upload the downloaded file: it is checked and stored under its run again. A
   // file that is not a checkpoint is refused and changes nothing.

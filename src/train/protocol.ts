@@ -13,6 +13,8 @@ export type ToWorker =
       preset: string;
       overrides?: Overrides;
       resume?: boolean;
+      /** With resume: train this many more steps from the checkpoint (the step button), whatever overrides.steps says. */
+      more?: number;
       /** Fine-tuning: the run id of the pre-training checkpoint (in this browser) to start from. */
       from?: string;
     }

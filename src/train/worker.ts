@@ -86,7 +86,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const saved = msg.resume ? await loadCheckpoint(id) : undefined;
     if (msg.resume && !saved) throw fail('checkpoint', `no checkpoint for ${id} in this browser`);
     const resume = saved ? decodeCheckpoint(saved) : undefined;
-    if (resume) config = { ...(resume.config as TrainConfig), steps: msg.overrides?.steps ?? (resume.config as TrainConfig).steps };
+    if (resume) config = { ...(resume.config as TrainConfig), steps: msg.more ? resume.step + msg.more : (msg.overrides?.steps ?? (resume.config as TrainConfig).steps) };
     checkpointed = !!resume;
 
     post({ type: 'status', message: 'starting WebGPU' });

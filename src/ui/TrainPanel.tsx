@@ -74,6 +74,10 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
     const cmd = command(resume);
     if (cmd) t.start(cmd);
   };
+  const stepOnce = () => {
+    const cmd = command(true);
+    if (cmd) t.start({ ...cmd, more: 1 });
+  };
   // The same run without augmentation, then with the chosen ones: one click, one plot.
   const compare = () => {
     const [a, b] = [command(false, 'none'), command(false)];
@@ -91,7 +95,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         </p>
       )}
       <div className="train-controls">
-        <label>
+        <label title="A named recipe: model size, optimizer, schedule and batch (src/train/presets.ts)">
           preset{' '}
           <select
             value={presetName}
@@ -105,10 +109,10 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
             ))}
           </select>
         </label>
-        <label>
+        <label title="Optimizer steps (batches) to train; Resume continues a stored run up to this many">
           steps <input type="number" min={1} value={steps} disabled={busy} onChange={(ev) => set({ steps: Math.max(1, Math.floor(Number(ev.target.value))) })} />
         </label>
-        <label>
+        <label title="Seeds the initial weights, the batch order and every random draw: the same seed repeats a run">
           seed <input type="number" min={0} value={seed} disabled={busy} onChange={(ev) => set({ seed: Math.max(0, Math.floor(Number(ev.target.value))) })} />
         </label>
         {task === 'mtm' && (
@@ -126,7 +130,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
               labelled fraction{' '}
               <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => set({ labels: Math.min(1, Math.max(0.01, Number(ev.target.value))) })} />
             </label>
-            <label>
+            <label title="Fine-tune a stored pre-training run's encoder, or train from random weights">
               start from{' '}
               <select value={from} disabled={busy} onChange={(ev) => setFrom(ev.target.value)}>
                 <option value="">scratch (random weights)</option>
@@ -174,6 +178,9 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         <button disabled={!dataset || busy || !canResume} onClick={() => start(true)}>
           Resume
         </button>
+        <button disabled={!dataset || busy || !canResume} onClick={stepOnce} title="Train exactly one more batch from the stored checkpoint, then stop">
+          Step
+        </button>
       </div>
       {t.runId && (
         <p className="muted small" data-testid="run-id">
@@ -190,6 +197,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       {last && (
         <p className="train-stats" data-testid="train-stats">
           step {last.step} · epoch {last.epoch.toFixed(2)} · loss {last.loss.toFixed(4)} · {last.mtm ? 'masked-token' : 'train'} acc {(100 * last.acc).toFixed(1)}% · {last.imagesPerSec.toFixed(0)} img/s
+          {t.status === 'training' && t.config && ` · ETA ${eta(((t.config.steps - last.step) * t.config.batch) / Math.max(1e-9, last.imagesPerSec))}`}
           {t.lastCheckpoint !== null && ` · checkpoint @ ${t.lastCheckpoint}`}
         </p>
       )}
@@ -252,4 +260,9 @@ function expectedRunId(cmd: StartCommand): string {
   } catch {
     return '';
   }
+}
+
+function eta(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
