@@ -66,6 +66,12 @@ test('the recipe lives in the URL: a link sets it, changes are written back, bad
   await page.getByLabel('augmentations').selectOption('none');
   await expect.poll(() => new URL(page.url()).searchParams.has('augment')).toBe(false);
 
+  // A lesson sets the recipe (and so the URL) and says what to look at.
+  await page.getByRole('group', { name: 'lessons' }).getByRole('button', { name: 'Does TokenAdapt help?' }).click();
+  await expect(page.getByLabel('augmentations')).toHaveValue('seit-ta');
+  await expect(page.getByTestId('lesson-text')).toContainText('Compare with no augmentation');
+  await expect.poll(() => new URL(page.url()).searchParams.get('augment')).toBe('seit-ta');
+
   await page.goto('/?v=1&preset=nope&steps=-2');
   await expect(page.getByTestId('url-ignored')).toContainText('unknown preset "nope"; steps=-2');
   await expect(page.getByLabel('preset')).toHaveValue('quick');

@@ -25,6 +25,30 @@ const RECIPES: Record<(typeof AUGMENT_CHOICES)[number], string> = {
   'seit-ta-ca': "SeiT's + TokenAdapt + ColorAdapt",
 };
 
+/** Teaching starting points: each sets the recipe and says what to look at. */
+const LESSONS: { title: string; recipe: Partial<Recipe>; text: string }[] = [
+  {
+    title: 'Train a tiny ViT in two minutes',
+    recipe: { preset: 'quick', steps: 940, augment: 'none' },
+    text: 'A 2-block ViT reads each image as 49 token ids (a 7×7 grid of 4×4-pixel codes). Press Start: the loss falls within a few hundred steps, and the attention view shows where the pooled output looks.',
+  },
+  {
+    title: 'Tokens vs pixels',
+    recipe: { preset: 'quick', steps: 940, augment: 'none' },
+    text: 'The storage table above compares this package with the raw pixels, PNG and gzip: tokens take a few percent of the bytes. Train here on tokens; the same model on raw pixels is the command line\'s pixel-quick preset (npm run train -- --preset pixel-quick), and the README compares their accuracy.',
+  },
+  {
+    title: 'Masked token modeling',
+    recipe: { preset: 'mtm-quick', maskToken: 'mto-style' },
+    text: 'No labels: the model predicts masked tokens from the visible ones. Watch the masked-token view, then fine-tune a classifier from this run with finetune-quick and a small labelled fraction.',
+  },
+  {
+    title: 'Does TokenAdapt help?',
+    recipe: { preset: 'quick', steps: 500, augment: 'seit-ta', tokenAdapt: 'learned' },
+    text: 'Press "Compare with no augmentation": the same model trains without, then with SeiT\'s augmentations and TokenAdapt, and both curves land on one plot. The lab below shows what each augmentation does to an image.',
+  },
+];
+
 const DESCRIPTIONS: Record<string, string> = {
   'mtm-quick': 'masked token modeling, no labels',
   'simmim-quick': 'SimMIM: mask vectors everywhere, linear head',
@@ -40,6 +64,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   const set = (patch: Partial<Recipe>) => setRecipe({ ...r, ...patch });
   useEffect(() => window.history.replaceState(null, '', window.location.pathname + encodeRecipe(r)), [r]);
   const [from, setFrom] = useState('');
+  const [lesson, setLesson] = useState<string | null>(null);
   const { refreshStored } = t;
   useEffect(() => void refreshStored(), [refreshStored]);
 
@@ -92,6 +117,27 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       {initial.ignored.length > 0 && (
         <p className="message error" data-testid="url-ignored">
           Ignored in the link: {initial.ignored.join('; ')}.
+        </p>
+      )}
+      <div className="lessons" role="group" aria-label="lessons">
+        {LESSONS.map((l) => (
+          <button
+            key={l.title}
+            type="button"
+            disabled={busy}
+            aria-pressed={lesson === l.title}
+            onClick={() => {
+              setLesson(l.title);
+              setRecipe({ ...defaultRecipe(l.recipe.preset ?? 'quick'), seed, ...l.recipe });
+            }}
+          >
+            {l.title}
+          </button>
+        ))}
+      </div>
+      {lesson && (
+        <p className="muted small" data-testid="lesson-text">
+          {LESSONS.find((l) => l.title === lesson)!.text}
         </p>
       )}
       <div className="train-controls">
