@@ -1,22 +1,21 @@
 // What a training step computes, per kind of run: the supervised classifier (SeiT, SeiT++'s
-// fine-tuning) and masked token modeling (SeiT++'s pre-training). Each task owns its model and
-// batch assembly; the Trainer drives either through the same flat step.
-import type { Engine, Tensor } from '../gpu/engine';
-import { MTM, type MTMConfig, type MTMDiagnostics } from '../nn/mtm';
-import type { ParamBuffers, ParamLayout } from '../nn/params';
-import { hasCls, ViT, vitLayout, type ViTConfig } from '../nn/vit';
-import { mtmLayout } from '../nn/mtm';
-import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
-import { ParamBuffers as Params } from '../nn/params';
+// fine-tuning), masked token modeling (SeiT++'s pre-training) and TokenAdapt (the dataset
+// builder's). Each task owns its model and batch assembly; the Trainer drives any of them through
+// the same flat step.
 import { drawer, drawGeometry, IDENTITY, patchOrder, resampleTaps, type GeometrySpec } from '../augment/geometry';
 import { transposeTaps } from '../augment/taps';
+import { completeAugment, TokenAugmenter } from '../augment/token_augment';
+import type { Engine, Tensor } from '../gpu/engine';
+import { MTM, mtmLayout, type MTMConfig, type MTMDiagnostics } from '../nn/mtm';
+import { ParamBuffers, type ParamLayout } from '../nn/params';
+import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
+import { hasCls, ViT, vitLayout, type ViTConfig } from '../nn/vit';
 import { crossEntropy } from '../ops/cross_entropy';
 import { embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { vqAssign, vqScratch, type VqScratch } from '../ops/vq';
 import { BatchOrder, BatchWriter, codebookTable, labeledSubset, type Examples, type TrainData } from './data';
 import type { TrainConfig } from './presets';
-import { completeAugment, TokenAugmenter } from '../augment/token_augment';
 
 export interface Task {
   readonly layout: ParamLayout;
@@ -222,7 +221,7 @@ export class TokenAdaptTask implements Task {
     const B = c.batch;
     const N = cfg.grid[0] * cfg.grid[1];
     const rows = (this.rows = B * N);
-    const params = new Params(e, this.layout, initialParams ?? this.layout.init(c.seed));
+    const params = new ParamBuffers(e, this.layout, initialParams ?? this.layout.init(c.seed));
     this.ta = new TokenAdapt(e, cfg, B, params, true);
     const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `ta.${label}`);
     this.model = { params, loss: f([rows], 'loss'), correct: f([rows], 'correct') };
