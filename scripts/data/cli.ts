@@ -127,6 +127,7 @@ export async function runBuildData(argv: string[], io: CliIO): Promise<number> {
       log,
     });
     log(`wrote ${out}: ${2 + manifest.splits.train.shards.length + manifest.splits.test.shards.length} files`);
+    if (manifest.name === 'fashion-mnist') log(`TokenAdapt is trained for this codebook: add it with npm run build:tokenadapt -- --data ${out}`);
     io.log(storageTable(manifest.storage));
     return 0;
   } catch (err) {
