@@ -51,6 +51,9 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
   await expect(page.getByRole('img', { name: 'loss' }).locator('polyline')).toHaveCount(2);
   await expect(table.locator('tbody tr').first()).toContainText('%');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(table).toHaveCount(0);
+  await expect(page.getByRole('img', { name: 'loss' })).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

@@ -48,10 +48,11 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
 
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('step 60');
-  await expect(page.locator('svg.chart')).toHaveCount(2);
+  await expect(page.locator('svg.chart')).toHaveCount(4);
   // More steps of training move the attention.
   await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', '60', { timeout: 30_000 });
   expect(await weights()).not.toBe(atPause);
+  await expect(page.getByRole('img', { name: 'learning rate' })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('trained.png'), fullPage: true });
 
   // The checkpoint downloads as a safetensors file.

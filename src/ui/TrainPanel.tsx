@@ -224,6 +224,9 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         <button disabled={!dataset || busy || !canResume} onClick={() => start(true)}>
           Resume
         </button>
+        <button disabled={busy || t.runs.length === 0} onClick={t.reset} title="Clear the curves and the runs table (stored checkpoints stay)">
+          Reset
+        </button>
         <button disabled={!dataset || busy || !canResume} onClick={stepOnce} title="Train exactly one more batch from the stored checkpoint, then stop">
           Step
         </button>
@@ -257,6 +260,8 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         <>
           <LineChart yLabel="loss" series={runSeries(t.runs, (m) => m.loss)} />
           <LineChart yLabel="accuracy" yMin={0} series={runSeries(t.runs, (m) => m.acc)} />
+          <LineChart yLabel="learning rate" height={100} yMin={0} series={runSeries(t.runs, (m) => m.lr)} />
+          <LineChart yLabel="images/s" height={100} yMin={0} series={runSeries(t.runs, (m) => m.imagesPerSec)} />
           {last?.mtm && <LineChart yLabel="MTO-style diagnostics" yMin={0} series={mtoSeries(t.metrics)} />}
         </>
       )}

@@ -40,6 +40,8 @@ interface TrainState {
   /** Runs waiting for the current one to finish. */
   queued: StartCommand[];
   pause(): void;
+  /** Clears the page's runs and curves; stored checkpoints stay. */
+  reset(): void;
   requestPreview(dataset: string, index: number, seed: number): void;
   requestAugmentPreview(dataset: string, index: number, seed: number): void;
   requestAttention(dataset: string, index: number): void;
@@ -138,6 +140,9 @@ export const useTraining = create<TrainState>((set, get) => {
     start(cmd) {
       set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null, attention: null, attentionError: null });
       ensureWorker(onMessage, onError).postMessage({ type: 'start', ...cmd } satisfies ToWorker);
+    },
+    reset() {
+      set({ runs: [], metrics: [], result: null, runId: null, config: null, status: 'idle', message: '', error: null, preview: null, attention: null, lastCheckpoint: null });
     },
     startSeries(cmds) {
       const [first, ...rest] = cmds;
