@@ -90,7 +90,7 @@ export async function tokenAgreement(
       result[kind] = { naive: same.naive / cells, learned: same.learned / cells, oracle: same.oracle / cells };
     }
   } finally {
-    [pixels, moved, emb, codes, ids, dist, vq.scores, vq.codeNorms, vq.xNorms, ...Object.values(outs)].forEach((t) => t.destroy());
+    [pixels, moved, emb, codes, ids, dist, ...Object.values(vq), ...Object.values(outs)].forEach((t) => t.destroy());
     Object.values(taps).forEach((t) => t.destroy());
     ta.params.destroy();
     ta.destroy();

@@ -272,7 +272,7 @@ export async function fitCodebook(e: Engine, images: Images, opts: FitOptions): 
     }
   } finally {
     for (const c of chunks) [c.x, c.assign, c.dist].forEach((t) => t.destroy());
-    for (const t of [codes, sums, vqs.scores, vqs.codeNorms, vqs.xNorms, embs.counts, embs.totals, embs.rank, embs.bucket]) t.destroy();
+    for (const t of [codes, sums, ...Object.values(vqs), embs.counts, embs.totals, embs.rank, embs.bucket]) t.destroy();
   }
   return { codebook: { K, patch, channels: images.channels, vectors: centers }, iterations: iteration, inertia };
 }
@@ -302,7 +302,7 @@ export async function encodeImages(e: Engine, codebook: Codebook, images: Images
       onProgress?.(first + count, images.count);
     }
   } finally {
-    for (const t of [x, assign, dist, codes, vqs.scores, vqs.codeNorms, vqs.xNorms]) t.destroy();
+    for (const t of [x, assign, dist, codes, ...Object.values(vqs)]) t.destroy();
   }
   return tokens;
 }

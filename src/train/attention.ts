@@ -6,7 +6,8 @@
 import type { Engine, Tensor } from '../gpu/engine';
 import { hasCls, seqLen, ViT, vitLayout, type ViTConfig } from '../nn/vit';
 import { decodeTokens } from '../data/tokenizer';
-import { codebookTable, type Examples, type TrainData } from './data';
+import { codebookTable } from '../ops/embedding';
+import type { Examples, TrainData } from './data';
 
 export interface AttentionReport {
   index: number;
@@ -61,7 +62,7 @@ export class AttentionProbe {
     private readonly config: ViTConfig,
     private readonly data: TrainData,
   ) {
-    this.codebook = config.input === 'tokens' ? codebookTable(e, data) : null;
+    this.codebook = config.input === 'tokens' && data.codebook ? codebookTable(e, data.codebook) : null;
     this.model = new ViT(e, config, 1, this.codebook, new Float32Array(vitLayout(config).total));
   }
 

@@ -43,15 +43,6 @@ export function tokenData(manifest: Manifest, codebook: Codebook, train: TokenSp
   };
 }
 
-/** The codebook as the model's frozen table: K rows and a zero row K that CLS cells point at. */
-export function codebookTable(e: Engine, data: TrainData): ReturnType<Engine['tensor']> | null {
-  if (!data.codebook) return null;
-  const { K, vectors } = data.codebook;
-  const table = new Float32Array((K + 1) * data.inDim);
-  table.set(vectors);
-  return e.tensor([K + 1, data.inDim], 'f32', table, 'codebook');
-}
-
 /** Where a batch goes: a model's input tensors for B examples. */
 export interface BatchTarget {
   B: number;

@@ -11,10 +11,10 @@ import { ParamBuffers, type ParamLayout } from '../nn/params';
 import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
 import { hasCls, ViT, vitLayout, type ViTConfig } from '../nn/vit';
 import { crossEntropy } from '../ops/cross_entropy';
-import { embeddingForward } from '../ops/embedding';
+import { codebookTable, embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { vqAssign, vqScratch, type VqScratch } from '../ops/vq';
-import { BatchOrder, BatchWriter, codebookTable, labeledSubset, type Examples, type TrainData } from './data';
+import { BatchOrder, BatchWriter, labeledSubset, type Examples, type TrainData } from './data';
 import type { TrainConfig } from './presets';
 
 export interface Task {
@@ -87,7 +87,7 @@ export class ClassifyTask implements Task {
   ) {
     const vit = classifierConfig(c, data);
     this.layout = vitLayout(vit);
-    this.codebook = c.input === 'tokens' ? codebookTable(e, data) : null;
+    this.codebook = c.input === 'tokens' && data.codebook ? codebookTable(e, data.codebook) : null;
     this.model = new ViT(e, vit, c.batch, this.codebook, initialParams ?? this.layout.init(c.seed));
     this.train = labeledSubset(data.train, c.labels ?? 1, c.labelSeed ?? 0);
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
@@ -282,7 +282,7 @@ export class TokenAdaptTask implements Task {
   destroy(): void {
     this.ta.destroy();
     this.model.params.destroy();
-    [this.model.loss, this.model.correct, this.pixels, this.augmented, this.codes, this.ids, this.targets, this.dist, this.vq.scores, this.vq.codeNorms, this.vq.xNorms].forEach((t) => t.destroy());
+    [this.model.loss, this.model.correct, this.pixels, this.augmented, this.codes, this.ids, this.targets, this.dist, ...Object.values(this.vq)].forEach((t) => t.destroy());
     [this.bridge, this.bridgeBack, this.pixelMap].forEach((t) => t.destroy());
   }
 }
