@@ -14,7 +14,7 @@
 // noise and ColorAdapt draw Philox numbers on the GPU. Mixed labels go to the model's mixTargets.
 import type { Codebook } from '../data/package';
 import type { Engine, Tensor } from '../gpu/engine';
-import { embeddingForward } from '../ops/embedding';
+import { codebookTable, embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { argmaxRows, vqAssign, vqScratch, type VqScratch } from '../ops/vq';
 import { ParamBuffers } from '../nn/params';
@@ -136,9 +136,8 @@ function mixLabels(m: Mix, labels: ArrayLike<number>, first: number, pairs: Int3
 export class TokenAugmenter {
   /** Where the batch writer puts the un-augmented ids: the shape of the model's. */
   readonly raw: Tensor<'i32'>;
-  private readonly eda: Omit<TokenEDASpec, 'seed' | 'step'> | null;
-  private readonly synonyms: Tensor<'i32'>;
-  private readonly flip: Tensor<'i32'>;
+  // TokenEDA's spec and its synonym and flip tables, only when TokenEDA acts.
+  private readonly eda: null | { spec: Omit<TokenEDASpec, 'seed' | 'step'>; synonyms: Tensor<'i32'>; flip: Tensor<'i32'> };
   private readonly N: number;
   private readonly T: number;
   private readonly off: number;
@@ -196,10 +195,12 @@ export class TokenAugmenter {
     const K = codebook.K;
     this.raw = e.tensor([t.B * T], 'i32', undefined, 'augment.raw');
     const hasEda = a.pSynonym > 0 || a.pSwap > 0 || a.pFlip > 0;
-    this.eda = hasEda ? { B: t.B, grid: t.grid, stride: T, offset: off, pSynonym: a.pSynonym, pSwap: a.pSwap, replaceProb: a.replaceProb, swapMax: a.swapMax, pFlip: a.pFlip, stream: EDA_STREAM } : null;
-    const syn = synonymTable(codebook, SYNONYMS);
-    this.synonyms = e.tensor([syn.length], 'i32', syn, 'augment.synonyms');
-    this.flip = e.tensor([K], 'i32', flipTable(codebook), 'augment.flip');
+    const syn = hasEda ? synonymTable(codebook, SYNONYMS) : null;
+    this.eda = syn && {
+      spec: { B: t.B, grid: t.grid, stride: T, offset: off, pSynonym: a.pSynonym, pSwap: a.pSwap, replaceProb: a.replaceProb, swapMax: a.swapMax, pFlip: a.pFlip, stream: EDA_STREAM },
+      synonyms: e.tensor([syn.length], 'i32', syn, 'augment.synonyms'),
+      flip: e.tensor([K], 'i32', flipTable(codebook), 'augment.flip'),
+    };
     this.pairs = new Int32Array(2 * t.B);
     this.lam = new Float32Array(t.B);
     this.Bt = a.tokenAdapt > 0 ? Math.min(t.B, Math.max(1, Math.round(a.tokenAdapt * t.B))) : 0;
@@ -210,12 +211,10 @@ export class TokenAugmenter {
     if (this.Bt > 0 && a.tokenAdaptKind === 'learned' && !tokenAdapt) throw new Error('TokenAdapt (learned) needs the trained adapter the dataset package ships; build it with npm run build:tokenadapt, or choose the oracle');
     // CLS cells read K in every batch; augmented batches never write them.
     if (t.input === 'codes') e.write(t.ids, Int32Array.from({ length: t.B * T }, (_, i) => (i % T < off ? K : 0)));
-    const table = new Float32Array((K + 1) * C);
-    table.set(codebook.vectors);
     const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `augment.${label}`);
     this.emb = {
       ids: e.tensor([t.B * T], 'i32', undefined, 'augment.ids'),
-      table: e.tensor([K + 1, C], 'f32', table, 'augment.table'),
+      table: codebookTable(e, codebook, 'augment.table'),
       codes: e.tensor([K, C], 'f32', codebook.vectors, 'augment.codes'),
       full: f([t.B * T, C], 'full'),
       grid: f([t.B * N, C], 'grid'),
@@ -261,7 +260,7 @@ export class TokenAugmenter {
   apply(e: Engine, seed: number, step: number, labels: ArrayLike<number>): { featReady: boolean; mixed: boolean } {
     const { a, target: t, N, T, off, C } = this;
     const emb = this.emb;
-    if (this.eda) tokenEDA(e, { ...this.eda, seed, step }, this.raw, this.synonyms, this.flip, emb ? emb.ids : t.ids);
+    if (this.eda) tokenEDA(e, { ...this.eda.spec, seed, step }, this.raw, this.eda.synonyms, this.eda.flip, emb ? emb.ids : t.ids);
     if (!emb) {
       if (!this.eda) e.copy(this.raw, t.ids);
       return { featReady: false, mixed: false };
@@ -336,10 +335,11 @@ export class TokenAugmenter {
   }
 
   destroy(): void {
-    [this.raw, this.synonyms, this.flip].forEach((x) => x.destroy());
+    this.raw.destroy();
+    if (this.eda) [this.eda.synonyms, this.eda.flip].forEach((x) => x.destroy());
     const m = this.emb;
     if (m) {
-      [m.ids, m.table, m.codes, m.full, m.grid, m.colored, m.noiseScale, m.dist, m.vq.scores, m.vq.codeNorms, m.vq.xNorms].forEach((x) => x.destroy());
+      [m.ids, m.table, m.codes, m.full, m.grid, m.colored, m.noiseScale, m.dist, ...Object.values(m.vq)].forEach((x) => x.destroy());
       m.baseOut?.destroy();
       m.strip.destroy();
       m.base.destroy();
