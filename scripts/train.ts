@@ -14,7 +14,7 @@ import { finetuneConfig, transferWeights } from '../src/train/finetune';
 import type { AugmentConfig } from '../src/augment/token_augment';
 import { PRESETS, preset, taskOf, withOverrides, type Overrides, type TrainConfig } from '../src/train/presets';
 import { taskLayout } from '../src/train/tasks';
-import { DivergedError, Trainer, type EvalResult } from '../src/train/trainer';
+import { DivergedError, Trainer, type EvalResult, type StepMetrics } from '../src/train/trainer';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
 
 const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [options]
@@ -208,6 +208,8 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const evals: EvalResult[] = [];
+  // The periodic test points (config.evalEvery) on the head of the test split.
+  const curve: EvalResult[] = [];
   const round = (x: number) => Number(x.toFixed(4));
   // MTO-style diagnostics over training: the mask vector's max cosine to the codes, per-layer visible->mask attention.
   const trace: { step: number; cos: number; attention: { mass: number; entropy: number | null }[] }[] = [];
@@ -221,9 +223,13 @@ async function main(): Promise<void> {
         log(`step ${String(s.step).padStart(5)}/${config.steps}  epoch ${s.epoch.toFixed(2)}  loss ${s.loss.toFixed(4)}  acc ${s.acc.toFixed(3)}  |g| ${s.gradNorm.toFixed(2)}  lr ${s.lr.toExponential(2)}${extra}  ${s.imagesPerSec.toFixed(0)} img/s  ETA ${fmtTime(eta)}`);
       },
       onEval: (r) => {
-        if (r.step < config.steps) {
+        if (r.step === config.steps) return; // the final result, logged below
+        if (saveAt.has(r.step)) {
           evals.push(r);
           log(`  test at step ${r.step}: loss ${r.loss.toFixed(4)}  acc ${r.acc.toFixed(4)}; saved ${snapshotFile(r.step)}`);
+        } else {
+          curve.push(r);
+          log(`  test (first ${r.count} images) at step ${r.step}: loss ${r.loss.toFixed(4)}  acc ${r.acc.toFixed(4)}`);
         }
       },
       snapshotAt: (step) => saveAt.has(step),
@@ -248,8 +254,10 @@ async function main(): Promise<void> {
     log(`exported weights to ${args.export}`);
   }
   const steps = trainer.history.filter((h) => 'imagesPerSec' in h);
+  // Training throughput over this session's reports, evaluations and checkpoints left out (as each report's is).
+  const reports = (steps as StepMetrics[]).filter((s) => s.step > (resume?.step ?? 0));
   const trainedImages = (config.steps - (resume?.step ?? 0)) * config.batch;
-  const trainSeconds = steps.length ? (steps[steps.length - 1] as { elapsedSec: number }).elapsedSec : wallS;
+  const trainSeconds = reports.length ? reports.reduce((sum, s, i) => sum + ((s.step - (i ? reports[i - 1].step : (resume?.step ?? 0))) * config.batch) / s.imagesPerSec, 0) : wallS;
   console.log(
     JSON.stringify({
       preset: config.preset,
@@ -263,6 +271,7 @@ async function main(): Promise<void> {
       // The last report's training accuracy (on augmented batches when augmenting).
       ...(steps.length ? { train_acc: round((steps[steps.length - 1] as { acc: number }).acc) } : {}),
       ...(evals.length ? { evals: evals.map((r) => ({ step: r.step, loss: round(r.loss), acc: round(r.acc) })) } : {}),
+      ...(curve.length ? { test_curve: curve.map((r) => ({ step: r.step, images: r.count, loss: round(r.loss), acc: round(r.acc) })) } : {}),
       ...(trace.length ? { mtm_trace: trace } : {}),
       images_per_s: Math.round(trainedImages / trainSeconds),
       wall_s: Math.round(wallS),

@@ -57,6 +57,12 @@ export interface TrainConfig {
   metricsEvery: number;
   /** Save a checkpoint every this many steps (0: only at the end). */
   checkpointEvery: number;
+  /**
+   * Evaluate the first `evalImages` test images every this many steps, for the test curves (absent
+   * or 0: the whole test split at the end only, as older checkpoints were made).
+   */
+  evalEvery?: number;
+  evalImages?: number;
 }
 
 export const taskOf = (c: TrainConfig) => c.task ?? 'classify';
@@ -82,6 +88,9 @@ const QUICK: Omit<TrainConfig, 'preset' | 'input'> = {
   seed: 1,
   metricsEvery: 20,
   checkpointEvery: 200,
+  // A thousand test images cost a few percent of the training time between two points.
+  evalEvery: 100,
+  evalImages: 1000,
 };
 
 const STANDARD: Omit<TrainConfig, 'preset' | 'input'> = {
@@ -93,6 +102,7 @@ const STANDARD: Omit<TrainConfig, 'preset' | 'input'> = {
   warmupSteps: 500,
   metricsEvery: 50,
   checkpointEvery: 1000,
+  evalEvery: 500,
 };
 
 // SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, the quick trunk.
@@ -154,6 +164,7 @@ const TOKENADAPT: Omit<TrainConfig, 'preset'> = {
   warmupSteps: 100,
   metricsEvery: 50,
   checkpointEvery: 1000,
+  evalEvery: 500,
 };
 
 export const PRESETS: Record<string, TrainConfig> = {

@@ -173,11 +173,12 @@ export class Trainer {
       this.history.push(m);
       hooks.onMetrics?.(m);
       sinceReport = 0;
-      lastReport = now;
       const stop = hooks.shouldStop?.() ?? false;
       const snapshot = !atEnd && (hooks.snapshotAt?.(this.step) ?? false);
-      if (snapshot) {
-        const r = await this.evaluate(this.data.test);
+      const everyEval = c.evalEvery ?? 0;
+      // The test curve's points: a fixed head of the test split, often; the whole split at snapshots and the end.
+      if (snapshot || (!atEnd && everyEval > 0 && this.step % everyEval < c.metricsEvery)) {
+        const r = await this.evaluate(this.data.test, snapshot ? Infinity : (c.evalImages ?? Infinity));
         this.history.push(r);
         hooks.onEval?.(r);
       }
@@ -185,6 +186,8 @@ export class Trainer {
         await hooks.onCheckpoint(await this.state());
       }
       if (stop) return null;
+      // Throughput is training's: evaluations and checkpoints are left out of the next interval.
+      lastReport = performance.now();
     }
     const r = await this.evaluate(this.data.test);
     this.history.push(r);
@@ -192,17 +195,18 @@ export class Trainer {
     return r;
   }
 
-  /** Mean loss and accuracy over a split (per image, or per masked token), in batches padded with empty rows. */
-  async evaluate(ex: Examples): Promise<EvalResult> {
+  /** Mean loss and accuracy over a split's first `limit` images (per image, or per masked token), in batches padded with empty rows. */
+  async evaluate(ex: Examples, limit = Infinity): Promise<EvalResult> {
     const B = this.config.batch;
+    const count = Math.min(ex.count, limit);
     await this.drain(0);
-    for (let first = 0; first < ex.count; first += B) {
-      this.lossRows += this.task.evalBatch(ex, first, Math.min(B, ex.count - first));
+    for (let first = 0; first < count; first += B) {
+      this.lossRows += this.task.evalBatch(ex, first, Math.min(B, count - first));
       columnSum(this.e, this.task.model.loss, this.accView(0), { accumulate: true });
       columnSum(this.e, this.task.model.correct, this.accView(1), { accumulate: true });
     }
     const { loss, acc } = await this.drain(0);
-    return { step: this.step, loss, acc, count: ex.count };
+    return { step: this.step, loss, acc, count };
   }
 
   /** Everything needed to resume: weights, optimizer moments, step, seed, config and history. */

@@ -89,6 +89,23 @@ describe('trainer', () => {
     [straight, first, resumed].forEach((t) => t.destroy());
   });
 
+  it('test points come every evalEvery steps on the head of the test split, and leave training unchanged', async () => {
+    const e = await testEngine();
+    const data = syntheticData();
+    const plain = new Trainer(e, data, config({ evalEvery: 0 }));
+    await plain.run();
+    const watched = new Trainer(e, data, config({ evalEvery: 8, evalImages: 20 }));
+    const points: [number, number][] = [];
+    const final = await watched.run({ onEval: (r) => points.push([r.step, r.count]) });
+    // Steps 8 and 16 on 20 images; the end on all 64 (step 24 is the end, not a test point).
+    expect(points).toEqual([[8, 20], [16, 20], [24, 64]]);
+    expect(watched.history.filter((h) => !('imagesPerSec' in h)).map((h) => h.step)).toEqual([8, 16, 24]);
+    expect(final!.count).toBe(64);
+    const [a, b] = await e.read(plain.params.params, watched.params.params);
+    expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    [plain, watched].forEach((t) => t.destroy());
+  });
+
   it('masked token modeling trains without labels and reports its diagnostics', async () => {
     const e = await testEngine();
     const data = syntheticData();
