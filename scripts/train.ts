@@ -19,6 +19,9 @@ import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
 
 const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [options]
   --steps N --seed S --lr X --batch B    override the preset
+  --warmup N --weight-decay W            the schedule's linear warmup steps, AdamW's weight decay
+  --dim D --depth L --heads H            the ViT's width, blocks and heads (a fine-tune takes its checkpoint's)
+  --eval-every N                         test points on the first images of the test split every N steps (0: end only)
   --json                                 print one JSON summary line on stdout (progress goes to stderr)
   --data DIR                             token package (default public/data/fashion-mnist)
   --checkpoint FILE                      where to save (default checkpoints/<preset>-seed<S>.ckpt)
@@ -54,6 +57,12 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     lr: { type: 'string' },
     batch: { type: 'string' },
+    warmup: { type: 'string' },
+    'weight-decay': { type: 'string' },
+    dim: { type: 'string' },
+    depth: { type: 'string' },
+    heads: { type: 'string' },
+    'eval-every': { type: 'string' },
     json: { type: 'boolean', default: false },
     data: { type: 'string', default: 'public/data/fashion-mnist' },
     checkpoint: { type: 'string' },
@@ -157,6 +166,12 @@ function configure(): TrainConfig {
       seed: numArg('seed', args.seed),
       batch: numArg('batch', args.batch),
       lr: numArg('lr', args.lr),
+      warmup: numArg('warmup', args.warmup),
+      weightDecay: numArg('weight-decay', args['weight-decay']),
+      dim: numArg('dim', args.dim),
+      depth: numArg('depth', args.depth),
+      heads: numArg('heads', args.heads),
+      evalEvery: numArg('eval-every', args['eval-every']),
       labels: numArg('labels', args.labels),
       labelSeed: numArg('label-seed', args['label-seed']),
       layerDecay: numArg('layer-decay', args['layer-decay']),

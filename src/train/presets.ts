@@ -203,6 +203,15 @@ export interface Overrides {
   seed?: number;
   batch?: number;
   lr?: number;
+  /** Linear-warmup steps, and AdamW's decoupled weight decay. */
+  warmup?: number;
+  weightDecay?: number;
+  /** The ViT's width, blocks and heads (a fine-tune takes its encoder's from the checkpoint). */
+  dim?: number;
+  depth?: number;
+  heads?: number;
+  /** Test points every this many steps (0: only the final evaluation). */
+  evalEvery?: number;
   /** Classifier: the labelled fraction and which fixed subset. */
   labels?: number;
   labelSeed?: number;
@@ -226,16 +235,23 @@ const isCount = (x: number | undefined) => x === undefined || (Number.isInteger(
  */
 export function withOverrides(base: TrainConfig, o: Overrides): TrainConfig {
   const c = structuredClone(base);
-  for (const k of ['steps', 'seed', 'batch', 'labelSeed', 'block'] as const) if (!isCount(o[k])) throw new Error(`${k} must be a non-negative integer, got ${o[k]}`);
-  if (o.steps === 0 || o.batch === 0) throw new Error('steps and batch must be at least 1');
+  for (const k of ['steps', 'seed', 'batch', 'labelSeed', 'block', 'warmup', 'dim', 'depth', 'heads', 'evalEvery'] as const) if (!isCount(o[k])) throw new Error(`${k} must be a non-negative integer, got ${o[k]}`);
+  if (o.steps === 0 || o.batch === 0 || o.dim === 0 || o.depth === 0 || o.heads === 0) throw new Error('steps, batch, dim, depth and heads must be at least 1');
   if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`the learning rate must be positive, got ${o.lr}`);
+  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) throw new Error(`the weight decay must be 0 or more, got ${o.weightDecay}`);
   c.steps = o.steps ?? c.steps;
   c.seed = o.seed ?? c.seed;
   c.batch = o.batch ?? c.batch;
   c.lr = o.lr ?? c.lr;
+  c.warmupSteps = o.warmup ?? c.warmupSteps;
+  if (o.warmup !== undefined && o.warmup >= c.steps) throw new Error(`the warmup (${c.warmupSteps} steps) must be shorter than the run (${c.steps} steps)`);
+  c.weightDecay = o.weightDecay ?? c.weightDecay;
+  c.evalEvery = o.evalEvery ?? c.evalEvery;
+  c.model = { ...c.model, dim: o.dim ?? c.model.dim, depth: o.depth ?? c.model.depth, heads: o.heads ?? c.model.heads };
+  if (c.model.dim % c.model.heads !== 0) throw new Error(`the width (dim ${c.model.dim}) must divide into ${c.model.heads} heads`);
   if (taskOf(c) === 'tokenadapt') {
     const given = (v: unknown) => v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0);
-    if (Object.entries(o).some(([k, v]) => given(v) && !['steps', 'seed', 'batch', 'lr'].includes(k))) throw new Error('TokenAdapt training takes only steps, seed, batch and lr');
+    if (Object.entries(o).some(([k, v]) => given(v) && !['steps', 'seed', 'batch', 'lr', 'warmup', 'weightDecay', 'evalEvery'].includes(k))) throw new Error('TokenAdapt training takes only steps, seed, batch, lr, warmup, weight decay and test points');
   } else if (taskOf(c) === 'mtm') {
     if (o.labels !== undefined || o.labelSeed !== undefined || o.layerDecay !== undefined || o.pool !== undefined) throw new Error('a labelled fraction, layer decay and pooling apply to classifier presets, not to label-free pre-training');
     if (o.augmentRecipe !== undefined || o.augment !== undefined) throw new Error('token augmentations apply to classifier presets, not to masked token modeling');
