@@ -3,6 +3,8 @@ export interface Series {
   label: string;
   color: string;
   points: [number, number][];
+  /** Sparse points (test evaluations): a dashed line with a dot at each. */
+  dashed?: boolean;
 }
 
 export function LineChart({ series, height = 160, yLabel, yMin }: { series: Series[]; height?: number; yLabel: string; yMin?: number }) {
@@ -31,10 +33,14 @@ export function LineChart({ series, height = 160, yLabel, yMin }: { series: Seri
         step {xMax}
       </text>
       {series.map((s) => (
-        <polyline key={s.label} fill="none" stroke={s.color} strokeWidth={2} points={s.points.map(([a, b]) => `${x(a)},${y(b)}`).join(' ')} />
+        <g key={s.label} data-series={s.label}>
+          <polyline fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '5 4' : undefined} points={s.points.map(([a, b]) => `${x(a)},${y(b)}`).join(' ')} />
+          {s.dashed && s.points.map(([a, b]) => <circle key={a} cx={x(a)} cy={y(b)} r={3} fill={s.color} />)}
+        </g>
       ))}
       {series.map((s, i) => (
-        <text key={s.label + 'l'} x={pad.l + 8 + i * 90} y={pad.t + 12} fill={s.color} className="chart-legend">
+        // Legend entries in rows of six.
+        <text key={s.label + 'l'} x={pad.l + 8 + (i % 6) * 95} y={pad.t + 12 + Math.floor(i / 6) * 14} fill={s.color} className="chart-legend">
           {s.label}
         </text>
       ))}

@@ -18,13 +18,14 @@ export function RunsTable({ runs }: { runs: RunRecord[] }) {
       <tbody>
         {runs.map((r, i) => {
           const last = r.metrics[r.metrics.length - 1];
+          const probe = r.tests[r.tests.length - 1];
           const changes = i === 0 ? [] : configChanges(runs[i - 1].config, r.config);
           return (
             <tr key={r.runId}>
               <td style={{ color: RUN_COLORS[i % RUN_COLORS.length] }}>#{i + 1}</td>
               <td>{r.runId}</td>
               <td>{last ? `${last.step}/${r.config.steps}` : '–'}</td>
-              <td>{r.result ? `${(100 * r.result.acc).toFixed(2)}%` : '–'}</td>
+              <td>{r.result ? `${(100 * r.result.acc).toFixed(2)}%` : probe ? `${(100 * probe.acc).toFixed(1)}% at step ${probe.step} (${probe.count} images)` : '–'}</td>
               <td className="small">{i === 0 ? 'first run' : changes.length ? changes.join('; ') : 'same settings'}</td>
             </tr>
           );

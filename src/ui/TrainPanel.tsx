@@ -258,8 +258,8 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       )}
       {t.metrics.length > 0 && (
         <>
-          <LineChart yLabel="loss" series={runSeries(t.runs, (m) => m.loss)} />
-          <LineChart yLabel="accuracy" yMin={0} series={runSeries(t.runs, (m) => m.acc)} />
+          <LineChart yLabel="loss" series={withTests(t.runs, (m) => m.loss)} />
+          <LineChart yLabel="accuracy" yMin={0} series={withTests(t.runs, (m) => m.acc)} />
           <LineChart yLabel="learning rate" height={100} yMin={0} series={runSeries(t.runs, (m) => m.lr)} />
           <LineChart yLabel="images/s" height={100} yMin={0} series={runSeries(t.runs, (m) => m.imagesPerSec)} />
           {last?.mtm && <LineChart yLabel="MTO-style diagnostics" yMin={0} series={mtoSeries(t.metrics)} />}
@@ -301,6 +301,14 @@ function mtoSeries(metrics: StepMetrics[]): Series[] {
 /** One curve per run (the page's runs overlaid), coloured as in the runs table. */
 function runSeries(runs: RunRecord[], value: (m: StepMetrics) => number): Series[] {
   return runs.map((r, i) => ({ label: `#${i + 1}`, color: RUN_COLORS[i % RUN_COLORS.length], points: r.metrics.map((m) => [m.step, value(m)]) }));
+}
+
+/** Each run's training curve (solid) and its test points (dashed, dotted) in the run's colour. */
+function withTests(runs: RunRecord[], value: (m: { loss: number; acc: number }) => number): Series[] {
+  return runSeries(runs, value).flatMap((s, i) => {
+    const tests = runs[i].tests;
+    return tests.length ? [s, { label: `${s.label} test`, color: s.color, dashed: true, points: tests.map((r): [number, number] => [r.step, value(r)]) }] : [s];
+  });
 }
 
 /** The run id the worker will give a start command (checkpoints are stored under it); '' if the settings are invalid. */

@@ -7,6 +7,8 @@ export interface RunRecord {
   runId: string;
   config: TrainConfig;
   metrics: StepMetrics[];
+  /** Test points during training (the head of the test split) and the final full evaluation. */
+  tests: EvalResult[];
   result: EvalResult | null;
 }
 
@@ -28,10 +30,16 @@ export function configChanges(before: TrainConfig, after: TrainConfig): string[]
     .map((k) => `${k}: ${a[k] ?? '–'} → ${b[k] ?? '–'}`);
 }
 
-/** The runs after a run (re)starts: a resumed run keeps its row, a new one is added. */
-export function startRun(runs: RunRecord[], runId: string, config: TrainConfig, history: StepMetrics[]): RunRecord[] {
+/** A run's history split into its training reports and its test points. */
+export function splitHistory(history: (StepMetrics | EvalResult)[]): { metrics: StepMetrics[]; tests: EvalResult[] } {
+  const isStep = (h: StepMetrics | EvalResult): h is StepMetrics => 'imagesPerSec' in h;
+  return { metrics: history.filter(isStep), tests: history.filter((h): h is EvalResult => !isStep(h)) };
+}
+
+/** The runs after a run (re)starts: a resumed run keeps its row (with the checkpoint's curves), a new one is added. */
+export function startRun(runs: RunRecord[], runId: string, config: TrainConfig, history: (StepMetrics | EvalResult)[]): RunRecord[] {
   const i = runs.findIndex((r) => r.runId === runId);
-  const record = { runId, config, metrics: history, result: null };
+  const record = { runId, config, ...splitHistory(history), result: null };
   return i < 0 ? [...runs, record] : [...runs.slice(0, i), record, ...runs.slice(i + 1)];
 }
 

@@ -7,7 +7,7 @@ import type { MTMPreview } from '../train/preview';
 import type { AugmentPreview } from '../augment/preview';
 import type { AttentionReport } from '../train/attention';
 import type { EvalResult, StepMetrics } from '../train/trainer';
-import { startRun, type RunRecord } from './runs';
+import { splitHistory, startRun, type RunRecord } from './runs';
 
 export type StartCommand = Omit<Extract<ToWorker, { type: 'start' }>, 'type'>;
 
@@ -70,7 +70,7 @@ export const useTraining = create<TrainState>((set, get) => {
       case 'status':
         return set({ message: m.message });
       case 'started': {
-        const history = m.history.filter((h): h is StepMetrics => 'imagesPerSec' in h);
+        const { metrics: history } = splitHistory(m.history);
         return set({
           status: 'training',
           message: `training on ${m.adapter}`,
@@ -79,7 +79,7 @@ export const useTraining = create<TrainState>((set, get) => {
           parameters: m.parameters,
           adapter: m.adapter,
           metrics: history,
-          runs: startRun(get().runs, m.runId, m.config, history),
+          runs: startRun(get().runs, m.runId, m.config, m.history),
         });
       }
       case 'metrics':
@@ -88,7 +88,7 @@ export const useTraining = create<TrainState>((set, get) => {
         void get().refreshStored();
         return set({ lastCheckpoint: m.step });
       case 'eval':
-        return set({ result: m.result, runs: updateRun(get(), (r) => ({ ...r, result: m.result })) });
+        return set({ runs: updateRun(get(), (r) => ({ ...r, tests: [...r.tests, m.result] })) });
       case 'paused':
         return set({ status: 'paused', message: `paused at step ${m.step}; checkpoint saved` });
       case 'done': {

@@ -9,6 +9,14 @@ export interface Recipe {
   preset: string;
   steps: number;
   seed: number;
+  batch: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  evalEvery: number;
   maskToken: 'plain' | 'mto-style';
   labels: number;
   augment: string;
@@ -17,9 +25,44 @@ export interface Recipe {
 
 export const AUGMENT_CHOICES = ['none', 'seit', 'seit-ta', 'seit-ta-ca'];
 
+type NumberKey = 'steps' | 'seed' | 'batch' | 'lr' | 'warmup' | 'weightDecay' | 'dim' | 'depth' | 'heads' | 'evalEvery' | 'labels';
+const int = (min: number) => (x: number) => Number.isInteger(x) && x >= min;
+/** The numeric keys, in URL order, and what a link may set them to. */
+const NUMBERS: [NumberKey, (x: number) => boolean][] = [
+  ['steps', int(1)],
+  ['seed', int(0)],
+  ['batch', int(1)],
+  ['lr', (x) => x > 0],
+  ['warmup', int(0)],
+  ['weightDecay', (x) => x >= 0],
+  ['dim', int(1)],
+  ['depth', int(1)],
+  ['heads', int(1)],
+  ['evalEvery', int(0)],
+  ['labels', (x) => x > 0 && x <= 1],
+];
+const CHOICES = { maskToken: ['plain', 'mto-style'], augment: AUGMENT_CHOICES, tokenAdapt: ['learned', 'oracle'] } as const;
+
 export function defaultRecipe(preset = 'quick'): Recipe {
   const p = PRESETS[preset];
-  return { preset, steps: p.steps, seed: p.seed, maskToken: p.mtm?.maskToken ?? 'plain', labels: p.labels ?? 0.1, augment: 'none', tokenAdapt: 'learned' };
+  const m = p.model;
+  return {
+    preset,
+    steps: p.steps,
+    seed: p.seed,
+    batch: p.batch,
+    lr: p.lr,
+    warmup: p.warmupSteps,
+    weightDecay: p.weightDecay,
+    dim: m.dim,
+    depth: m.depth,
+    heads: m.heads,
+    evalEvery: p.evalEvery ?? 0,
+    maskToken: p.mtm?.maskToken ?? 'plain',
+    labels: p.labels ?? 0.1,
+    augment: 'none',
+    tokenAdapt: 'learned',
+  };
 }
 
 /** The query string for a recipe: its non-default keys (empty for the default quick run). */
@@ -27,7 +70,7 @@ export function encodeRecipe(r: Recipe): string {
   const d = defaultRecipe(r.preset);
   const q = new URLSearchParams();
   if (r.preset !== 'quick') q.set('preset', r.preset);
-  for (const k of ['steps', 'seed', 'maskToken', 'labels', 'augment', 'tokenAdapt'] as const) if (r[k] !== d[k]) q.set(k, String(r[k]));
+  for (const k of [...NUMBERS.map(([k]) => k), ...(Object.keys(CHOICES) as (keyof typeof CHOICES)[])]) if (r[k] !== d[k]) q.set(k, String(r[k]));
   if ([...q.keys()].length === 0) return '';
   return `?v=${URL_STATE_VERSION}&${q.toString()}`;
 }
@@ -41,24 +84,18 @@ export function decodeRecipe(search: string, presets: readonly string[]): { reci
   const preset = presets.includes(name) ? name : 'quick';
   if (preset !== name) ignored.push(`unknown preset "${name}"`);
   const r = defaultRecipe(preset);
-  const num = (k: 'steps' | 'seed' | 'labels', ok: (x: number) => boolean) => {
+  for (const [k, ok] of NUMBERS) {
     const v = q.get(k);
-    if (v === null) return;
+    if (v === null) continue;
     const x = Number(v);
-    if (ok(x)) r[k] = x;
+    if (v.trim() !== '' && ok(x)) r[k] = x;
     else ignored.push(`${k}=${v}`);
-  };
-  num('steps', (x) => Number.isInteger(x) && x >= 1);
-  num('seed', (x) => Number.isInteger(x) && x >= 0);
-  num('labels', (x) => x > 0 && x <= 1);
-  const pick = <K extends 'maskToken' | 'augment' | 'tokenAdapt'>(k: K, allowed: readonly string[]) => {
+  }
+  for (const [k, allowed] of Object.entries(CHOICES) as [keyof typeof CHOICES, readonly string[]][]) {
     const v = q.get(k);
-    if (v === null) return;
-    if (allowed.includes(v)) r[k] = v as Recipe[K];
+    if (v === null) continue;
+    if (allowed.includes(v)) Object.assign(r, { [k]: v });
     else ignored.push(`${k}=${v}`);
-  };
-  pick('maskToken', ['plain', 'mto-style']);
-  pick('augment', AUGMENT_CHOICES);
-  pick('tokenAdapt', ['learned', 'oracle']);
+  }
   return { recipe: r, ignored };
 }

@@ -21,4 +21,13 @@ describe('runs table', () => {
     runs = startRun(runs, 'd/quick/seed1', c, []);
     expect(runs.map((r) => r.runId)).toEqual(['d/quick/seed1', 'd/quick/seed2']);
   });
+
+  it("a resumed run's row gets the checkpoint's training curve and test points", () => {
+    const report = { step: 20, epoch: 0.1, loss: 2, acc: 0.3, gradNorm: 1, lr: 1e-3, imagesPerSec: 100, elapsedSec: 1 };
+    const probe = { step: 20, loss: 1.9, acc: 0.35, count: 1000 };
+    const [run] = startRun([], 'd/quick/seed1', preset('quick'), [report, probe, { ...report, step: 40 }]);
+    expect(run.metrics.map((m) => m.step)).toEqual([20, 40]);
+    expect(run.tests).toEqual([probe]);
+    expect(run.result).toBeNull();
+  });
 });

@@ -19,4 +19,14 @@ describe('recipe in the URL', () => {
     expect(ignored).toEqual(['unknown preset "nope"', 'steps=-3', 'augment=magic']);
     expect(decodeRecipe('?v=9&steps=5', PRESETS).recipe).toEqual(defaultRecipe());
   });
+
+  it('carries the optimizer, schedule, model size and test points', () => {
+    const r = { ...defaultRecipe(), batch: 64, lr: 0.001, warmup: 20, weightDecay: 0.1, dim: 96, depth: 3, heads: 3, evalEvery: 40 };
+    const q = encodeRecipe(r);
+    expect(q).toBe('?v=1&batch=64&lr=0.001&warmup=20&weightDecay=0.1&dim=96&depth=3&heads=3&evalEvery=40');
+    expect(decodeRecipe(q, PRESETS).recipe).toEqual(r);
+    const bad = decodeRecipe('?v=1&batch=0&lr=-1&dim=2.5&evalEvery=', PRESETS);
+    expect(bad.recipe).toEqual(defaultRecipe());
+    expect(bad.ignored).toEqual(['batch=0', 'lr=-1', 'dim=2.5', 'evalEvery=']);
+  });
 });
