@@ -49,7 +49,9 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   await expect(table.locator('tbody tr').nth(1)).toContainText('augment.pCutMix: 1 → –');
   await expect(page.getByTestId('train-status')).toContainText('finished', { timeout: 120_000 });
   await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
-  await expect(page.getByRole('img', { name: 'loss' }).locator('polyline')).toHaveCount(2);
+  // Both runs' training curves, and each one's final test point.
+  await expect(page.getByRole('img', { name: 'loss' }).locator('g[data-series^="#"]:not([data-series$=" test"]) polyline')).toHaveCount(2);
+  await expect(page.getByRole('img', { name: 'loss' }).locator('g[data-series$=" test"] circle')).toHaveCount(2);
   await expect(table.locator('tbody tr').first()).toContainText('%');
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(table).toHaveCount(0);
@@ -68,6 +70,16 @@ test('the recipe lives in the URL: a link sets it, changes are written back, bad
   await expect.poll(() => new URL(page.url()).searchParams.get('steps')).toBe('40');
   await page.getByLabel('augmentations').selectOption('none');
   await expect.poll(() => new URL(page.url()).searchParams.has('augment')).toBe(false);
+  // Model size and optimizer knobs: written to the URL; an impossible model is named and cannot start.
+  await page.getByLabel('width').fill('48');
+  await page.getByLabel('learning rate').fill('0.002');
+  await expect.poll(() => new URL(page.url()).searchParams.get('dim')).toBe('48');
+  await expect.poll(() => new URL(page.url()).searchParams.get('lr')).toBe('0.002');
+  await page.getByLabel('heads').fill('5');
+  await expect(page.getByTestId('recipe-error')).toContainText('dim 48');
+  await expect(page.getByRole('button', { name: 'Start' })).toBeDisabled();
+  await page.getByLabel('heads').fill('3');
+  await expect(page.getByTestId('recipe-error')).toHaveCount(0);
 
   // A lesson sets the recipe (and so the URL) and says what to look at.
   await page.getByRole('group', { name: 'lessons' }).getByRole('button', { name: 'Does TokenAdapt help?' }).click();

@@ -19,6 +19,7 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await importTiny(page, 'tiny-train');
 
   await page.getByLabel('steps').fill('60');
+  await page.getByLabel('test every').fill('20');
   await page.getByRole('button', { name: 'Start' }).click();
   // Metrics come every 20 steps: pause at the first, which takes effect (and checkpoints) at a report before the end.
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
@@ -49,6 +50,10 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('step 60');
   await expect(page.locator('svg.chart')).toHaveCount(4);
+  // Test points at steps 20 and 40 (the head of the test split) and the final test, dashed beside the training curve.
+  const testPoints = page.getByRole('img', { name: 'accuracy' }).locator('g[data-series="#1 test"] circle');
+  await expect(testPoints).toHaveCount(3);
+  await expect(page.getByTestId('runs-table')).toContainText('%');
   // More steps of training move the attention.
   await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', '60', { timeout: 30_000 });
   expect(await weights()).not.toBe(atPause);
@@ -71,6 +76,8 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('train-stats')).toContainText('step 80', { timeout: 120_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
+  // The resumed run's curves came back from the checkpoint: its test points and the new final one.
+  await expect(testPoints).toHaveCount(4);
   // Step trains exactly one more batch from the checkpoint.
   await page.getByRole('button', { name: 'Step' }).click();
   await expect(page.getByTestId('train-stats')).toContainText('step 81', { timeout: 120_000 });

@@ -176,19 +176,23 @@ export class Trainer {
       const stop = hooks.shouldStop?.() ?? false;
       const snapshot = !atEnd && (hooks.snapshotAt?.(this.step) ?? false);
       const everyEval = c.evalEvery ?? 0;
-      // The test curve's points: a fixed head of the test split, often; the whole split at snapshots and the end.
-      if (snapshot || (!atEnd && everyEval > 0 && this.step % everyEval < c.metricsEvery)) {
-        const r = await this.evaluate(this.data.test, snapshot ? Infinity : (c.evalImages ?? Infinity));
-        this.history.push(r);
-        hooks.onEval?.(r);
+      // The test curve's points: a fixed head of the test split, often; the whole split at snapshots
+      // and at the end, before the last checkpoint so that it keeps the final result.
+      let tested: EvalResult | null = null;
+      if (atEnd || snapshot || (everyEval > 0 && this.step % everyEval < c.metricsEvery)) {
+        tested = await this.evaluate(this.data.test, atEnd || snapshot ? Infinity : (c.evalImages ?? Infinity));
+        this.history.push(tested);
+        hooks.onEval?.(tested);
       }
       if (hooks.onCheckpoint && (atEnd || stop || snapshot || (c.checkpointEvery > 0 && this.step % c.checkpointEvery < c.metricsEvery))) {
         await hooks.onCheckpoint(await this.state());
       }
+      if (atEnd) return tested;
       if (stop) return null;
       // Throughput is training's: evaluations and checkpoints are left out of the next interval.
       lastReport = performance.now();
     }
+    // Resumed at or past the last step: nothing to train, only the test.
     const r = await this.evaluate(this.data.test);
     this.history.push(r);
     hooks.onEval?.(r);

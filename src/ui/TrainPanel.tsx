@@ -83,6 +83,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       overrides: {
         steps,
         seed,
+        ...tunedKeys(r),
         ...(task === 'mtm' ? { maskToken } : {}),
         ...(finetunes ? { labels } : {}),
         ...(augmented ? { augmentRecipe: augment, augment: augment.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
@@ -95,6 +96,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   // an error, or a reload (a finished run resumes too, up to a larger step count).
   const cmd = command(true);
   const canResume = !!cmd && t.stored.includes(expectedRunId(cmd));
+  const configError = checkRecipe(r);
   const start = (resume: boolean) => {
     const cmd = command(resume);
     if (cmd) t.start(cmd);
@@ -210,11 +212,37 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
             </select>
           </label>
         )}
-        <button disabled={!dataset || busy} onClick={() => start(false)}>
+      </div>
+      <fieldset className="train-controls knobs" disabled={busy}>
+        <legend>model, optimizer, schedule</legend>
+        {KNOBS.map(([key, label, title, min, step]) => (
+          <label key={key} title={key in MODEL_KEYS && finetunes && from ? `${title}. A fine-tune takes its encoder's size from the checkpoint.` : title}>
+            {label}{' '}
+            <input
+              type="number"
+              min={min}
+              step={step}
+              value={r[key]}
+              disabled={key in MODEL_KEYS && finetunes && !!from}
+              onChange={(ev) => {
+                const x = Number(ev.target.value);
+                if (ev.target.value !== '' && Number.isFinite(x)) set({ [key]: step === 1 ? Math.max(min, Math.floor(x)) : Math.max(min, x) });
+              }}
+            />
+          </label>
+        ))}
+      </fieldset>
+      {configError && (
+        <p className="message error" role="alert" data-testid="recipe-error">
+          {configError}
+        </p>
+      )}
+      <div className="train-controls">
+        <button disabled={!dataset || busy || !!configError} onClick={() => start(false)}>
           Start
         </button>
         {task === 'classify' && recipe !== 'none' && (
-          <button disabled={!dataset || busy} onClick={compare} title="Train without augmentation, then with the chosen augmentations, and plot both">
+          <button disabled={!dataset || busy || !!configError} onClick={compare} title="Train without augmentation, then with the chosen augmentations, and plot both">
             Compare with no augmentation
           </button>
         )}
@@ -309,6 +337,36 @@ function withTests(runs: RunRecord[], value: (m: { loss: number; acc: number }) 
     const tests = runs[i].tests;
     return tests.length ? [s, { label: `${s.label} test`, color: s.color, dashed: true, points: tests.map((r): [number, number] => [r.step, value(r)]) }] : [s];
   });
+}
+
+type TunedKey = 'batch' | 'lr' | 'warmup' | 'weightDecay' | 'dim' | 'depth' | 'heads' | 'evalEvery';
+const MODEL_KEYS = { dim: 1, depth: 1, heads: 1 };
+/** The recipe's number knobs past steps and seed: key, label, hover text, minimum, step. */
+const KNOBS: [TunedKey, string, string, number, number | 'any'][] = [
+  ['dim', 'width', 'Channels per token in every block (dim); the preset sets it', 1, 1],
+  ['depth', 'blocks', 'Transformer blocks (depth)', 1, 1],
+  ['heads', 'heads', 'Attention heads per block; they split the width, so width must be a multiple', 1, 1],
+  ['batch', 'batch', 'Images per optimizer step', 1, 1],
+  ['lr', 'learning rate', 'AdamW peak learning rate, reached after the warmup, then a cosine decay to the preset minimum', 0, 'any'],
+  ['weightDecay', 'weight decay', "AdamW's decoupled weight decay on the weight matrices", 0, 'any'],
+  ['warmup', 'warmup', 'Steps of linear warmup from 0 to the learning rate', 0, 1],
+  ['evalEvery', 'test every', 'Steps between test points (the first 1,000 test images) on the curves; 0: only the final test', 0, 1],
+];
+
+/** The knobs a recipe sets away from its preset, as overrides. */
+function tunedKeys(r: Recipe): Partial<Record<TunedKey, number>> {
+  const d = defaultRecipe(r.preset);
+  return Object.fromEntries(KNOBS.filter(([k]) => r[k] !== d[k]).map(([k]) => [k, r[k]]));
+}
+
+/** Why a recipe's settings cannot train, or null. */
+function checkRecipe(r: Recipe): string | null {
+  try {
+    withOverrides(PRESETS[r.preset], { steps: r.steps, seed: r.seed, ...tunedKeys(r) });
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** The run id the worker will give a start command (checkpoints are stored under it); '' if the settings are invalid. */
