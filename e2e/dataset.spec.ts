@@ -41,7 +41,17 @@ test('loads the shipped package with progress, and after a reload from IndexedDB
   await expect(report).toContainText('Raw pixels');
   await expect(report).toContainText('100.00%');
   await expect(page.getByTestId('storage-psnr')).toContainText(`PSNR ${manifest.storage.psnrDb.toFixed(2)} dB`);
-  await expect(page.getByTestId('dataset-samples')).toBeVisible();
+  // A row of decoded test images per class, paged.
+  const gallery = page.getByTestId('dataset-gallery');
+  const rows = gallery.getByRole('img');
+  await expect(rows).toHaveCount(manifest.classes.length);
+  await expect(rows.first()).toHaveAccessibleName(new RegExp(`^${manifest.classes[0].replace(/[/]/g, '\\/')}: test images`));
+  const firstRow = await rows.first().getAttribute('aria-label');
+  const inked = await rows.first().evaluate((c: HTMLCanvasElement) => c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 !== 3 && v > 0));
+  expect(inked).toBe(true);
+  await gallery.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByTestId('gallery-page')).toContainText('page 2 of');
+  await expect(rows.first()).not.toHaveAccessibleName(firstRow!);
   await expect(page.getByTestId('stored-fashion-mnist')).toBeVisible();
   expect(requests.filter(isPackageFile).length).toBe(refs.length);
   console.log(`[dataset] network load: ${await page.getByTestId('dataset-decode-time').textContent()}`);

@@ -5,6 +5,7 @@
 // class probabilities. Runs a one-image copy of the classifier on given weights.
 import type { Engine, Tensor } from '../gpu/engine';
 import { hasCls, seqLen, ViT, vitLayout, type ViTConfig } from '../nn/vit';
+import { imagesRgba } from '../data/gallery';
 import { decodeTokens } from '../data/tokenizer';
 import { codebookTable } from '../ops/embedding';
 import type { Examples, TrainData } from './data';
@@ -101,12 +102,7 @@ export class AttentionProbe {
       means.push(mean);
     }
     const img = decodeTokens(this.data.codebook, tokens, 1, c.grid);
-    const rgba = new Uint8ClampedArray(img.width * img.height * 4);
-    for (let i = 0; i < img.width * img.height; i++) {
-      for (let ch = 0; ch < 3; ch++) rgba[4 * i + ch] = img.pixels[i * img.channels + (img.channels === 3 ? ch : 0)];
-      rgba[4 * i + 3] = 255;
-    }
-    return { index, step, label: ex.labels[index], classes: this.data.classes, grid: c.grid, width: img.width, height: img.height, maps, rollout: rollout(means, T, cls), probabilities: Float32Array.from(exp, (v) => v / total), rgba };
+    return { index, step, label: ex.labels[index], classes: this.data.classes, grid: c.grid, width: img.width, height: img.height, maps, rollout: rollout(means, T, cls), probabilities: Float32Array.from(exp, (v) => v / total), rgba: imagesRgba(img) };
   }
 
   destroy(): void {

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { create } from 'zustand';
 import { importBundle, loadDataset, loadStored, sharedStore, type LoadedDataset, type LoadProgress } from '../data/loader';
 import type { Manifest } from '../data/package';
 import { parseManifest } from '../data/shard';
 import { formatSize, type StoredDataset } from '../data/store';
-import { decodeTokens } from '../data/tokenizer';
+import { gallery, galleryPages } from '../data/gallery';
+import { PixelCanvas } from './PixelCanvas';
 import './Datasets.css';
 
 /** Packages the site ships under public/data/. */
@@ -215,7 +216,7 @@ function ActiveDataset({ data }: { data: LoadedDataset }) {
         </dd>
       </dl>
       <StorageReport manifest={m} />
-      <Samples data={data} />
+      <ClassGallery data={data} />
     </div>
   );
 }
@@ -261,47 +262,39 @@ function StorageReport({ manifest: m }: { manifest: Manifest }) {
   );
 }
 
-const SAMPLES = 10;
+const PER_CLASS = 8;
 const SCALE = 2;
 
-/** The first test images as the tokens decode them (each token's code patch pasted back). */
-function Samples({ data }: { data: LoadedDataset }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
+/** Each class's test images as their tokens decode them (each token's code patch pasted back), a page at a time. */
+function ClassGallery({ data }: { data: LoadedDataset }) {
   const { test, codebook, manifest: m } = data;
-  const n = Math.min(SAMPLES, test.count);
-  useEffect(() => {
-    const ctx = canvas.current?.getContext('2d');
-    if (!ctx || n === 0) return;
-    const T = test.grid[0] * test.grid[1];
-    const img = decodeTokens(codebook, test.tokens.subarray(0, n * T), n, test.grid);
-    const { width: W, height: H, channels: C } = img;
-    const rgba = new ImageData(W * n, H);
-    for (let i = 0; i < n; i++) {
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const src = ((i * H + y) * W + x) * C;
-          const dst = (y * W * n + i * W + x) * 4;
-          rgba.data[dst] = img.pixels[src];
-          rgba.data[dst + 1] = img.pixels[src + (C === 3 ? 1 : 0)];
-          rgba.data[dst + 2] = img.pixels[src + (C === 3 ? 2 : 0)];
-          rgba.data[dst + 3] = 255;
-        }
-      }
-    }
-    ctx.putImageData(rgba, 0, 0);
-  }, [test, codebook, n]);
-  if (n === 0) return null;
-  const W = m.image.width;
+  const [page, setPage] = useState(0);
+  const pages = galleryPages(test.labels, m.classes.length, PER_CLASS);
+  const rows = useMemo(() => gallery(test, codebook, m.classes.length, PER_CLASS, page), [test, codebook, m.classes.length, page]);
+  if (test.count === 0) return null;
+  const { width: W, height: H } = m.image;
   return (
-    <>
-      <h3>Samples decoded from tokens</h3>
-      <canvas ref={canvas} className="samples" width={W * n} height={m.image.height} style={{ width: W * n * SCALE }} data-testid="dataset-samples" />
-      <div className="sample-labels" style={{ gridTemplateColumns: `repeat(${n}, ${W * SCALE}px)` }}>
-        {Array.from(test.labels.subarray(0, n), (label, i) => (
-          <span key={i}>{m.classes[label] ?? label}</span>
-        ))}
+    <section aria-label="gallery" data-testid="dataset-gallery">
+      <h3>Test images per class, decoded from tokens</h3>
+      <div className="gallery-nav">
+        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
+          Previous
+        </button>
+        <span className="muted small" data-testid="gallery-page">
+          page {page + 1} of {pages}
+        </span>
+        <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+          Next
+        </button>
       </div>
-    </>
+      <div className="gallery">
+        {rows.map((r) =>
+          r.indices.length === 0 ? null : (
+            <PixelCanvas key={`${r.label}-${page}`} rgba={r.rgba} width={W * r.indices.length} height={H} scale={SCALE} label={`${m.classes[r.label] ?? r.label}: test images ${r.indices[0]}…${r.indices[r.indices.length - 1]}`} />
+          ),
+        )}
+      </div>
+    </section>
   );
 }
 
