@@ -104,3 +104,45 @@ test('a dataset missing from IndexedDB stops training with a message, not a cras
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByTestId('train-error')).toContainText('No dataset named "tiny-gone" is stored', { timeout: 60_000 });
 });
+
+test('a lost GPU device stops training with a banner, keeps everything, and Resume continues on a new device', async ({ page }) => {
+  // The worker's script is served with a prelude that keeps each GPUDevice it asks for, so the test
+  // can destroy them: what a GPU process crash or driver reset does to a page's devices.
+  await page.route('**/src/train/worker.ts*', async (route) => {
+    const original = await route.fetch();
+    const prelude =
+      'const __request = GPUAdapter.prototype.requestDevice;' +
+      'GPUAdapter.prototype.requestDevice = async function (...args) { const d = await __request.apply(this, args); (self.__devices ??= []).push(d); return d; };\n';
+    await route.fulfill({ response: original, body: prelude + (await original.text()) });
+  });
+  await page.goto('/');
+  await importTiny(page, 'tiny-lost');
+  await page.getByLabel('steps').fill('400');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('paused at step', { timeout: 120_000 });
+  const pausedAt = (await page.getByTestId('train-status').textContent())!.match(/paused at step (\d+)/)![1];
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('training on', { timeout: 60_000 });
+
+  const [worker] = page.workers();
+  await worker.evaluate(() => (self as unknown as { __devices: GPUDevice[] }).__devices.forEach((d) => d.destroy()));
+  const banner = page.getByTestId('train-error');
+  await expect(banner).toContainText('GPU device lost: training stopped.', { timeout: 60_000 });
+  await expect(banner).toContainText(`The last checkpoint (step ${pausedAt}) is kept: press Resume.`);
+  // Nothing the page had is gone: the dataset, the curves, the runs table, the checkpoint.
+  await expect(page.getByTestId('stored-tiny-lost')).toBeVisible();
+  await expect(page.getByRole('img', { name: 'loss' })).toBeVisible();
+  await expect(page.getByTestId('runs-table')).toContainText('tiny-lost/quick/seed1');
+  await expect(page.getByTestId('checkpoints').getByRole('button', { name: 'download tiny-lost/quick/seed1' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('device-lost.png'), fullPage: true });
+
+  // Resume asks for a new device and finishes from the checkpoint (to a nearer end, to keep it short).
+  const end = String(Number(pausedAt) + 20);
+  await page.getByLabel('steps').fill(end);
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
+  await expect(page.getByTestId('train-stats')).toContainText(`step ${end}`);
+  await expect(banner).toHaveCount(0);
+});

@@ -134,8 +134,14 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   }
 }
 
-/** A device for previews of stored runs while nothing trains; kept for the next preview. */
+/** A device for previews of stored runs while nothing trains; kept for the next preview, replaced once lost. */
 let previewEngine: Promise<Engine> | null = null;
+async function viewEngine(): Promise<Engine> {
+  const e = previewEngine && (await previewEngine.catch(() => null));
+  if (e && !e.isLost) return e;
+  previewEngine = acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
+  return previewEngine;
+}
 
 /**
  * A view of run `runId`: on the live run's weights (the view kept on the run for the next request),
@@ -164,8 +170,7 @@ async function viewOfRun<M extends { destroy(): void }, R>(
   if (taskOf(config) !== task) throw wrong;
   const data = await loadData(dataset);
   if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
-  previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
-  const model = make(await previewEngine, config, data);
+  const model = make(await viewEngine(), config, data);
   try {
     return await use(model, state.params, state.step, data.test);
   } finally {
@@ -192,8 +197,7 @@ async function preview(msg: Extract<ToWorker, { type: 'preview' }>): Promise<voi
 async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }>): Promise<void> {
   try {
     const data = live?.data.name === msg.dataset ? live.data : await loadData(msg.dataset);
-    previewEngine ??= acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
-    post({ type: 'augment-preview', preview: await augmentPreviews(await previewEngine, data, msg.index, msg.seed) });
+    post({ type: 'augment-preview', preview: await augmentPreviews(await viewEngine(), data, msg.index, msg.seed) });
   } catch (err) {
     post({ type: 'augment-preview-error', message: err instanceof Error ? err.message : String(err) });
   }

@@ -39,7 +39,7 @@ export function App() {
         // showing a healthy adapter.
         void acquired.lost.then((info) => {
           if (live && info.reason !== 'destroyed') {
-            setState({ status: 'error', title: 'GPU device lost', message: `${info.message || 'The GPU device was lost.'} Reload the page to start again.` });
+            setState({ status: 'error', title: 'GPU device lost', message: `The page's GPU device was lost (${info.message || info.reason}). Training asks for a new device at Start or Resume; reload the page to list the adapter again.` });
           }
         });
       },

@@ -267,8 +267,9 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       {t.message && <p className="muted" data-testid="train-status">{t.message}</p>}
       {t.error && (
         <div className="message error" role="alert" data-testid="train-error">
-          <strong>Training stopped.</strong> {t.error.message}
-          {t.error.resumable && ' The last checkpoint is kept: press Resume.'}
+          <strong>{t.error.code === 'device-lost' ? 'GPU device lost: training stopped.' : 'Training stopped.'}</strong> {t.error.message}
+          {t.error.code === 'device-lost' && ' A driver reset, a GPU process crash or the system reclaiming the GPU does this; the dataset, the curves and the stored checkpoints are untouched, and the next run asks for a new device.'}
+          {t.error.resumable && ` The last checkpoint${t.lastCheckpoint !== null ? ` (step ${t.lastCheckpoint})` : ''} is kept: press Resume.`}
         </div>
       )}
       {last && (

@@ -101,7 +101,7 @@ export const useTraining = create<TrainState>((set, get) => {
         return;
       }
       case 'error':
-        return set({ queued: [], status: 'error', error: { code: m.code, message: m.message, resumable: m.resumable } });
+        return set({ queued: [], status: 'error', message: 'stopped', error: { code: m.code, message: m.message, resumable: m.resumable } });
       case 'preview':
         return m.runId === get().runId && set({ preview: m.preview, previewError: null });
       case 'preview-error':
