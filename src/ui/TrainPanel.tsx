@@ -2,7 +2,7 @@
 // masked token modeling (SeiT++, with the MTO-style mask token), and fine-tuning from a stored
 // pre-training run on a fraction of the labels.
 import { useEffect, useState } from 'react';
-import { PRESETS, taskOf, withOverrides } from '../train/presets';
+import { PRESETS, taskOf, withOverrides, type Overrides } from '../train/presets';
 import { pretrainingRuns, runId } from '../train/protocol';
 import type { StepMetrics } from '../train/trainer';
 import { LineChart, type Series } from './LineChart';
@@ -60,7 +60,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   // The recipe starts from the URL (a shared link) and is written back to it on every change.
   const [initial] = useState(() => decodeRecipe(window.location.search, PAGE_PRESETS.map((p) => p.preset)));
   const [r, setRecipe] = useState<Recipe>(initial.recipe);
-  const { preset: presetName, steps, seed, maskToken, labels, augment: recipe, tokenAdapt: taKind } = r;
+  const { preset: presetName, steps, seed, maskToken, block, labels, augment: recipe, tokenAdapt: taKind } = r;
   const set = (patch: Partial<Recipe>) => setRecipe({ ...r, ...patch });
   useEffect(() => window.history.replaceState(null, '', window.location.pathname + encodeRecipe(r)), [r]);
   const [from, setFrom] = useState('');
@@ -74,29 +74,29 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   const sources = dataset ? pretrainingRuns(dataset, t.stored) : [];
   const busy = t.status === 'starting' || t.status === 'training';
   const last = t.metrics[t.metrics.length - 1];
-  const command = (resume: boolean, augment = recipe): StartCommand | null => {
-    if (!dataset) return null;
-    const augmented = task === 'classify' && augment !== 'none';
-    return {
-      dataset,
-      preset: presetName,
-      overrides: {
-        steps,
-        seed,
-        ...tunedKeys(r),
-        ...(task === 'mtm' ? { maskToken } : {}),
-        ...(finetunes ? { labels } : {}),
-        ...(augmented ? { augmentRecipe: augment, augment: augment.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
-      },
-      ...(finetunes && from ? { from } : {}),
-      resume,
-    };
-  };
+  const overrides = (augment = recipe): Overrides => ({
+    steps,
+    seed,
+    ...tunedKeys(r),
+    ...(task === 'mtm' ? { maskToken, block } : {}),
+    ...(finetunes ? { labels } : {}),
+    ...(task === 'classify' && augment !== 'none' ? { augmentRecipe: augment, augment: augment.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
+  });
+  const command = (resume: boolean, augment = recipe): StartCommand | null =>
+    dataset ? { dataset, preset: presetName, overrides: overrides(augment), ...(finetunes && from ? { from } : {}), resume } : null;
   // Resume whenever this browser holds a checkpoint of the run these settings name: after a pause,
   // an error, or a reload (a finished run resumes too, up to a larger step count).
   const cmd = command(true);
   const canResume = !!cmd && t.stored.includes(expectedRunId(cmd));
-  const configError = checkRecipe(r);
+  // Why these settings cannot train, named before Start (the worker would refuse them too).
+  const configError = (() => {
+    try {
+      withOverrides(chosen, overrides());
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  })();
   const start = (resume: boolean) => {
     const cmd = command(resume);
     if (cmd) t.start(cmd);
@@ -170,6 +170,12 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
               <option value="plain">plain (zero-initialised)</option>
               <option value="mto-style">MTO-style</option>
             </select>
+          </label>
+        )}
+        {task === 'mtm' && (
+          <label title="Block-wise masking: the mask covers N×N squares of the token grid instead of independent cells (0: random cells, SeiT++'s choice)">
+            block masks{' '}
+            <input type="number" min={0} value={block} disabled={busy} onChange={(ev) => set({ block: Math.max(0, Math.floor(Number(ev.target.value))) })} />
           </label>
         )}
         {finetunes && (
@@ -358,16 +364,6 @@ const KNOBS: [TunedKey, string, string, number, number | 'any'][] = [
 function tunedKeys(r: Recipe): Partial<Record<TunedKey, number>> {
   const d = defaultRecipe(r.preset);
   return Object.fromEntries(KNOBS.filter(([k]) => r[k] !== d[k]).map(([k]) => [k, r[k]]));
-}
-
-/** Why a recipe's settings cannot train, or null. */
-function checkRecipe(r: Recipe): string | null {
-  try {
-    withOverrides(PRESETS[r.preset], { steps: r.steps, seed: r.seed, ...tunedKeys(r) });
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }
 
 /** The run id the worker will give a start command (checkpoints are stored under it); '' if the settings are invalid. */

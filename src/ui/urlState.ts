@@ -18,6 +18,8 @@ export interface Recipe {
   heads: number;
   evalEvery: number;
   maskToken: 'plain' | 'mto-style';
+  /** Masked token modeling: N x N block masks (0: random cells). */
+  block: number;
   labels: number;
   augment: string;
   tokenAdapt: 'learned' | 'oracle';
@@ -25,7 +27,7 @@ export interface Recipe {
 
 export const AUGMENT_CHOICES = ['none', 'seit', 'seit-ta', 'seit-ta-ca'];
 
-type NumberKey = 'steps' | 'seed' | 'batch' | 'lr' | 'warmup' | 'weightDecay' | 'dim' | 'depth' | 'heads' | 'evalEvery' | 'labels';
+type NumberKey = 'steps' | 'seed' | 'batch' | 'lr' | 'warmup' | 'weightDecay' | 'dim' | 'depth' | 'heads' | 'evalEvery' | 'block' | 'labels';
 const int = (min: number) => (x: number) => Number.isInteger(x) && x >= min;
 /** The numeric keys, in URL order, and what a link may set them to. */
 const NUMBERS: [NumberKey, (x: number) => boolean][] = [
@@ -39,6 +41,7 @@ const NUMBERS: [NumberKey, (x: number) => boolean][] = [
   ['depth', int(1)],
   ['heads', int(1)],
   ['evalEvery', int(0)],
+  ['block', int(0)],
   ['labels', (x) => x > 0 && x <= 1],
 ];
 const CHOICES = { maskToken: ['plain', 'mto-style'], augment: AUGMENT_CHOICES, tokenAdapt: ['learned', 'oracle'] } as const;
@@ -59,6 +62,7 @@ export function defaultRecipe(preset = 'quick'): Recipe {
     heads: m.heads,
     evalEvery: p.evalEvery ?? 0,
     maskToken: p.mtm?.maskToken ?? 'plain',
+    block: p.mtm?.block ?? 0,
     labels: p.labels ?? 0.1,
     augment: 'none',
     tokenAdapt: 'learned',

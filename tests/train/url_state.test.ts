@@ -28,5 +28,8 @@ describe('recipe in the URL', () => {
     const bad = decodeRecipe('?v=1&batch=0&lr=-1&dim=2.5&evalEvery=', PRESETS);
     expect(bad.recipe).toEqual(defaultRecipe());
     expect(bad.ignored).toEqual(['batch=0', 'lr=-1', 'dim=2.5', 'evalEvery=']);
+    const blocks = { ...defaultRecipe('mtm-quick'), block: 2, maskToken: 'mto-style' as const };
+    expect(encodeRecipe(blocks)).toBe('?v=1&preset=mtm-quick&block=2&maskToken=mto-style');
+    expect(decodeRecipe(encodeRecipe(blocks), PRESETS).recipe).toEqual(blocks);
   });
 });
