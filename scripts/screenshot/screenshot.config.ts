@@ -1,6 +1,10 @@
 // `npm run screenshot`: the README's picture of the page mid-training, taken in the same Chromium
 // (SwiftShader) as the e2e tests; not part of `npm test`.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import base from '../../playwright.config';
 
-export default defineConfig({ ...base, testDir: '.', timeout: 600_000 });
+// The dev server runs from the repository root, not from this config's folder.
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export default defineConfig({ ...base, testDir: '.', timeout: 1_200_000, webServer: { ...base.webServer!, cwd: root } as typeof base.webServer });

@@ -1,5 +1,5 @@
 // Loads the shipped Fashion-MNIST package, trains the quick preset with SeiT's augmentations and
-// TokenAdapt, and photographs the page mid-training: curves, attention, the lab. Writes
+// TokenAdapt, and photographs the page mid-training: curves with test points, attention, the lab. Writes
 // docs/screenshot-training.png.
 import { expect, test } from '@playwright/test';
 
@@ -10,7 +10,8 @@ test('screenshot of the page mid-training', async ({ page }) => {
   await expect(page.getByTestId('stored-fashion-mnist')).toBeVisible({ timeout: 120_000 });
   await page.getByTestId('augment-lab').getByRole('button', { name: 'Show augmentations' }).click();
   await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.getByTestId('train-stats')).toContainText('step 100', { timeout: 480_000 });
+  // Two test points (every 100 steps) on the curves.
+  await expect(page.getByTestId('runs-table')).toContainText('at step 200', { timeout: 900_000 });
   await expect(page.getByTestId('attention-view').getByRole('img')).toBeVisible({ timeout: 60_000 });
   await page.getByRole('region', { name: 'Training' }).screenshot({ path: 'docs/screenshot-training.png' });
 });
