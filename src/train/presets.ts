@@ -88,7 +88,7 @@ const QUICK: Omit<TrainConfig, 'preset' | 'input'> = {
   seed: 1,
   metricsEvery: 20,
   checkpointEvery: 200,
-  // A thousand test images cost a few percent of the training time between two points.
+  // A thousand test images take about 1 s on lavapipe against ~58 s for the 100 steps between two points.
   evalEvery: 100,
   evalImages: 1000,
 };
