@@ -12,11 +12,13 @@ test('the page shows the WebGPU adapter, its optional features and limits', asyn
   await expect(page.getByTestId('adapter-fallback')).toHaveText(/^yes/);
   console.log(`[page] adapter: ${await page.getByTestId('adapter-description').textContent()}; fallback: ${await page.getByTestId('adapter-fallback').textContent()}`);
 
+  await panel.getByText('Optional features and limits').click();
   for (const f of ['timestamp-query', 'subgroups', 'shader-f16']) {
     const row = page.getByTestId(`feature-${f}`);
     await expect(row).toContainText(/present|absent/);
     console.log(`[page] ${f}: ${await row.locator('td').textContent()}`);
   }
+  await expect(page.getByTestId('limit-maxStorageBufferBindingSize')).toBeVisible();
   await expect(page.getByTestId('limit-maxStorageBufferBindingSize')).toContainText(/\d/);
   await testInfo.attach('page', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 });

@@ -35,32 +35,36 @@ export function AdapterPanel({ report }: { report: AdapterReport }) {
         <dd data-testid="adapter-fallback">{report.isFallbackAdapter ? 'yes — expect slow training' : 'no'}</dd>
       </dl>
 
-      <h3>Optional features</h3>
-      <table>
-        <tbody>
-          {OPTIONAL_FEATURES.map((f) => {
-            const present = report.features.includes(f);
-            return (
-              <tr key={f} data-testid={`feature-${f}`}>
-                <th scope="row"><code>{f}</code></th>
-                <td><span className={present ? 'badge yes' : 'badge no'}>{present ? 'present' : 'absent'}</span></td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      {/* Folded: what a newcomer needs first is the datasets and the Train panel below. */}
+      <details>
+        <summary>Optional features and limits</summary>
+        <h3>Optional features</h3>
+        <table>
+          <tbody>
+            {OPTIONAL_FEATURES.map((f) => {
+              const present = report.features.includes(f);
+              return (
+                <tr key={f} data-testid={`feature-${f}`}>
+                  <th scope="row"><code>{f}</code></th>
+                  <td><span className={present ? 'badge yes' : 'badge no'}>{present ? 'present' : 'absent'}</span></td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
 
-      <h3>Limits</h3>
-      <table>
-        <tbody>
-          {Object.entries(report.limits).map(([name, value]) => (
-            <tr key={name} data-testid={`limit-${name}`}>
-              <th scope="row"><code>{name}</code></th>
-              <td title={value.toLocaleString('en-US')}>{formatLimit(name, value)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        <h3>Limits</h3>
+        <table>
+          <tbody>
+            {Object.entries(report.limits).map(([name, value]) => (
+              <tr key={name} data-testid={`limit-${name}`}>
+                <th scope="row"><code>{name}</code></th>
+                <td title={value.toLocaleString('en-US')}>{formatLimit(name, value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
     </section>
   );
 }
