@@ -23,8 +23,9 @@ export default defineConfig({
       args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
   },
+  // The built app (with the parity page), served as a user gets it: bundled worker, hashed assets.
   webServer: {
-    command: 'npx vite --port 5173 --strictPort',
+    command: 'npx vite build --mode e2e --logLevel warn && npx vite preview --mode e2e --outDir dist-e2e --port 5173 --strictPort',
     url: 'http://localhost:5173',
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [react()],
   server: { port: 5173, strictPort: true },
+  // The browser tests' build (--mode e2e) adds the kernel parity page; the app's build is the page alone.
+  build: mode === 'e2e' ? { outDir: 'dist-e2e', rollupOptions: { input: { main: 'index.html', parity: 'e2e/parity.html' } } } : {},
   test: {
     include: ['tests/**/*.test.ts'],
     // Dawn instances are heavy and the machines have 2 cores: one test file at a time keeps
@@ -12,4 +14,4 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },
-});
+}));

@@ -6,9 +6,9 @@ test('kernels match their float64 references in the browser', async ({ page }) =
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/e2e/parity.html');
-  // The dev server reloads the page when a source file changes mid-run. waitForFunction, unlike
-  // evaluate, retries in the reloaded page, and a string result lives in the handle itself, so
-  // reading it cannot race a reload either. A rejected run fails here with its message.
+  // waitForFunction, unlike evaluate, retries until the run's promise settles (and across a reload,
+  // should a dev server be reused), and a string result lives in the handle itself. A rejected run
+  // fails here with its message.
   const handle = await page.waitForFunction(() => window.__parity?.then((r) => JSON.stringify(r)), undefined, { timeout: 60_000 });
   const report = JSON.parse((await handle.jsonValue()) as string) as ParityReport;
   console.log(`[parity] adapter: ${report.adapter}${report.fallback ? ' (fallback)' : ''}`);

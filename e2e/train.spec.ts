@@ -108,7 +108,7 @@ test('a dataset missing from IndexedDB stops training with a message, not a cras
 test('a lost GPU device stops training with a banner, keeps everything, and Resume continues on a new device', async ({ page }) => {
   // The worker's script is served with a prelude that keeps each GPUDevice it asks for, so the test
   // can destroy them: what a GPU process crash or driver reset does to a page's devices.
-  await page.route('**/src/train/worker.ts*', async (route) => {
+  await page.route('**/assets/worker-*.js', async (route) => {
     const original = await route.fetch();
     const prelude =
       'const __request = GPUAdapter.prototype.requestDevice;' +
