@@ -15,6 +15,7 @@ import { tokenAdaptConfig } from '../src/train/tasks';
 import { Trainer } from '../src/train/trainer';
 import { shipTokenAdapt } from './data/ship';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
+import { errorMessage } from '../src/util/errors';
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -75,4 +76,4 @@ async function main(): Promise<void> {
   e.destroy();
 }
 
-main().catch((err) => fail(err instanceof Error ? err.message : String(err)));
+main().catch((err) => fail(errorMessage(err)));

@@ -16,6 +16,7 @@ import { PRESETS, preset, taskOf, withOverrides, type Overrides, type TrainConfi
 import { taskLayout } from '../src/train/tasks';
 import { DivergedError, Trainer, type EvalResult, type StepMetrics } from '../src/train/trainer';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
+import { errorMessage } from '../src/util/errors';
 
 const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [options]
   --steps N --seed S --lr X --batch B    override the preset
@@ -301,5 +302,5 @@ async function main(): Promise<void> {
 
 main().then(
   () => process.exit(0),
-  (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+  (err: unknown) => fail(errorMessage(err)),
 );

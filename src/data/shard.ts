@@ -5,6 +5,7 @@
 // symbol count, and every failure is a DataFormatError naming the file and what is wrong.
 import { FORMAT_VERSION, MANIFEST_FORMAT } from './package';
 import type { Codebook, FileRef, Manifest, ShardRef, StorageReport, TokenSplit } from './package';
+import { errorMessage } from '../util/errors';
 
 export type DataFormatErrorCode = 'bad-magic' | 'bad-version' | 'truncated' | 'checksum' | 'corrupt' | 'too-large';
 
@@ -600,7 +601,7 @@ export function decodeBundle(bytes: Uint8Array, file = 'bundle'): { manifest: Ma
   try {
     json = JSON.parse(utf8.decode(raw));
   } catch (e) {
-    fail('corrupt', `${MANIFEST_FILE} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    fail('corrupt', `${MANIFEST_FILE} is not valid JSON (${errorMessage(e)})`);
   }
   const manifest = parseManifest(json);
   const refs = manifestRefs(manifest);

@@ -16,6 +16,7 @@ import { classifierConfig, mtmConfig, taskLayout } from './tasks';
 import { AttentionProbe } from './attention';
 import { augmentPreviews } from '../augment/preview';
 import { DivergedError, Trainer } from './trainer';
+import { errorMessage } from '../util/errors';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -124,7 +125,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   } catch (err) {
     const code: WorkerErrorCode =
       err instanceof WebGPUError ? err.code : err instanceof DivergedError ? 'diverged' : err instanceof DatasetLoadError ? 'dataset-missing' : ((err as { code?: WorkerErrorCode }).code ?? 'other');
-    post({ type: 'error', code, message: err instanceof Error ? err.message : String(err), resumable: checkpointed });
+    post({ type: 'error', code, message: errorMessage(err), resumable: checkpointed });
   } finally {
     Object.values(live?.views ?? {}).forEach((v) => v.destroy());
     live = null;
@@ -190,7 +191,7 @@ async function preview(msg: Extract<ToWorker, { type: 'preview' }>): Promise<voi
     );
     post({ type: 'preview', runId: msg.runId, preview });
   } catch (err) {
-    post({ type: 'preview-error', runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
+    post({ type: 'preview-error', runId: msg.runId, message: errorMessage(err) });
   }
 }
 
@@ -199,7 +200,7 @@ async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }
     const data = live?.data.name === msg.dataset ? live.data : await loadData(msg.dataset);
     post({ type: 'augment-preview', preview: await augmentPreviews(await viewEngine(), data, msg.index, msg.seed) });
   } catch (err) {
-    post({ type: 'augment-preview-error', message: err instanceof Error ? err.message : String(err) });
+    post({ type: 'augment-preview-error', message: errorMessage(err) });
   }
 }
 
@@ -215,6 +216,6 @@ async function attention(msg: Extract<ToWorker, { type: 'attention' }>): Promise
     );
     post({ type: 'attention', runId: msg.runId, report });
   } catch (err) {
-    post({ type: 'attention-error', runId: msg.runId, message: err instanceof Error ? err.message : String(err) });
+    post({ type: 'attention-error', runId: msg.runId, message: errorMessage(err) });
   }
 }

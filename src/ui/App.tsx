@@ -3,6 +3,7 @@ import { acquireDevice, WebGPUError, type AcquiredDevice } from '../gpu/device';
 import { AdapterPanel } from './AdapterPanel';
 import { DatasetsPanel, useDatasets } from './DatasetsPanel';
 import { TrainPanel } from './TrainPanel';
+import { errorMessage } from '../util/errors';
 
 type DeviceState =
   | { status: 'loading' }
@@ -24,7 +25,7 @@ function describeError(e: unknown): { title: string; message: string } {
     const titles = { 'no-webgpu': 'WebGPU is not available', 'no-adapter': 'No GPU adapter', 'missing-feature': 'Missing GPU feature', 'device-lost': 'GPU device lost' };
     return { title: titles[e.code], message: e.message };
   }
-  return { title: 'Could not start WebGPU', message: e instanceof Error ? e.message : String(e) };
+  return { title: 'Could not start WebGPU', message: errorMessage(e) };
 }
 
 export function App() {

@@ -7,6 +7,7 @@ import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/check
 import type { TrainConfig } from '../train/presets';
 import { runId } from '../train/protocol';
 import { useTraining } from './trainStore';
+import { errorMessage } from '../util/errors';
 
 const fileName = (id: string) => `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.safetensors`;
 
@@ -37,7 +38,7 @@ export function Checkpoints({ dataset }: { dataset: string }) {
       setMessage({ error: false, text: `stored ${file.name} as ${id} (step ${state.step} of ${config.steps})` });
     } catch (err) {
       // Nothing was stored: a bad file changes nothing the browser already had.
-      setMessage({ error: true, text: `${file.name} was not stored: ${err instanceof Error ? err.message : String(err)}` });
+      setMessage({ error: true, text: `${file.name} was not stored: ${errorMessage(err)}` });
     }
   };
 

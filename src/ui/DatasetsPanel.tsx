@@ -6,6 +6,7 @@ import { parseManifest } from '../data/shard';
 import { formatSize, type StoredDataset } from '../data/store';
 import { gallery, galleryPages } from '../data/gallery';
 import { PixelCanvas } from './PixelCanvas';
+import { errorMessage } from '../util/errors';
 import './Datasets.css';
 
 /** Packages the site ships under public/data/. */
@@ -35,7 +36,7 @@ export const useDatasets = create<DatasetsState>()((set, get) => {
       const active = await work((progress) => set({ progress }));
       set({ active, warning: [active.offline, active.storeError].filter(Boolean).join(' ') || null });
     } catch (e) {
-      set({ error: e instanceof Error ? e.message : String(e), progress: null });
+      set({ error: errorMessage(e), progress: null });
     } finally {
       set({ busy: null });
       await get().refresh();
@@ -60,7 +61,7 @@ export const useDatasets = create<DatasetsState>()((set, get) => {
       try {
         await store?.delete(name);
       } catch (e) {
-        set({ error: `Could not delete ${name}: ${e instanceof Error ? e.message : String(e)}` });
+        set({ error: `Could not delete ${name}: ${errorMessage(e)}` });
       }
       await get().refresh();
     },
