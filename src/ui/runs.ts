@@ -31,7 +31,7 @@ export function configChanges(before: TrainConfig, after: TrainConfig): string[]
 }
 
 /** A run's history split into its training reports and its test points. */
-export function splitHistory(history: (StepMetrics | EvalResult)[]): { metrics: StepMetrics[]; tests: EvalResult[] } {
+function splitHistory(history: (StepMetrics | EvalResult)[]): { metrics: StepMetrics[]; tests: EvalResult[] } {
   const isStep = (h: StepMetrics | EvalResult): h is StepMetrics => 'imagesPerSec' in h;
   return { metrics: history.filter(isStep), tests: history.filter((h): h is EvalResult => !isStep(h)) };
 }

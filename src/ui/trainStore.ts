@@ -7,7 +7,7 @@ import type { MTMPreview } from '../train/preview';
 import type { AugmentPreview } from '../augment/preview';
 import type { AttentionReport } from '../train/attention';
 import type { EvalResult, StepMetrics } from '../train/trainer';
-import { splitHistory, startRun, type RunRecord } from './runs';
+import { startRun, type RunRecord } from './runs';
 
 export type StartCommand = Omit<Extract<ToWorker, { type: 'start' }>, 'type'>;
 
@@ -70,7 +70,7 @@ export const useTraining = create<TrainState>((set, get) => {
       case 'status':
         return set({ message: m.message });
       case 'started': {
-        const { metrics: history } = splitHistory(m.history);
+        const runs = startRun(get().runs, m.runId, m.config, m.history);
         return set({
           status: 'training',
           message: `training on ${m.adapter}`,
@@ -78,8 +78,8 @@ export const useTraining = create<TrainState>((set, get) => {
           config: m.config,
           parameters: m.parameters,
           adapter: m.adapter,
-          metrics: history,
-          runs: startRun(get().runs, m.runId, m.config, m.history),
+          metrics: runs.find((r) => r.runId === m.runId)!.metrics,
+          runs,
         });
       }
       case 'metrics':
