@@ -46,7 +46,7 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   const table = page.getByTestId('runs-table');
   await expect(table.locator('tbody tr')).toHaveCount(2, { timeout: 120_000 });
   await expect(table).toContainText('tiny-aug/quick/seed1');
-  await expect(table.locator('tbody tr').nth(1)).toContainText('augment.pCutMix: 1 → –');
+  await expect(table.locator('tbody tr').nth(1)).toContainText('augment.pMix: 0.5 → –');
   await expect(page.getByTestId('train-status')).toContainText('finished', { timeout: 120_000 });
   await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
   // Both runs' training curves, and each one's final test point.

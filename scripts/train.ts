@@ -43,10 +43,10 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
   --synonym P --swap P                   SeiT's TokenEDA: per sample, ReplaceSynonym with P, SwapCode with P (SeiT: 0.25 each)
   --replace R --swap-max S               their strengths: the share of cells replaced (0.25), the square's largest side / grid (0.25)
   --flip P                               horizontal flip in token space (flip table) with P
-  --crop P --crop-scale S                token random-resized crop of the embedding map, per sample with P, area in (S, 1)
-  --noise P --noise-strength S           embedding noise on half the samples of a batch with P, s = sigma = S x codebook std
+  --crop P --crop-shift S                token crop of the base rows, per sample with P: a shift by up to S whole cells (default 1)
+  --noise P --noise-strength S           embedding noise on half the samples of a batch with P, per-cell norm S x the code spacing (0.5)
   --color-adapt P                        ColorAdapt on half the samples of a batch with P (one choice with noise)
-  --cutmix P --mixup P                   per batch (one choice), in each half of the batch
+  --mix P                                per batch, mix each half with P: CutMix in the base half, Mixup or CutMix in TokenAdapt's
   --token-adapt F                        send a fraction F of each batch through TokenAdapt (SeiT++: 0.5)
   --token-adapt-kind learned|oracle      the shipped adapter, or the exact decode-augment-retokenize oracle`;
 
@@ -84,12 +84,11 @@ const { values: args } = parseArgs({
     'swap-max': { type: 'string' },
     flip: { type: 'string' },
     crop: { type: 'string' },
-    'crop-scale': { type: 'string' },
+    'crop-shift': { type: 'string' },
     noise: { type: 'string' },
     'noise-strength': { type: 'string' },
     'color-adapt': { type: 'string' },
-    cutmix: { type: 'string' },
-    mixup: { type: 'string' },
+    mix: { type: 'string' },
     'token-adapt': { type: 'string' },
     'token-adapt-kind': { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -145,8 +144,8 @@ function numArg(name: string, v: string | undefined): number | undefined {
 /** The single augmentation settings given on the command line. */
 function augmentArgs(): Partial<AugmentConfig> {
   const flags: [keyof AugmentConfig, string][] = [
-    ['pSynonym', 'synonym'], ['pSwap', 'swap'], ['replaceProb', 'replace'], ['swapMax', 'swap-max'], ['pFlip', 'flip'], ['pCrop', 'crop'], ['cropScale', 'crop-scale'], ['pNoise', 'noise'],
-    ['noiseStrength', 'noise-strength'], ['pColorAdapt', 'color-adapt'], ['pCutMix', 'cutmix'], ['pMixup', 'mixup'], ['tokenAdapt', 'token-adapt'],
+    ['pSynonym', 'synonym'], ['pSwap', 'swap'], ['replaceProb', 'replace'], ['swapMax', 'swap-max'], ['pFlip', 'flip'], ['pCrop', 'crop'], ['cropShift', 'crop-shift'], ['pNoise', 'noise'],
+    ['noiseStrength', 'noise-strength'], ['pColorAdapt', 'color-adapt'], ['pMix', 'mix'], ['tokenAdapt', 'token-adapt'],
   ];
   const out: Partial<AugmentConfig> = {};
   for (const [key, flag] of flags) {

@@ -2,9 +2,11 @@
 // cells of C channels), writing out (same shape). Each acts on a random `fraction` of the samples
 // (sample b is chosen when the uniform of counter (b, step, stream, SELECT) is below it) and
 // copies the others.
-//   noise: out = x + scale[c] * e_c + scale[c] * e_{n,c}: one normal per sample and channel (a
-//          colour shift, counter (b, step, stream, SHIFT + c)) and one per element (counter
-//          (b * N + n, step, stream, c)); scale is SeiT's s = sigma, per channel.
+//   noise: out = x + scale[c] * e_{n,c}, one normal per element (counter (b * N + n, step, stream,
+//          c)). The pipeline fills scale with one sigma, a token noise norm of a fraction of the
+//          codebook's code spacing (color.ts noiseSigma). SeiT's per-sample, per-channel shift is
+//          left out: our channels are pixel positions, where it tiles one random patch over the
+//          whole image, background included.
 //   adain: out_b = (x_b - mean_b) / (std_b + eps) * std_d + mean_d per channel, the statistics over
 //          the N cells (unbiased std), the donor d = B - 1 - b (the batch reversed).
 //!include philox
@@ -24,7 +26,6 @@ struct Params {
 
 override WG: u32 = 64;
 const SELECT = 0x20000u;
-const SHIFT = 0x10000u;
 
 fn chosen(b: u32) -> bool {
   return philox_uniform(philox4x32_10(vec4<u32>(b, p.step, p.stream, SELECT), p.key).x) < p.fraction;
@@ -43,9 +44,8 @@ fn noise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
   let row = i / p.C;
   let b = row / p.N;
   if (!chosen(b)) { out[i] = x[i]; return; }
-  let shift = philox4x32_10(vec4<u32>(b, p.step, p.stream, SHIFT + c), p.key);
   let each = philox4x32_10(vec4<u32>(row, p.step, p.stream, c), p.key);
-  out[i] = x[i] + scale[c] * (philox_normal2(shift.x, shift.y).x + philox_normal2(each.x, each.y).x);
+  out[i] = x[i] + scale[c] * philox_normal2(each.x, each.y).x;
 }
 
 fn stats(b: u32, c: u32) -> vec2<f32> {

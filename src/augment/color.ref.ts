@@ -4,7 +4,6 @@ import { seedKey } from '../ops/random';
 import { ADAIN_EPS, type ColorSpec } from './color';
 
 const SELECT = 0x20000;
-const SHIFT = 0x10000;
 
 function chosen(s: ColorSpec, key: [number, number], b: number): boolean {
   return uniformFromU32(philox4x32_10([b, s.step, s.stream, SELECT], key)[0]) < Math.fround(s.fraction);
@@ -17,9 +16,8 @@ export function embeddingNoiseRef(s: ColorSpec, x: ArrayLike<number>, scale: Arr
     if (!chosen(s, key, b)) continue;
     for (let n = 0; n < s.N; n++) {
       for (let c = 0; c < s.C; c++) {
-        const sh = philox4x32_10([b, s.step, s.stream, SHIFT + c], key);
         const ea = philox4x32_10([b * s.N + n, s.step, s.stream, c], key);
-        out[(b * s.N + n) * s.C + c] += scale[c] * (boxMuller(sh[0], sh[1])[0] + boxMuller(ea[0], ea[1])[0]);
+        out[(b * s.N + n) * s.C + c] += scale[c] * boxMuller(ea[0], ea[1])[0];
       }
     }
   }

@@ -1,6 +1,7 @@
 // Colour augmentations of embedding maps on the GPU (shaders/color_augment.wgsl): SeiT's
 // embedding noise and SeiT++'s ColorAdapt (AdaIN with the batch reversed as style donors). The
 // reference is color.ref.ts.
+import type { Codebook } from '../data/package';
 import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { seedKey } from '../ops/random';
 
@@ -32,7 +33,7 @@ function check(s: ColorSpec, x: Tensor, out: Tensor): void {
   if (x.buffer === out.buffer) throw new Error('color augment: x and out must be different buffers');
 }
 
-/** out = x + scale[c] * (a normal per sample and channel + a normal per element) on the chosen samples. */
+/** out = x + scale[c] * a normal per element, on the chosen samples (the pipeline fills scale with noiseSigma). */
 export function embeddingNoise(e: Engine, s: ColorSpec, x: Tensor, scale: Tensor, out: Tensor): void {
   check(s, x, out);
   if (scale.size !== s.C) throw new Error(`embedding noise: scale must be [${s.C}]`);
@@ -44,4 +45,35 @@ export function colorAdapt(e: Engine, s: ColorSpec, x: Tensor, out: Tensor): voi
   check(s, x, out);
   if (s.N < 2) throw new Error('ColorAdapt needs at least two cells per sample for a std');
   e.dispatch({ shader: 'color_augment', entry: 'adain', constants: { WG }, params: params(s), buffers: [x, out], workgroups: grid(s.B * s.C, WG) });
+}
+
+/**
+ * The codebook's code spacing: the median over codes of the L2 distance to the nearest other code.
+ * Noise measured against it says whether a noised token stays near its own code.
+ */
+export function codeSpacing(cb: Codebook): number {
+  const { K, vectors } = cb;
+  const D = vectors.length / K;
+  if (K < 2) throw new Error('code spacing: the codebook needs at least two codes');
+  const nearest = new Float64Array(K).fill(Infinity);
+  for (let k = 0; k < K; k++) {
+    for (let j = k + 1; j < K; j++) {
+      let d2 = 0;
+      for (let d = 0; d < D; d++) d2 += (vectors[k * D + d] - vectors[j * D + d]) ** 2;
+      nearest[k] = Math.min(nearest[k], d2);
+      nearest[j] = Math.min(nearest[j], d2);
+    }
+  }
+  const dist = nearest.map(Math.sqrt).sort();
+  const m = K >> 1;
+  return K % 2 ? dist[m] : (dist[m - 1] + dist[m]) / 2;
+}
+
+/**
+ * The per-element sigma of embedding noise whose per-token norm (sigma * sqrt(D), its RMS) is
+ * `strength` x the code spacing. SeiT's s = sigma = 1 is on N(0, 1)-scale VQGAN codes; on a
+ * codebook of pixel patches that would bury the tokens, so the scale comes from the codebook.
+ */
+export function noiseSigma(cb: Codebook, strength: number): number {
+  return (strength * codeSpacing(cb)) / Math.sqrt(cb.vectors.length / cb.K);
 }

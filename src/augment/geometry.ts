@@ -72,6 +72,19 @@ function cropMap(scale: readonly [number, number], u: () => number): Affine {
 }
 
 /**
+ * SeiT's train crop of a stored grid larger than the model's input, as a map: a shift by a whole
+ * number of cells in [-shift, shift] on each axis of an H x W grid, edges repeated. Whole-cell
+ * shifts resample every cell exactly onto one stored cell, so a crop stays on the codebook, and
+ * shift 0 is the test view (the centre crop).
+ */
+export function drawShift(shift: number, H: number, W: number, u: () => number): Affine {
+  const cells = () => Math.min(shift, Math.floor(u() * (2 * shift + 1)) - shift);
+  const dx = cells();
+  const dy = cells();
+  return [1, 0, (2 * dx) / W, 0, 1, (2 * dy) / H];
+}
+
+/**
  * Draws one sample's transform: flip, then the affine sequence, then the crop, as pixels would be
  * transformed; returned as the output -> input map that resampling needs.
  */

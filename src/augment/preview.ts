@@ -26,11 +26,10 @@ export const PREVIEWS: { name: string; label: string; augment: Partial<AugmentCo
   { name: 'synonym', label: 'ReplaceSynonym', augment: { pSynonym: 1 } },
   { name: 'swap', label: 'SwapCode', augment: { pSwap: 1, swapMax: 0.5 } },
   { name: 'flip', label: 'Flip (flip table)', augment: { pFlip: 1 } },
-  { name: 'crop', label: 'Token random-resized crop', augment: { pCrop: 1 } },
+  { name: 'crop', label: 'Token crop (whole-cell shift)', augment: { pCrop: 1 } },
   { name: 'noise', label: 'Embedding noise', augment: { pNoise: 1 } },
   { name: 'coloradapt', label: 'ColorAdapt', augment: { pColorAdapt: 1 } },
-  { name: 'cutmix', label: 'CutMix', augment: { pCutMix: 1 } },
-  { name: 'mixup', label: 'Mixup', augment: { pMixup: 1 } },
+  { name: 'cutmix', label: 'CutMix (the base half\'s mix; Mixup acts in TokenAdapt\'s half)', augment: { pMix: 1 } },
   { name: 'tokenadapt', label: 'TokenAdapt (learned)', augment: { tokenAdapt: 1, tokenAdaptKind: 'learned' } },
   { name: 'oracle', label: 'TokenAdapt oracle (decode, augment, re-tokenize)', augment: { tokenAdapt: 1, tokenAdaptKind: 'oracle' } },
 ];
@@ -54,8 +53,7 @@ export async function augmentPreviews(e: Engine, data: TrainData, index: number,
     input: 'tokens' as const,
     ids: e.tensor([B * N], 'i32'),
     feat: e.tensor([B * N, C]),
-    mixTargets: e.tensor([B, 2], 'i32'),
-    lam: e.tensor([B]),
+    mix: { targets: e.tensor([B, 2], 'i32'), lam: e.tensor([B]) },
   };
   const images: AugmentPreview['images'] = [];
   try {
@@ -63,7 +61,7 @@ export async function augmentPreviews(e: Engine, data: TrainData, index: number,
       if (p.augment.tokenAdaptKind === 'learned' && !data.tokenAdapt) continue;
       const a: AugmentConfig = { ...NO_AUGMENT, ...p.augment };
       // Augmentations of ids alone show through a crop of the whole grid, which writes the features.
-      const shown = actsOnEmbeddings(a) ? a : { ...a, pCrop: 1, cropScale: 1 };
+      const shown = actsOnEmbeddings(a) ? a : { ...a, pCrop: 1, cropShift: 0 };
       const aug = new TokenAugmenter(e, shown, cb, t, data.tokenAdapt, TOKENADAPT_GEOMETRY, 1);
       try {
         e.write(aug.raw, ids);
@@ -75,7 +73,7 @@ export async function augmentPreviews(e: Engine, data: TrainData, index: number,
       }
     }
   } finally {
-    [t.ids, t.feat, t.mixTargets, t.lam].forEach((x) => x.destroy());
+    [t.ids, t.feat, t.mix.targets, t.mix.lam].forEach((x) => x.destroy());
   }
   return { index, seed, width, height, images };
 }

@@ -2,26 +2,27 @@
 import type { Codebook } from '../data/package';
 
 /**
- * SeiT's synonyms: for each code, its `count` nearest other codes by cosine similarity of their
- * codebook vectors, nearest first ([K, count], row-major). ReplaceSynonym draws from these.
+ * SeiT's synonyms: for each code, its `count` nearest other codes by L2 distance between codebook
+ * vectors, nearest first ([K, count], row-major). ReplaceSynonym draws from these. L2, as our
+ * tokenizer, flip table and re-quantizer match (SeiT's tokenizer matches by cosine): on pixel
+ * patches cosine ignores brightness, so the blank code's cosine synonyms are grey textures.
  */
 export function synonymTable(cb: Codebook, count = 5): Int32Array {
   const { K, vectors } = cb;
   const D = vectors.length / K;
   if (!(count >= 1 && count < K)) throw new Error(`synonyms: need 1 <= count < K (${K}), got ${count}`);
-  const norm = Float64Array.from({ length: K }, (_, k) => Math.hypot(...vectors.subarray(k * D, (k + 1) * D)) || 1);
   const out = new Int32Array(K * count);
   for (let k = 0; k < K; k++) {
-    const sims: [number, number][] = [];
+    const dists: [number, number][] = [];
     for (let j = 0; j < K; j++) {
       if (j === k) continue;
-      let dot = 0;
-      for (let d = 0; d < D; d++) dot += vectors[k * D + d] * vectors[j * D + d];
-      sims.push([dot / (norm[k] * norm[j]), j]);
+      let d2 = 0;
+      for (let d = 0; d < D; d++) d2 += (vectors[k * D + d] - vectors[j * D + d]) ** 2;
+      dists.push([d2, j]);
     }
     // Ties go to the lower id, so the table is a pure function of the codebook.
-    sims.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (let s = 0; s < count; s++) out[k * count + s] = sims[s][1];
+    dists.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (let s = 0; s < count; s++) out[k * count + s] = dists[s][1];
   }
   return out;
 }

@@ -19,24 +19,30 @@ import { GpuTaps } from '../ops/row_mix';
 import { argmaxRows, vqAssign, vqScratch, type VqScratch } from '../ops/vq';
 import { ParamBuffers } from '../nn/params';
 import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
-import { colorAdapt, embeddingNoise } from './color';
-import { drawer, drawGeometry, drawMix, IDENTITY, mixTaps, patchOrder, resampleTaps, TOKENADAPT_GEOMETRY, type Affine, type GeometrySpec, type GridSpace, type Mix } from './geometry';
+import { colorAdapt, embeddingNoise, noiseSigma } from './color';
+import { drawer, drawGeometry, drawMix, drawShift, IDENTITY, mixTaps, patchOrder, resampleTaps, TOKENADAPT_GEOMETRY, type Affine, type GeometrySpec, type GridSpace, type Mix } from './geometry';
 import { flipTable, synonymTable } from './tables';
 import { buildTaps, composeTaps, type Taps } from './taps';
 import { checkTokenAugment, SEIT_TOKEN_EDA, tokenEDA, type TokenAugment, type TokenEDASpec } from './token_eda';
 
 /** Every augmentation a classifier run can choose, with its probability and strength. */
 export interface AugmentConfig extends TokenAugment {
-  /** Token random-resized crop of the embedding map: per-sample probability and the smallest area fraction. */
+  /**
+   * Token crop of the base rows: per-sample probability, and the largest shift in whole cells (SeiT's
+   * train crop of a larger stored grid, edges repeated; the test view is shift 0, so train and test
+   * inputs stay exact codebook vectors).
+   */
   pCrop: number;
-  cropScale: number;
-  /** Per batch, one of: embedding noise (s = sigma = strength x the codebook's per-channel std), ColorAdapt. */
+  cropShift: number;
+  /** Per batch, one of: embedding noise (per-token norm = strength x the codebook's code spacing), ColorAdapt. */
   pNoise: number;
   noiseStrength: number;
   pColorAdapt: number;
-  /** Per batch, one of: CutMix (alpha 1), Mixup (alpha 0.8), in each half of the batch. */
-  pCutMix: number;
-  pMixup: number;
+  /**
+   * Per batch, the probability that each half is mixed, as the authors mix each half: the base half
+   * by CutMix (alpha 1), the TokenAdapt half by Mixup (alpha 0.8) or CutMix with equal odds.
+   */
+  pMix: number;
   /** Fraction of each batch that goes through TokenAdapt, and which: the shipped learned one, or the exact oracle. */
   tokenAdapt: number;
   tokenAdaptKind: 'learned' | 'oracle';
@@ -49,41 +55,42 @@ export const NO_AUGMENT: AugmentConfig = {
   pSwap: 0,
   pFlip: 0,
   pCrop: 0,
-  cropScale: 0.35,
+  cropShift: 1,
   pNoise: 0,
-  noiseStrength: 1,
+  noiseStrength: 0.5,
   pColorAdapt: 0,
-  pCutMix: 0,
-  pMixup: 0,
+  pMix: 0,
   tokenAdapt: 0,
   tokenAdaptKind: 'learned',
 };
 
-/** SeiT's recipe at small scale (methods-reference.md §2.2, §7.2): TokenEDA, token RRC, noise, CutMix. */
-export const SEIT_AUGMENT: AugmentConfig = { ...NO_AUGMENT, ...SEIT_TOKEN_EDA, pCrop: 1, pNoise: 0.5, pCutMix: 1 };
+/** SeiT's recipe at small scale (docs/augmentations.md): TokenEDA, token crop, noise, CutMix on half the batches. */
+export const SEIT_AUGMENT: AugmentConfig = { ...NO_AUGMENT, ...SEIT_TOKEN_EDA, pCrop: 1, pNoise: 0.5, pMix: 0.5 };
 /** SeiT++'s supervised recipe (§3.6): SeiT's, with TokenAdapt on half of each batch. */
 export const SEIT_TA_AUGMENT: AugmentConfig = { ...SEIT_AUGMENT, tokenAdapt: 0.5 };
 /** And ColorAdapt: noise 0.75 / ColorAdapt 0.25 per batch. */
 export const SEIT_TA_CA_AUGMENT: AugmentConfig = { ...SEIT_TA_AUGMENT, pNoise: 0.75, pColorAdapt: 0.25 };
 
+/** SeiT++'s pre-training augmentation (§4.1): a token crop of the base half, TokenAdapt on the other; no labels, so no mixing. */
+export const CROP_TA_AUGMENT: AugmentConfig = { ...NO_AUGMENT, pCrop: 1, tokenAdapt: 0.5 };
+
 /** The recipes a run can name (the README's comparison). */
-export const AUGMENT_RECIPES: Record<string, AugmentConfig> = { none: NO_AUGMENT, seit: SEIT_AUGMENT, 'seit-ta': SEIT_TA_AUGMENT, 'seit-ta-ca': SEIT_TA_CA_AUGMENT };
+export const AUGMENT_RECIPES: Record<string, AugmentConfig> = { none: NO_AUGMENT, seit: SEIT_AUGMENT, 'seit-ta': SEIT_TA_AUGMENT, 'seit-ta-ca': SEIT_TA_CA_AUGMENT, 'crop-ta': CROP_TA_AUGMENT };
 
 /** Settings from a checkpoint written before some augmentations existed: the missing ones off. */
 export const completeAugment = (a: Partial<AugmentConfig>): AugmentConfig => ({ ...NO_AUGMENT, ...a });
 
 export function checkAugment(a: AugmentConfig): void {
   checkTokenAugment({ pSynonym: a.pSynonym, pSwap: a.pSwap, replaceProb: a.replaceProb, swapMax: a.swapMax, pFlip: a.pFlip });
-  for (const k of ['pCrop', 'pNoise', 'pColorAdapt', 'pCutMix', 'pMixup', 'tokenAdapt'] as const) if (!(a[k] >= 0 && a[k] <= 1)) throw new Error(`augment: ${k} must be in [0, 1], got ${a[k]}`);
-  if (!(a.cropScale > 0 && a.cropScale <= 1)) throw new Error(`augment: the crop's smallest area must be in (0, 1], got ${a.cropScale}`);
+  for (const k of ['pCrop', 'pNoise', 'pColorAdapt', 'pMix', 'tokenAdapt'] as const) if (!(a[k] >= 0 && a[k] <= 1)) throw new Error(`augment: ${k} must be in [0, 1], got ${a[k]}`);
+  if (!(Number.isInteger(a.cropShift) && a.cropShift >= 0 && a.cropShift <= 3)) throw new Error(`augment: the crop's shift must be a whole number of cells from 0 to 3, got ${a.cropShift}`);
   if (!(a.noiseStrength >= 0)) throw new Error(`augment: the noise strength must be >= 0, got ${a.noiseStrength}`);
   if (a.pNoise + a.pColorAdapt > 1) throw new Error('augment: noise and ColorAdapt are one choice per batch: their probabilities must sum to at most 1');
-  if (a.pCutMix + a.pMixup > 1) throw new Error('augment: CutMix and Mixup are one choice per batch: their probabilities must sum to at most 1');
   if (a.tokenAdaptKind !== 'learned' && a.tokenAdaptKind !== 'oracle') throw new Error(`augment: TokenAdapt is learned or oracle, got ${a.tokenAdaptKind}`);
 }
 
 /** Whether anything acts on the embedding map (beyond TokenEDA on ids). */
-export const actsOnEmbeddings = (a: AugmentConfig) => a.pCrop > 0 || a.pNoise > 0 || a.pColorAdapt > 0 || a.pCutMix > 0 || a.pMixup > 0 || a.tokenAdapt > 0;
+export const actsOnEmbeddings = (a: AugmentConfig) => a.pCrop > 0 || a.pNoise > 0 || a.pColorAdapt > 0 || a.pMix > 0 || a.tokenAdapt > 0;
 
 /** A trained TokenAdapt, as the dataset package ships it. */
 export interface TokenAdaptWeights {
@@ -91,19 +98,19 @@ export interface TokenAdaptWeights {
   params: Float32Array;
 }
 
-/** Where augmented batches go: a classifier's inputs. */
-export interface AugmentTarget {
+/** Where augmented batches go: a model's inputs. */
+export type AugmentTarget = {
   B: number;
   grid: [number, number];
   /** A CLS cell before each grid (id K). */
   cls: boolean;
-  /** 'tokens': features = codebook vectors (feat written); 'codes': ids (learned embeddings). */
-  input: 'tokens' | 'codes';
   ids: Tensor<'i32'>;
-  feat: Tensor;
-  mixTargets: Tensor<'i32'>;
-  lam: Tensor<'f32'>;
-}
+  /** A classifier's mixed labels; absent for label-free pre-training, which cannot mix. */
+  mix?: { targets: Tensor<'i32'>; lam: Tensor<'f32'> };
+} & (
+  /** Features = codebook vectors, written to feat (a token ViT), or ids (learned code embeddings: the MTM fine-tune and pre-training). */
+  { input: 'tokens'; feat: Tensor } | { input: 'codes' }
+);
 
 // Philox streams (counter word 2) and host draw streams; the model's are 1-3 and 2^16 + ...
 const EDA_STREAM = 4;
@@ -187,6 +194,7 @@ export class TokenAugmenter {
   ) {
     checkAugment(a);
     const t = target;
+    if (a.pMix > 0 && !t.mix) throw new Error('augment: mixing needs labels; label-free pre-training takes pMix 0');
     const [H, W] = t.grid;
     const N = (this.N = H * W);
     const off = (this.off = t.cls ? 1 : 0);
@@ -219,7 +227,7 @@ export class TokenAugmenter {
       full: f([t.B * T, C], 'full'),
       grid: f([t.B * N, C], 'grid'),
       colored: f([t.B * N, C], 'colored'),
-      noiseScale: e.tensor([C], 'f32', channelStd(codebook).map((s) => s * a.noiseStrength), 'augment.noiseScale'),
+      noiseScale: e.tensor([C], 'f32', new Float32Array(C).fill(noiseSigma(codebook, a.noiseStrength)), 'augment.noiseScale'),
       strip: new GpuTaps(e, 'augment.strip', stripTaps(t.B, N, T, off)),
       base: new GpuTaps(e, 'augment.base'),
       baseOut: t.input === 'codes' ? f([Math.max(1, this.Bb * N), C], 'baseOut') : null,
@@ -276,15 +284,14 @@ export class TokenAugmenter {
     if (pick < a.pNoise) embeddingNoise(e, color, emb.grid, emb.noiseScale, (map = emb.colored));
     else if (pick < a.pNoise + a.pColorAdapt) colorAdapt(e, color, emb.grid, (map = emb.colored));
 
-    // Base rows: token random-resized crop (bicubic, SeiT), then CutMix/Mixup within the half.
+    // Base rows: the token crop (whole-cell shifts, so exact codebook vectors), then CutMix within the half.
     let mixed = false;
     const grid: GridSpace = { H, W };
     if (this.Bb > 0) {
       const u = drawer(seed, step, CROP_DRAW);
-      const crop: GeometrySpec = { ...this.geometry, pFlip: 0, pAffine: 0, scale: [a.cropScale, 1] };
-      const maps: Affine[] = Array.from({ length: this.Bb }, () => (u() < a.pCrop ? drawGeometry(crop, u) : IDENTITY));
+      const maps: Affine[] = Array.from({ length: this.Bb }, () => (u() < a.pCrop ? drawShift(a.cropShift, H, W, u) : IDENTITY));
       let taps = resampleTaps(maps, grid, grid, { mode: 'bicubic', padding: 'border' });
-      const mix = drawMix(this.Bb, H, W, a.pCutMix, a.pMixup, drawer(seed, step, BASE_MIX_DRAW));
+      const mix = drawMix(this.Bb, H, W, a.pMix, 0, drawer(seed, step, BASE_MIX_DRAW));
       if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, grid), taps);
       mixed ||= mix.kind !== 'none';
       mixLabels(mix, labels, 0, this.pairs, this.lam);
@@ -304,7 +311,7 @@ export class TokenAugmenter {
       const u = drawer(seed, step, TA_GEOMETRY_DRAW);
       const maps = Array.from({ length: this.Bt }, () => drawGeometry(this.geometry, u));
       let taps = resampleTaps(maps, ta.space, ta.space, { mode: 'bilinear', padding: 'zeros' });
-      const mix = drawMix(this.Bt, ta.space.H, ta.space.W, a.pCutMix, a.pMixup, drawer(seed, step, TA_MIX_DRAW));
+      const mix = drawMix(this.Bt, ta.space.H, ta.space.W, a.pMix / 2, a.pMix / 2, drawer(seed, step, TA_MIX_DRAW));
       if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, ta.space), taps);
       mixed ||= mix.kind !== 'none';
       mixLabels(mix, labels, this.Bb, this.pairs, this.lam);
@@ -322,14 +329,14 @@ export class TokenAugmenter {
         ta.bridge.apply(ta.pixels!, ta.pixelsOut!, ta.channels);
         vqAssign(e, ta.pixelsOut!, rows, emb.codes, into, emb.dist, emb.vq, at);
       }
-      if (ta.ids) {
+      if (ta.ids && t.input === 'tokens') {
         embeddingForward(e, ta.ids, emb.table, ta.vectors!);
         ta.place!.apply(ta.vectors!, t.feat, C, this.Bb * T);
       }
     }
     if (mixed) {
-      e.write(t.mixTargets, this.pairs);
-      e.write(t.lam, this.lam);
+      e.write(t.mix!.targets, this.pairs);
+      e.write(t.mix!.lam, this.lam);
     }
     return { featReady: t.input === 'tokens', mixed };
   }
@@ -354,18 +361,4 @@ export class TokenAugmenter {
       [ta.pixels, ta.pixelsOut, ta.ids, ta.vectors].forEach((x) => x?.destroy());
     }
   }
-}
-
-/** The codebook's per-channel standard deviation: the scale of SeiT's noise at small scale (methods-reference.md §7.2). */
-export function channelStd(cb: Codebook): Float32Array {
-  const C = cb.vectors.length / cb.K;
-  const std = new Float32Array(C);
-  for (let c = 0; c < C; c++) {
-    let m = 0;
-    for (let k = 0; k < cb.K; k++) m += cb.vectors[k * C + c] / cb.K;
-    let v = 0;
-    for (let k = 0; k < cb.K; k++) v += (cb.vectors[k * C + c] - m) ** 2 / cb.K;
-    std[c] = Math.sqrt(v);
-  }
-  return std;
 }

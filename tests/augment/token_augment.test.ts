@@ -8,7 +8,7 @@ import { NO_AUGMENT, TokenAugmenter, type AugmentConfig, type AugmentTarget } fr
 import type { Codebook } from '../../src/data/package';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
 import { randint, testEngine } from '../helpers/gpu';
-import type { Engine } from '../../src/gpu/engine';
+import type { Engine, Tensor } from '../../src/gpu/engine';
 
 const K = 12;
 const GRID: [number, number] = [3, 5];
@@ -18,19 +18,20 @@ const B = 10;
 const CB: Codebook = { K, patch: 2, channels: 1, vectors: Float32Array.from({ length: K * 4 }, (_, i) => ((i * 7919) % 13) / 13 + (i % 4) * 0.01) };
 const NONE = onlyGeometry('rrc', { ...onlyGeometry('flip'), pFlip: 0, scale: [1, 1] });
 
-function target(e: Engine, input: 'tokens' | 'codes', cls: boolean): AugmentTarget {
+function target(e: Engine, input: 'tokens' | 'codes', cls: boolean): AugmentTarget & { feat: Tensor; mix: { targets: Tensor<'i32'>; lam: Tensor<'f32'> } } {
   const T = N + (cls ? 1 : 0);
-  return { B, grid: GRID, cls, input, ids: e.tensor([B * T], 'i32'), feat: e.tensor([B * T, 4]), mixTargets: e.tensor([B, 2], 'i32'), lam: e.tensor([B]) };
+  // A codes target has no features; the tensor is only there so every run reads the same outputs.
+  return { B, grid: GRID, cls, input: input as 'tokens', ids: e.tensor([B * T], 'i32'), feat: e.tensor([B * T, 4]), mix: { targets: e.tensor([B, 2], 'i32'), lam: e.tensor([B], 'f32') } };
 }
 
-async function run(e: Engine, a: Partial<AugmentConfig>, t: AugmentTarget, ids: Int32Array, geometry = NONE) {
+async function run(e: Engine, a: Partial<AugmentConfig>, t: ReturnType<typeof target>, ids: Int32Array, geometry = NONE) {
   const taConfig: TokenAdaptConfig = { grid: GRID, inDim: 4, vocab: K, dim: 8, heads: 2, mlpRatio: 2, features: 3, up: 2 };
   const weights = { config: taConfig, params: tokenAdaptLayout(taConfig).init(1) };
   const aug = new TokenAugmenter(e, { ...NO_AUGMENT, ...a }, CB, t, weights, geometry);
   e.write(aug.raw, ids);
   const labels = Array.from({ length: B }, (_, b) => b % 4);
   const how = aug.apply(e, 3, 7, labels);
-  const [feat, outIds, pairs, lam] = await e.read(t.feat, t.ids, t.mixTargets, t.lam);
+  const [feat, outIds, pairs, lam] = await e.read(t.feat, t.ids, t.mix.targets, t.mix.lam);
   aug.destroy();
   return { how, feat, ids: outIds, pairs, lam, Bb: aug.Bb };
 }
@@ -45,24 +46,57 @@ function rawIds(cls: boolean): Int32Array {
 const vectorsOf = (ids: Int32Array, T: number, cls: boolean) => Float32Array.from({ length: ids.length * 4 }, (_, i) => (cls && Math.floor(i / 4) % T === 0 ? 0 : CB.vectors[ids[Math.floor(i / 4)] * 4 + (i % 4)]));
 
 describe('token augmentation pipeline', () => {
-  it('a crop of the whole grid and the identity oracle leave every sample as it was', async () => {
+  it('a crop of shift 0 and the identity oracle leave every sample as it was', async () => {
     const e = await testEngine();
     for (const cls of [false, true]) {
       const ids = rawIds(cls);
       const T = N + (cls ? 1 : 0);
-      const tok = await run(e, { pCrop: 1, cropScale: 1, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'tokens', cls), ids);
+      const tok = await run(e, { pCrop: 1, cropShift: 0, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'tokens', cls), ids);
       expect(tok.how).toEqual({ featReady: true, mixed: false });
       expect(Array.from(tok.feat).every((v, i) => Math.abs(v - vectorsOf(ids, T, cls)[i]) < 1e-6)).toBe(true);
-      const codes = await run(e, { pCrop: 1, cropScale: 1, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'codes', cls), ids);
+      const codes = await run(e, { pCrop: 1, cropShift: 0, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'codes', cls), ids);
       expect(codes.how).toEqual({ featReady: false, mixed: false });
       expect(Array.from(codes.ids)).toEqual(Array.from(ids));
     }
   });
 
+  it('the token crop shifts each sample by whole cells, edges repeated: exact codebook vectors, the test view among them', async () => {
+    const e = await testEngine();
+    const ids = rawIds(false);
+    const [H, W] = GRID;
+    const shifts = new Map<string, number>();
+    for (let step = 0; step < 12; step++) {
+      const t = target(e, 'tokens', false);
+      const aug = new TokenAugmenter(e, { ...NO_AUGMENT, pCrop: 1, cropShift: 1 }, CB, t);
+      e.write(aug.raw, ids);
+      aug.apply(e, 3, step, new Array(B).fill(0));
+      const [feat] = await e.read(t.feat);
+      aug.destroy();
+      for (let b = 0; b < B; b++) {
+        // Find the shift (dy, dx) in [-1, 1]^2 that explains the whole sample exactly.
+        const found: string[] = [];
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+          let exact = true;
+          for (let y = 0; y < H && exact; y++) for (let x = 0; x < W && exact; x++) {
+            const from = ids[b * N + Math.min(H - 1, Math.max(0, y + dy)) * W + Math.min(W - 1, Math.max(0, x + dx))];
+            for (let c = 0; c < 4; c++) if (feat[(b * N + y * W + x) * 4 + c] !== CB.vectors[from * 4 + c]) exact = false;
+          }
+          if (exact) found.push(`${dy},${dx}`);
+        }
+        expect(found.length, `sample ${b} of step ${step} is no whole-cell shift of its grid`).toBeGreaterThan(0);
+        shifts.set(found[0], (shifts.get(found[0]) ?? 0) + 1);
+      }
+    }
+    // All nine shifts occur; the identity (the test view) about 1/9 of the time.
+    expect(shifts.size).toBe(9);
+    expect(shifts.get('0,0')! / (12 * B)).toBeGreaterThan(0.03);
+    expect(shifts.get('0,0')! / (12 * B)).toBeLessThan(0.25);
+  });
+
   it('CutMix takes a box from the reversed half and writes mixed labels', async () => {
     const e = await testEngine();
     const ids = rawIds(false);
-    const r = await run(e, { pCutMix: 1 }, target(e, 'tokens', false), ids);
+    const r = await run(e, { pMix: 1 }, target(e, 'tokens', false), ids);
     expect(r.how).toEqual({ featReady: true, mixed: true });
     const expected = vectorsOf(ids, N, false);
     let moved = 0;
@@ -101,7 +135,11 @@ describe('token augmentation pipeline', () => {
     const e = await testEngine();
     const t = target(e, 'tokens', false);
     expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pNoise: 0.8, pColorAdapt: 0.4 }, CB, t)).toThrow(/at most 1/);
-    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pCutMix: 1.5 }, CB, t)).toThrow(/\[0, 1\]/);
+    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pMix: 1.5 }, CB, t)).toThrow(/\[0, 1\]/);
+    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, cropShift: 0.5 }, CB, t)).toThrow(/whole number/);
+    // Pre-training has no labels to mix.
+    const { mix: _, ...unlabelled } = t;
+    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pMix: 0.5 }, CB, unlabelled)).toThrow(/labels/);
     expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, tokenAdapt: 0.5 }, CB, t)).toThrow(/build:tokenadapt/);
   });
 

@@ -1,10 +1,12 @@
 // SeiT's token augmentations on id grids: the kernel against its reference on grids that are not
 // square and batches that straddle the 64-wide workgroup, then what each augmentation must do.
 import { describe, expect, it } from 'vitest';
+import { codeSpacing } from '../../src/augment/color';
 import { flipTable, synonymTable } from '../../src/augment/tables';
 import { SEIT_TOKEN_EDA, tokenEDA, type TokenEDASpec } from '../../src/augment/token_eda';
 import { tokenEDARef } from '../../src/augment/token_eda.ref';
 import type { Codebook } from '../../src/data/package';
+import { loadTokenPackage } from '../../scripts/train/datasets';
 import { randint, testEngine } from '../helpers/gpu';
 
 // A random 2x2 gray patch codebook: small enough to reason about, big enough for 3 synonyms.
@@ -111,9 +113,30 @@ describe('token EDA semantics (reference)', () => {
 });
 
 describe('token tables', () => {
-  it('synonyms are the nearest other codes by cosine, nearest first', () => {
-    const cb: Codebook = { K: 4, patch: 1, channels: 2, vectors: Float32Array.from([1, 0, 0.9, 0.1, 0, 1, -1, 0]) };
-    expect(Array.from(synonymTable(cb, 2))).toEqual([1, 2, 0, 2, 1, 0, 2, 1]);
+  it('synonyms are the nearest other codes by L2, nearest first, ties to the lower id', () => {
+    // Code 0 is near-blank: cosine would rank the bright code 1 (same direction) first.
+    const cb: Codebook = { K: 4, patch: 1, channels: 2, vectors: Float32Array.from([0.01, 0, 1, 0, 0.1, 0.1, 0, 0.3]) };
+    expect(Array.from(synonymTable(cb, 2))).toEqual([2, 3, 2, 0, 0, 3, 2, 0]);
+    expect(synonymTable({ K: 3, patch: 1, channels: 1, vectors: Float32Array.from([0, 1, -1]) }, 1)[0]).toBe(1);
+  });
+
+  it("the shipped codebook's blank code has near-blank synonyms", () => {
+    const cb = loadTokenPackage('public/data/fashion-mnist').codebook!;
+    const D = cb.vectors.length / cb.K;
+    const code = (k: number) => Array.from(cb.vectors.subarray(k * D, (k + 1) * D));
+    const norm = (k: number) => Math.hypot(...code(k));
+    const norms = Array.from({ length: cb.K }, (_, k) => norm(k));
+    const blank = norms.indexOf(Math.min(...norms));
+    const meanNorm = norms.reduce((a, b) => a + b) / cb.K;
+    const spacing = codeSpacing(cb);
+    const syn = Array.from(synonymTable(cb).subarray(blank * 5, blank * 5 + 5));
+    // Measured: blank = code 1 (norm 0.005), synonyms 201, 177, 217, 116, 207 at 0.249-0.441 from it
+    // (code spacing 0.570), norms 0.25-0.44 against a mean code norm of 2.00. By cosine they were
+    // grey textures of norm 1.1-2.7.
+    for (const k of syn) {
+      expect(Math.hypot(...code(k).map((v, d) => v - code(blank)[d]))).toBeLessThan(spacing);
+      expect(norm(k)).toBeLessThan(0.25 * meanNorm);
+    }
   });
 
   it('the flip table maps a patch to the code of its mirror image', () => {
