@@ -80,7 +80,8 @@ export function mtmLayout(c: MTMConfig): ParamLayout {
   add('stem.b', [D], { kind: 'zeros' });
   add('pos', [1 + N, D], { kind: 'sincos', grid: c.grid, cls: true }, false, true);
   // MTM's mask vector starts at zero; the MTO-style one at random, so its cosines are defined.
-  add('mask', [D], c.maskToken === 'mto-style' ? { kind: 'normal', std: 0.02 } : { kind: 'zeros' });
+  // Weight-decayed, as SeiT++'s add_weight_decay does (it decays every parameter of more than one dimension by name, and the mask is (1, 1, D)).
+  add('mask', [D], c.maskToken === 'mto-style' ? { kind: 'normal', std: 0.02 } : { kind: 'zeros' }, true);
   addBlocks(L, c.encoder);
   add('norm.g', [D], { kind: 'ones' });
   add('norm.b', [D], { kind: 'zeros' });

@@ -45,6 +45,8 @@ export interface ViTConfig extends BlocksConfig {
   clsToken?: boolean;
   /** Label smoothing of the classification loss. */
   labelSmoothing: number;
+  /** Std of the head's initial weights (default 0.02, timm's; SeiT++ re-initialises a fine-tune's head at 2e-5). */
+  headInit?: number;
 }
 
 export const hasCls = (c: ViTConfig) => c.pool === 'cls' || !!c.clsToken;
@@ -73,7 +75,7 @@ export function vitLayout(c: ViTConfig): ParamLayout {
   addBlocks(L, c);
   L.add({ name: 'norm.g', shape: [D], init: { kind: 'ones' }, decay: false, layer: c.depth + 1 });
   L.add({ name: 'norm.b', shape: [D], init: { kind: 'zeros' }, decay: false, layer: c.depth + 1 });
-  L.add({ name: 'head.w', shape: [D, c.classes], init: { kind: 'normal', std: 0.02 }, decay: true, layer: c.depth + 1 });
+  L.add({ name: 'head.w', shape: [D, c.classes], init: { kind: 'normal', std: c.headInit ?? 0.02 }, decay: true, layer: c.depth + 1 });
   L.add({ name: 'head.b', shape: [c.classes], init: { kind: 'zeros' }, decay: false, layer: c.depth + 1 });
   return L;
 }

@@ -4,7 +4,7 @@
 // the same flat step.
 import { drawer, drawGeometry, IDENTITY, patchOrder, resampleTaps, type GeometrySpec } from '../augment/geometry';
 import { transposeTaps } from '../augment/taps';
-import { completeAugment, TokenAugmenter } from '../augment/token_augment';
+import { completeAugment, TokenAugmenter, type AugmentTarget } from '../augment/token_augment';
 import type { Engine, Tensor } from '../gpu/engine';
 import { MTM, mtmLayout, type MTMConfig, type MTMDiagnostics } from '../nn/mtm';
 import { ParamBuffers, type ParamLayout } from '../nn/params';
@@ -95,7 +95,8 @@ export class ClassifyTask implements Task {
     if (c.augment && (c.input === 'pixels' || !data.codebook)) throw new Error('token augmentations need token data, not pixels');
     if (c.augment && c.input !== 'pixels') {
       const m = this.model;
-      const target = { B: c.batch, grid: vit.grid, cls: hasCls(vit), input: c.input, ids: m.ids, feat: m.feat, mixTargets: m.mixTargets, lam: m.lam };
+      const common = { B: c.batch, grid: vit.grid, cls: hasCls(vit), ids: m.ids, mix: { targets: m.mixTargets, lam: m.lam } };
+      const target: AugmentTarget = c.input === 'tokens' ? { ...common, input: 'tokens', feat: m.feat } : { ...common, input: 'codes' };
       this.augmenter = new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, target, data.tokenAdapt);
     } else this.augmenter = null;
   }
@@ -126,13 +127,18 @@ export class ClassifyTask implements Task {
 // Evaluation masks come from their own seed, so every run is scored on the same masks.
 const EVAL_MASK_SEED = 0x5eed;
 
-/** Masked token modeling on every training example's tokens; labels are never read. */
+/**
+ * Masked token modeling on every training example's tokens; labels are never read. With token
+ * augmentations (SeiT++: a crop of one half, TokenAdapt on the other), training batches are
+ * augmented and re-quantized to codes before masking.
+ */
 export class MTMTask implements Task {
   readonly layout: ParamLayout;
   readonly model: MTM;
   readonly train: Examples;
   readonly order: BatchOrder;
   private readonly batches: BatchWriter;
+  private readonly augmenter: TokenAugmenter | null;
   /** Mask ratios drawn since the last report. */
   private ratios: number[] = [];
 
@@ -148,10 +154,14 @@ export class MTMTask implements Task {
     this.train = data.train;
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
     this.batches = new BatchWriter({ B: c.batch, ids: this.model.ids }, this.model.N, true, data.inDim, mc.vocab);
+    const target: AugmentTarget = { B: c.batch, grid: mc.grid, cls: true, input: 'codes', ids: this.model.ids };
+    this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, target, data.tokenAdapt) : null;
   }
 
   trainStep(step: number): number {
-    this.batches.write(this.e, this.train, this.order.indices(step));
+    const indices = this.order.indices(step);
+    this.batches.write(this.e, this.train, indices, this.augmenter?.raw);
+    this.augmenter?.apply(this.e, this.c.seed, step, []);
     const draw = this.model.forward({ seed: this.c.seed, step }, true);
     this.model.backward();
     this.ratios.push(draw.ratio);
@@ -172,6 +182,7 @@ export class MTMTask implements Task {
 
   destroy(): void {
     this.model.destroy();
+    this.augmenter?.destroy();
   }
 }
 

@@ -13,7 +13,7 @@ import { MTMView } from './MTMView';
 import { RunsTable } from './RunsTable';
 import { RUN_COLORS, type RunRecord } from './runs';
 import { useTraining, type StartCommand } from './trainStore';
-import { AUGMENT_CHOICES, decodeRecipe, defaultRecipe, encodeRecipe, type Recipe } from './urlState';
+import { AUGMENT_CHOICES, decodeRecipe, defaultRecipe, encodeRecipe, presetAugment, type Recipe } from './urlState';
 
 // The page trains on stored tokens: not the pixel baselines, nor TokenAdapt (the builder trains it on pixels).
 const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input !== 'pixels' && taskOf(p) !== 'tokenadapt');
@@ -23,6 +23,7 @@ const RECIPES: Record<(typeof AUGMENT_CHOICES)[number], string> = {
   seit: "SeiT's: TokenEDA, token crop, noise, CutMix",
   'seit-ta': "SeiT's + TokenAdapt on half of each batch",
   'seit-ta-ca': "SeiT's + TokenAdapt + ColorAdapt",
+  'crop-ta': "SeiT++'s pre-training: token crop on half, TokenAdapt on the other",
 };
 
 /** Teaching starting points: each sets the recipe and says what to look at. */
@@ -79,8 +80,8 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
     seed,
     ...tunedKeys(r),
     ...(task === 'mtm' ? { maskToken, block } : {}),
-    ...(finetunes ? { labels } : {}),
-    ...(task === 'classify' && augment !== 'none' ? { augmentRecipe: augment, augment: augment.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
+    ...(task === 'classify' ? { labels } : {}),
+    ...(augment !== presetAugment(presetName) || augment.includes('ta') ? { augmentRecipe: augment, augment: augment.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
   });
   const command = (resume: boolean, augment = recipe): StartCommand | null =>
     dataset ? { dataset, preset: presetName, overrides: overrides(augment), ...(finetunes && from ? { from } : {}), resume } : null;
@@ -148,7 +149,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
           <select
             value={presetName}
             disabled={busy}
-            onChange={(ev) => setRecipe({ ...defaultRecipe(ev.target.value), seed, augment: recipe, tokenAdapt: taKind })}
+            onChange={(ev) => setRecipe({ ...defaultRecipe(ev.target.value), seed, tokenAdapt: taKind })}
           >
             {PAGE_PRESETS.map((p) => (
               <option key={p.preset} value={p.preset}>
@@ -178,12 +179,14 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
             <input type="number" min={0} value={block} disabled={busy} onChange={(ev) => set({ block: Math.max(0, Math.floor(Number(ev.target.value))) })} />
           </label>
         )}
+        {task === 'classify' && (
+          <label title="A fixed, class-balanced subset of the training labels (1: all of them)">
+            labelled fraction{' '}
+            <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => set({ labels: Math.min(1, Math.max(0.01, Number(ev.target.value))) })} />
+          </label>
+        )}
         {finetunes && (
           <>
-            <label title="A fixed, class-balanced subset of the training labels">
-              labelled fraction{' '}
-              <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => set({ labels: Math.min(1, Math.max(0.01, Number(ev.target.value))) })} />
-            </label>
             <label title="Fine-tune a stored pre-training run's encoder, or train from random weights">
               start from{' '}
               <select value={from} disabled={busy} onChange={(ev) => setFrom(ev.target.value)}>
@@ -197,11 +200,11 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
             </label>
           </>
         )}
-        {task === 'classify' && (
+        {(task === 'classify' || task === 'mtm') && (
           <label title="Token augmentations of the training batches (the lab below shows each one); evaluation is never augmented">
             augmentations{' '}
             <select value={recipe} disabled={busy} onChange={(ev) => set({ augment: ev.target.value })}>
-              {AUGMENT_CHOICES.map((k) => (
+              {AUGMENT_CHOICES.filter((k) => (task === 'mtm') === (k === 'crop-ta') || k === 'none').map((k) => (
                 <option key={k} value={k}>
                   {RECIPES[k]}
                 </option>
@@ -209,7 +212,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
             </select>
           </label>
         )}
-        {task === 'classify' && recipe.includes('ta') && (
+        {recipe.includes('ta') && (
           <label title="Learned: the package's trained TokenAdapt. Oracle: decode the tokens to pixels, augment, re-tokenize (exact for a patch codebook)">
             TokenAdapt{' '}
             <select aria-label="TokenAdapt kind" value={taKind} disabled={busy} onChange={(ev) => set({ tokenAdapt: ev.target.value as Recipe['tokenAdapt'] })}>

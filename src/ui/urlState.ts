@@ -1,6 +1,7 @@
 // The training recipe in the page's URL, so a link reproduces a run's settings: only the keys that
 // differ from the chosen preset's defaults, under a format version (v=1). Unknown or invalid
 // values are dropped (with the reason), never guessed.
+import { AUGMENT_RECIPES } from '../augment/token_augment';
 import { PRESETS } from '../train/presets';
 
 export const URL_STATE_VERSION = 1;
@@ -25,7 +26,14 @@ export interface Recipe {
   tokenAdapt: 'learned' | 'oracle';
 }
 
-export const AUGMENT_CHOICES = ['none', 'seit', 'seit-ta', 'seit-ta-ca'];
+/** The augmentation recipes the page offers (pre-training takes crop-ta or none: it has no labels to mix). */
+export const AUGMENT_CHOICES = ['none', 'seit', 'seit-ta', 'seit-ta-ca', 'crop-ta'];
+
+/** The recipe name of a preset's own augmentation ('none' when it has none). */
+export function presetAugment(preset: string): string {
+  const a = PRESETS[preset].augment;
+  return (a && Object.keys(AUGMENT_RECIPES).find((k) => JSON.stringify(AUGMENT_RECIPES[k]) === JSON.stringify(a))) || 'none';
+}
 
 type NumberKey = 'steps' | 'seed' | 'batch' | 'lr' | 'warmup' | 'weightDecay' | 'dim' | 'depth' | 'heads' | 'evalEvery' | 'block' | 'labels';
 const int = (min: number) => (x: number) => Number.isInteger(x) && x >= min;
@@ -63,8 +71,8 @@ export function defaultRecipe(preset = 'quick'): Recipe {
     evalEvery: p.evalEvery ?? 0,
     maskToken: p.mtm?.maskToken ?? 'plain',
     block: p.mtm?.block ?? 0,
-    labels: p.labels ?? 0.1,
-    augment: 'none',
+    labels: p.labels ?? 1,
+    augment: presetAugment(preset),
     tokenAdapt: 'learned',
   };
 }

@@ -1,6 +1,11 @@
 // What a user may change on a preset (the page's recipe panel and the command line): each override
 // lands in the config, and a bad one is refused with its name, never half-applied.
 import { describe, expect, it } from 'vitest';
+import { CROP_TA_AUGMENT, NO_AUGMENT } from '../../src/augment/token_augment';
+import { mtmLayout } from '../../src/nn/mtm';
+import { vitLayout } from '../../src/nn/vit';
+import { classifierConfig, mtmConfig } from '../../src/train/tasks';
+import type { TrainData } from '../../src/train/data';
 import { learningRate, preset, withOverrides } from '../../src/train/presets';
 
 describe('preset overrides', () => {
@@ -20,5 +25,28 @@ describe('preset overrides', () => {
     expect(() => withOverrides(q, { weightDecay: -1 })).toThrow(/weight decay/);
     expect(() => withOverrides(q, { evalEvery: 2.5 })).toThrow(/evalEvery must be a non-negative integer/);
     expect(() => withOverrides(preset('tokenadapt'), { dim: 32 })).toThrow(/TokenAdapt training takes only/);
+  });
+
+  it("pre-train with SeiT++'s augmentation by default, selectable, and never mix labels they do not have", () => {
+    const m = preset('mtm-quick');
+    expect(m.augment).toEqual(CROP_TA_AUGMENT);
+    const none = withOverrides(m, { augmentRecipe: 'none' });
+    expect(none.augment).toEqual(NO_AUGMENT);
+    expect(none.preset).toBe('mtm-quick-none');
+    expect(withOverrides(m, { augmentRecipe: 'crop-ta' }).preset).toBe('mtm-quick');
+    expect(() => withOverrides(m, { augmentRecipe: 'seit' })).toThrow(/no labels to mix/);
+  });
+
+  it("fine-tune as SeiT++ does: layer decay 0.65, no clipping, a head initialised at std 2e-5; the mask vector decays", () => {
+    const f = preset('finetune-quick');
+    expect(f).toMatchObject({ layerDecay: 0.65, clip: 0, model: { headInit: 2e-5 } });
+    const data = { grid: [7, 7], inDim: 16, classes: Array.from({ length: 10 }, String), codebook: { K: 256, patch: 4, channels: 1, vectors: new Float32Array(256 * 16) } } as unknown as TrainData;
+    const layout = vitLayout(classifierConfig(f, data));
+    const head = layout.slots.find((s) => s.name === 'head.w')!;
+    const w = layout.init(1).subarray(head.offset, head.offset + head.size);
+    const std = Math.sqrt(w.reduce((a, x) => a + x * x, 0) / w.length);
+    expect(std).toBeGreaterThan(1e-5);
+    expect(std).toBeLessThan(4e-5);
+    expect(mtmLayout(mtmConfig(preset('mtm-quick'), data)).slots.find((s) => s.name === 'mask')!.decay).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ describe('runs table', () => {
     const changes = configChanges(a, b);
     expect(changes).toContain('steps: 940 → 100');
     expect(changes).toContain('preset: "quick" → "quick-seit"');
-    expect(changes).toContain('augment.pCutMix: – → 1');
+    expect(changes).toContain('augment.pMix: – → 0.5');
   });
 
   it('keeps one row per run id', () => {
