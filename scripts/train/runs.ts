@@ -1,6 +1,7 @@
 // Runs of the command-line trainer for the studies: each run's `--json` summary is kept in
 // <out>/<name>.json (so an interrupted study resumes where it stopped) and its progress in
-// <out>/<name>.log.
+// <out>/<name>.log. Up to `jobs` runs go at once: on a CPU driver two processes overlap one's
+// host-side work (start-up, data loading, augmentation draws) with the other's kernels.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,10 @@ export interface Summary {
   test_acc: number;
   test_loss: number;
   train_acc?: number;
+  /** Evaluations on the whole test split at --save-at snapshots. */
   evals?: { step: number; loss: number; acc: number }[];
+  /** The periodic test points on the head of the test split (--eval-every). */
+  test_curve?: { step: number; images: number; loss: number; acc: number }[];
   mtm_trace?: { step: number; cos: number; attention: { mass: number; entropy: number | null }[] }[];
   wall_s: number;
   images_per_s: number;
@@ -21,9 +25,13 @@ export class Runs {
   /** Each run's training and evaluation time (its wall_s), kept runs included. */
   seconds = 0;
 
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
   constructor(
     private readonly out: string,
     private readonly tag = 'study',
+    private readonly jobs = 1,
   ) {
     mkdirSync(out, { recursive: true });
   }
@@ -39,6 +47,18 @@ export class Runs {
       this.seconds += summary.wall_s;
       return { summary, command };
     }
+    if (this.running >= this.jobs) await new Promise<void>((r) => this.waiting.push(r));
+    this.running++;
+    try {
+      return await this.spawn(name, argv, command, file);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async spawn(name: string, argv: string[], command: string, file: string): Promise<{ summary: Summary; command: string }> {
+    const { out, tag } = this;
     console.error(`[${tag}] ${name}: ${command}`);
     const t0 = Date.now();
     const log = createWriteStream(join(out, `${name}.log`));
