@@ -16,6 +16,9 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await page.getByLabel('preset').selectOption('mtm-quick');
   await page.getByLabel('steps').fill('20');
   await page.getByLabel('mask token').selectOption('mto-style');
+  // Pre-training augments its batches as SeiT++ does; the tiny package ships no learned TokenAdapt, so its oracle.
+  await expect(page.getByLabel('augmentations')).toHaveValue('crop-ta');
+  await page.getByLabel('TokenAdapt kind').selectOption('oracle');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByTestId('train-result')).toContainText('Test masked-token accuracy', { timeout: 120_000 });
   await expect(page.getByTestId('mtm-stats')).toContainText('mask ratio');
@@ -37,9 +40,9 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await page.getByLabel('preset').selectOption('finetune-quick');
   await page.getByLabel('steps').fill('20');
   await page.getByLabel('labelled fraction').fill('0.5');
-  await page.getByLabel('start from').selectOption({ label: 'mtm-quick-mto seed1' });
+  await page.getByLabel('start from').selectOption({ label: 'mtm-quick-crop-ta-mto seed1' });
   await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick/seed1 from tiny-mtm/mtm-quick-mto/seed1', { timeout: 60_000 });
+  await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick/seed1 from tiny-mtm/mtm-quick-crop-ta-mto/seed1', { timeout: 60_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   expect(errors).toEqual([]);
 });

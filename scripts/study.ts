@@ -2,8 +2,10 @@
 // where they can show (few labels, enough epochs that the unaugmented baseline overfits), as a grid
 // of ordinary `npm run train` commands. Each run's JSON summary is kept in <out>/<name>.json, so an
 // interrupted study resumes where it stopped and the three studies share their common runs.
-// Prints a markdown table (mean ± std over seeds, and the per-seed numbers), writes the test curves
-// to <out>/<study>-curves.json, and ends with one JSON line.
+// Prints a markdown table (mean ± std over seeds, and the per-seed numbers), writes it to
+// <out>/<study>.md, the test curves to <out>/<study>-curves.json, and ends with one JSON line, also
+// in <out>/<study>.json. The README's tables and the page's lessons quote these files as copied to
+// docs/study/.
 //   augment: supervised (SeiT's classifier on frozen codebook vectors) and after MTM, per recipe.
 //   mtm:     the same classifier from scratch vs fine-tuned from MTM pre-training, with and without
 //            augmentation during pre-training.
@@ -104,6 +106,7 @@ function finish(lines: string[], cells: Cell[], json: object): void {
   const text = lines.join('\n');
   writeFileSync(join(out, `${study}.md`), text + '\n');
   writeFileSync(join(out, `${study}-curves.json`), JSON.stringify(curves(cells)));
+  writeFileSync(join(out, `${study}.json`), JSON.stringify(json) + '\n');
   console.log(text);
   console.log(JSON.stringify(json));
 }
@@ -131,7 +134,7 @@ async function mtmCells(): Promise<Cell[]> {
   const without = pretrain('mtm-plain-none', 'plain', 'none');
   const from = async (p: ReturnType<typeof pretrain>) => (await p).snapshot(R.pretrainSteps);
   return Promise.all([
-    ...FINETUNE_RECIPES.map((f) => cell('scratch', f.recipe, f.label, (s) => finetune(f.recipe, s))),
+    cell('scratch', 'none', 'no augmentation', (s) => finetune('none', s)),
     ...FINETUNE_RECIPES.map(async (f) => cell('mtm', f.recipe, f.label, ((at) => (s: string) => finetune(f.recipe, s, at))(await from(withAug)))),
     // Without pre-training augmentation, the fine-tune without augmentation only: the comparison the pre-training recipe needs.
     (async () => cell('mtm-noaug', 'none', 'no augmentation', ((at) => (s: string) => finetune('none', s, at))(await from(without))))(),
@@ -155,7 +158,7 @@ if (study === 'augment') {
   const cells = await mtmCells();
   const find = (setting: string, recipe: string) => cells.find((c) => c.setting === setting && c.recipe === recipe)!;
   const lines = [...table(cells), ''];
-  for (const f of FINETUNE_RECIPES) lines.push(`- (b) ${beats(find('mtm', f.recipe), find('scratch', f.recipe))}`);
+  lines.push(`- (b) ${beats(find('mtm', 'none'), find('scratch', 'none'))}`);
   lines.push(`- pre-training augmentation: ${beats(find('mtm', 'none'), find('mtm-noaug', 'none'))}`);
   finish(lines, cells, { study: 'mtm', rows: cells.map(row) });
 } else {
@@ -170,12 +173,17 @@ if (study === 'augment') {
       const pre = await pretrain(v.name, v.token, 'crop-ta');
       const evals = [...(pre.summary.evals ?? []), { step: R.pretrainSteps, loss: pre.summary.test_loss, acc: pre.summary.test_acc }];
       // The plain run's final fine-tunes are the mtm study's 'mtm' cell.
-      const fts = await Promise.all(R.snapshots.map((step) => (step === R.pretrainSteps && v.token === 'plain' ? cell('mtm', 'none', 'no augmentation', (s) => finetune('none', s, pre.snapshot(step))) : cell(`${v.name}-${step}`, 'none', `${v.token}, ${step} steps`, (s) => finetune('none', s, pre.snapshot(step))))));
-      return { token: v.token, command: pre.command, points: R.snapshots.map((step, i) => ({ step, loss: evals.find((e) => e.step === step)?.loss ?? NaN, ft: fts[i] })) };
+      // The plain run's final fine-tunes are the mtm study's 'mtm' cell; its earlier snapshots are not
+      // fine-tuned (the plain run reaches its own final accuracy at its last step by definition).
+      const steps = v.token === 'plain' ? [R.pretrainSteps] : R.snapshots;
+      const fts = await Promise.all(steps.map((step) => (v.token === 'plain' ? cell('mtm', 'none', 'no augmentation', (s) => finetune('none', s, pre.snapshot(step))) : cell(`${v.name}-${step}`, 'none', `${v.token}, ${step} steps`, (s) => finetune('none', s, pre.snapshot(step))))));
+      const loss = (step: number) => evals.find((e) => e.step === step)?.loss ?? NaN;
+      return { token: v.token, command: pre.command, losses: R.snapshots.map((step) => ({ step, v: loss(step) })), points: steps.map((step, i) => ({ step, ft: fts[i] })) };
     }),
   );
   const scratch = await scratchCell;
   const points = Object.fromEntries(measured.map((m) => [m.token, m.points]));
+  const losses = Object.fromEntries(measured.map((m) => [m.token, m.losses]));
   const pretrainCommands = measured.map((m) => m.command);
   /** The first step at which `value` reaches `target`, linear between points; `start` is the value at step 0. */
   const stepsToReach = (ps: { step: number; v: number }[], target: number, higher: boolean, start: number): number | null => {
@@ -188,15 +196,14 @@ if (study === 'augment') {
     return null;
   };
   const S = R.pretrainSteps;
-  const lossCurve = (t: string) => points[t].map((p) => ({ step: p.step, v: p.loss }));
   const accCurve = (t: string) => points[t].map((p) => ({ step: p.step, v: mean(accs(p.ft)) }));
-  const plainLoss = points.plain[points.plain.length - 1].loss;
+  const plainLoss = losses.plain[losses.plain.length - 1].v;
   const plainAcc = mean(accs(points.plain[points.plain.length - 1].ft));
   const scratchAcc = mean(accs(scratch));
   const chance = Math.log(256);
   const reach = {
-    loss: { plain: S, mto: stepsToReach(lossCurve('mto-style'), plainLoss, false, chance) },
-    acc: { plain: stepsToReach(accCurve('plain'), plainAcc, true, scratchAcc), mto: stepsToReach(accCurve('mto-style'), plainAcc, true, scratchAcc) },
+    loss: { plain: S, mto: stepsToReach(losses['mto-style'], plainLoss, false, chance) },
+    acc: { plain: S, mto: stepsToReach(accCurve('mto-style'), plainAcc, true, scratchAcc) },
   };
   const share = (m: number | null, p: number | null) => (m === null || !p ? `not reached in ${S} steps` : `${m} steps, **${((100 * m) / p).toFixed(0)}%** of plain's ${p}`);
   const lines = [
@@ -204,10 +211,11 @@ if (study === 'augment') {
     '|---|---|---|---|---|',
     `| 0 (from scratch) | ${chance.toFixed(4)} (chance) | ${pct(scratchAcc)} ± ${(100 * std(accs(scratch))).toFixed(2)} (${accs(scratch).map(pct).join(', ')}) | | |`,
     ...R.snapshots.map((step, i) => {
-      const p = points.plain[i];
-      const m = points['mto-style'][i];
-      const acc = (c: Cell) => `${pct(mean(accs(c)))} ± ${(100 * std(accs(c))).toFixed(2)} (${accs(c).map(pct).join(', ')})`;
-      return `| ${step} | ${p.loss.toFixed(4)} | ${acc(p.ft)} | ${m.loss.toFixed(4)} | ${acc(m.ft)} |`;
+      const acc = (t: string) => {
+        const c = points[t].find((p) => p.step === step)?.ft;
+        return c ? `${pct(mean(accs(c)))} ± ${(100 * std(accs(c))).toFixed(2)} (${accs(c).map(pct).join(', ')})` : '–';
+      };
+      return `| ${step} | ${losses.plain[i].v.toFixed(4)} | ${acc('plain')} | ${losses['mto-style'][i].v.toFixed(4)} | ${acc('mto-style')} |`;
     }),
     '',
     `- (d) MTO-style reaches plain's final MTM test loss (${plainLoss.toFixed(4)}) in ${share(reach.loss.mto, reach.loss.plain)}.`,

@@ -39,7 +39,9 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
   --layer-decay D                        layer-wise lr decay of the pre-trained layers (default 1: off; e.g. 0.75)
  classifiers:
   --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token
-  --augment none|seit|seit-ta|seit-ta-ca a token augmentation recipe (README), then any single setting below over it
+  --augment none|seit|seit-ta|seit-ta-ca|crop-ta
+                                         a token augmentation recipe (README), then any single setting below over it;
+                                         MTM pre-training takes crop-ta (its default) or none, without mixing
   --synonym P --swap P                   SeiT's TokenEDA: per sample, ReplaceSynonym with P, SwapCode with P (SeiT: 0.25 each)
   --replace R --swap-max S               their strengths: the share of cells replaced (0.25), the square's largest side / grid (0.25)
   --flip P                               horizontal flip in token space (flip table) with P

@@ -32,4 +32,15 @@ describe('recipe in the URL', () => {
     expect(encodeRecipe(blocks)).toBe('?v=1&preset=mtm-quick&block=2&maskToken=mto-style');
     expect(decodeRecipe(encodeRecipe(blocks), PRESETS).recipe).toEqual(blocks);
   });
+
+  it("starts each preset from its own labels and augmentation, and carries a lesson's few-labels recipe", () => {
+    expect(defaultRecipe('quick')).toMatchObject({ labels: 1, augment: 'none' });
+    expect(defaultRecipe('finetune-quick')).toMatchObject({ labels: 0.1, augment: 'none' });
+    expect(defaultRecipe('mtm-quick')).toMatchObject({ augment: 'crop-ta' });
+    const few = { ...defaultRecipe('quick'), labels: 0.01, steps: 200, augment: 'seit-ta' };
+    expect(encodeRecipe(few)).toBe('?v=1&steps=200&labels=0.01&augment=seit-ta');
+    expect(decodeRecipe(encodeRecipe(few), PRESETS).recipe).toEqual(few);
+    const plainPretraining = { ...defaultRecipe('mtm-quick'), augment: 'none' };
+    expect(encodeRecipe(plainPretraining)).toBe('?v=1&preset=mtm-quick&augment=none');
+  });
 });
