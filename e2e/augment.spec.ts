@@ -4,6 +4,11 @@
 // out and its oracle shown; then a run trains with the augmentations chosen in the recipe.
 import { expect, test } from '@playwright/test';
 import { encodeBundle } from '../src/data/shard';
+import { readFileSync } from 'node:fs';
+import { FEW_LABELS } from '../src/train/regime';
+import { measured, type StudyRow } from '../src/ui/lessons';
+
+const augmentStudy: { rows: StudyRow[] } = JSON.parse(readFileSync('docs/study/augment.json', 'utf8'));
 import { tinyPackage } from '../tests/data/tiny-package';
 
 test('the augmentation lab shows each augmentation of a test image', async ({ page }) => {
@@ -17,8 +22,8 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   const lab = page.getByTestId('augment-lab');
   await lab.getByRole('button', { name: 'Show augmentations' }).click();
   const pictures = lab.getByTestId('augment-pictures');
-  // The original and ten augmentations (src/augment/preview.ts), less the learned TokenAdapt.
-  await expect(pictures.locator('canvas')).toHaveCount(10, { timeout: 60_000 });
+  // The original and nine augmentations (src/augment/preview.ts), less the learned TokenAdapt.
+  await expect(pictures.locator('canvas')).toHaveCount(9, { timeout: 60_000 });
   for (const label of ['Original (decoded tokens)', 'CutMix', 'ColorAdapt', 'TokenAdapt oracle (decode, augment, re-tokenize)']) await expect(pictures.getByRole('img', { name: label })).toBeVisible();
   const pixels = (name: string) => pictures.getByRole('img', { name }).evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());
   const original = await pixels('Original (decoded tokens)');
@@ -85,7 +90,15 @@ test('the recipe lives in the URL: a link sets it, changes are written back, bad
   await page.getByRole('group', { name: 'lessons' }).getByRole('button', { name: 'Does TokenAdapt help?' }).click();
   await expect(page.getByLabel('augmentations')).toHaveValue('seit-ta');
   await expect(page.getByTestId('lesson-text')).toContainText('Compare with no augmentation');
+  // Its expectations are the study's measured numbers, in the study's few-labels regime.
+  await expect(page.getByTestId('lesson-text')).toContainText(`no augmentation ${measured(augmentStudy.rows, 'supervised', 'none')}`);
   await expect.poll(() => new URL(page.url()).searchParams.get('augment')).toBe('seit-ta');
+  await expect.poll(() => new URL(page.url()).searchParams.get('labels')).toBe(String(FEW_LABELS.labels));
+  await page.getByRole('group', { name: 'lessons' }).getByRole('button', { name: 'Does the mask token matter?' }).click();
+  await expect(page.getByLabel('preset')).toHaveValue('mtm-quick');
+  await expect(page.getByLabel('mask token')).toHaveValue('mto-style');
+  await expect(page.getByLabel('augmentations')).toHaveValue('crop-ta');
+  await expect(page.getByTestId('lesson-text')).toContainText('npm run study -- mto');
 
   await page.goto('/?v=1&preset=nope&steps=-2');
   await expect(page.getByTestId('url-ignored')).toContainText('unknown preset "nope"; steps=-2');

@@ -36,7 +36,7 @@ const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|'
   --from FILE                            start from a pre-training checkpoint (else from scratch)
   --labels F                             train on a class-balanced fraction F of the labels (e.g. 0.1)
   --label-seed S                         which fixed subset (default 0)
-  --layer-decay D                        layer-wise lr decay of the pre-trained layers (default 1: off; e.g. 0.75)
+  --layer-decay D                        layer-wise lr decay of the pre-trained layers (finetune-quick: 0.65, SeiT++'s; 1: off)
  classifiers:
   --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token
   --augment none|seit|seit-ta|seit-ta-ca|crop-ta

@@ -5,6 +5,10 @@ import { useEffect, useState } from 'react';
 import { PRESETS, taskOf, withOverrides, type Overrides } from '../train/presets';
 import { pretrainingRuns, runId } from '../train/protocol';
 import type { StepMetrics } from '../train/trainer';
+import augmentStudy from '../../docs/study/augment.json';
+import mtmStudy from '../../docs/study/mtm.json';
+import mtoStudy from '../../docs/study/mto.json';
+import { lessons } from './lessons';
 import { LineChart, type Series } from './LineChart';
 import { AttentionView } from './AttentionView';
 import { AugmentLab } from './AugmentLab';
@@ -26,29 +30,8 @@ const RECIPES: Record<(typeof AUGMENT_CHOICES)[number], string> = {
   'crop-ta': "SeiT++'s pre-training: token crop on half, TokenAdapt on the other",
 };
 
-/** Teaching starting points: each sets the recipe and says what to look at. */
-const LESSONS: { title: string; recipe: Partial<Recipe>; text: string }[] = [
-  {
-    title: 'Train a tiny ViT in two minutes',
-    recipe: { preset: 'quick', steps: 940, augment: 'none' },
-    text: 'A 2-block ViT reads each image as 49 token ids (a 7×7 grid of 4×4-pixel codes). Press Start: the loss falls within a few hundred steps, and the attention view shows where the pooled output looks.',
-  },
-  {
-    title: 'Tokens vs pixels',
-    recipe: { preset: 'quick', steps: 940, augment: 'none' },
-    text: 'The storage table above compares this package with the raw pixels, PNG and gzip: tokens take a few percent of the bytes. Train here on tokens; the same model on raw pixels is the command line\'s pixel-quick preset (npm run train -- --preset pixel-quick), and the README compares their accuracy.',
-  },
-  {
-    title: 'Masked token modeling',
-    recipe: { preset: 'mtm-quick', maskToken: 'mto-style' },
-    text: 'No labels: the model predicts masked tokens from the visible ones. Watch the masked-token view, then fine-tune a classifier from this run with finetune-quick and a small labelled fraction.',
-  },
-  {
-    title: 'Does TokenAdapt help?',
-    recipe: { preset: 'quick', steps: 500, augment: 'seit-ta', tokenAdapt: 'learned' },
-    text: 'Press "Compare with no augmentation": the same model trains without, then with SeiT\'s augmentations and TokenAdapt, and both curves land on one plot. The lab below shows what each augmentation does to an image.',
-  },
-];
+/** The lessons, with what to expect from the studies' measured results. */
+const LESSONS = lessons(augmentStudy, mtmStudy, mtoStudy);
 
 const DESCRIPTIONS: Record<string, string> = {
   'mtm-quick': 'masked token modeling, no labels',
