@@ -98,6 +98,9 @@ export function grid(invocations: number, wg: number): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
+/** How long a failed readback waits for the device's lost promise before reporting the failure itself. */
+const LOST_GRACE_MS = 3000;
+
 export class Engine {
   readonly device: GPUDevice;
   readonly report: AdapterReport;
@@ -113,6 +116,8 @@ export class Engine {
   private uniformUsed = 0;
   private pendingErrors: Promise<(GPUError | null)[]>[] = [];
   private lostInfo: GPUDeviceLostInfo | null = null;
+  /** Settles when the device is lost (and lostInfo is set). */
+  private readonly lost: Promise<void>;
   /** Dispatches recorded since creation; benchmarks and tests read it. */
   dispatchCount = 0;
 
@@ -126,7 +131,7 @@ export class Engine {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     this.placeholder = this.device.createBuffer({ label: 'placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
-    void acquired.lost.then((info) => {
+    this.lost = acquired.lost.then((info) => {
       this.lostInfo = info;
     });
   }
@@ -296,11 +301,11 @@ export class Engine {
     try {
       await staging.mapAsync(GPUMapMode.READ);
     } catch (e) {
-      await this.checkErrors();
-      // A lost device fails the map; its lost promise may settle a moment later, and the caller
-      // should hear "device lost", not "map failed".
-      await new Promise((r) => setTimeout(r, 50));
+      // A lost device fails the map; its lost promise may settle later (over a second on a busy
+      // CPU driver), and the caller should hear "device lost", not "map failed".
+      await Promise.race([this.lost, new Promise((r) => setTimeout(r, LOST_GRACE_MS))]);
       this.checkAlive();
+      await this.checkErrors();
       throw e;
     }
     const mapped = staging.getMappedRange();
