@@ -43,7 +43,7 @@ const R = FEW_LABELS;
 
 const labelled = ['--labels', String(R.labels), '--batch', String(R.batch), '--eval-every', String(R.evalEvery)];
 /** SeiT's supervised classifier on frozen codebook vectors, from scratch. */
-const supervised = (recipe: string, extra: string[], seed: string) => ['--preset', 'quick', ...labelled, '--steps', String(R.supervisedSteps), '--augment', recipe, ...extra, '--seed', seed];
+const supervised = (augment: string[], seed: string) => ['--preset', 'quick', ...labelled, '--steps', String(R.supervisedSteps), '--augment', ...augment, '--seed', seed];
 /** SeiT++'s classifier on learned code embeddings, from scratch or from a pre-training checkpoint. */
 const finetune = (recipe: string, seed: string, from?: string) => ['--preset', 'finetune-quick', ...labelled, '--steps', String(R.finetuneSteps), '--augment', recipe, '--seed', seed, ...(from ? ['--from', from] : [])];
 
@@ -115,14 +115,14 @@ const row = (c: Cell) => ({ setting: c.setting, recipe: c.recipe, mean: mean(acc
 
 // ---- the studies ---------------------------------------------------------------------------
 
+/** Each row's name, and the --augment recipe and settings it trains with. */
 const SUPERVISED_RECIPES = [
-  { recipe: 'none', label: 'no augmentation', extra: [] as string[] },
-  { recipe: 'seit', label: "SeiT's augmentations", extra: [] },
-  { recipe: 'seit-ta', label: '+ TokenAdapt (learned)', extra: [] },
-  { recipe: 'seit-oracle', label: '+ TokenAdapt oracle', extra: ['--token-adapt-kind', 'oracle'] },
-  { recipe: 'seit-ta-ca', label: '+ TokenAdapt + ColorAdapt', extra: [] },
+  { recipe: 'none', label: 'no augmentation', argv: ['none'] },
+  { recipe: 'seit', label: "SeiT's augmentations", argv: ['seit'] },
+  { recipe: 'seit-ta', label: '+ TokenAdapt (learned)', argv: ['seit-ta'] },
+  { recipe: 'seit-oracle', label: '+ TokenAdapt oracle', argv: ['seit-ta', '--token-adapt-kind', 'oracle'] },
+  { recipe: 'seit-ta-ca', label: '+ TokenAdapt + ColorAdapt', argv: ['seit-ta-ca'] },
 ];
-const recipeArg = (r: string) => (r === 'seit-oracle' ? 'seit-ta' : r);
 const FINETUNE_RECIPES = [
   { recipe: 'none', label: 'no augmentation' },
   { recipe: 'seit-ta', label: "SeiT's + TokenAdapt" },
@@ -142,7 +142,7 @@ async function mtmCells(): Promise<Cell[]> {
 }
 
 if (study === 'augment') {
-  const cells = (await Promise.all([...SUPERVISED_RECIPES.map((r) => cell('supervised', r.recipe, r.label, (s) => supervised(recipeArg(r.recipe), r.extra, s))), mtmCells()])).flat();
+  const cells = (await Promise.all([...SUPERVISED_RECIPES.map((r) => cell('supervised', r.recipe, r.label, (s) => supervised(r.argv, s))), mtmCells()])).flat();
   const find = (setting: string, recipe: string) => cells.find((c) => c.setting === setting && c.recipe === recipe)!;
   const lines = [
     ...table(cells),

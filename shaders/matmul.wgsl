@@ -5,7 +5,7 @@
 //
 // Tiling: each invocation owns a 4x8 block of C in registers (two vec4 per row) and walks K; a
 // workgroup covers (4*WG_Y) x (8*WG_X). Loads go through the cache, not workgroup memory: on
-// lavapipe barriers cost more than they save (see shared/ENVIRONMENT.md), and on GPUs the 4x8
+// lavapipe barriers cost more than they save (measured: README, Performance), and on GPUs the 4x8
 // register reuse already cuts global traffic 4-8x. 4x8 measured 10-40% faster than 4x4 on lavapipe.
 struct Params {
   M: u32, N: u32, K: u32, inner: u32,

@@ -4,6 +4,7 @@
 import type { Codebook } from '../data/package';
 import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { seedKey } from '../ops/random';
+import { codeDistances } from './tables';
 
 export interface ColorSpec {
   /** Samples [B, N, C]: N grid cells of C channels. */
@@ -17,7 +18,7 @@ export interface ColorSpec {
   stream: number;
 }
 
-/** ColorAdapt's epsilon on the std: a 7x7 map can have a constant channel (methods-reference.md §7.4). */
+/** ColorAdapt's epsilon on the std: a 7x7 map can have a constant channel (docs/methods.md). */
 export const ADAIN_EPS = 1e-5;
 
 const WG = 64;
@@ -52,18 +53,10 @@ export function colorAdapt(e: Engine, s: ColorSpec, x: Tensor, out: Tensor): voi
  * Noise measured against it says whether a noised token stays near its own code.
  */
 export function codeSpacing(cb: Codebook): number {
-  const { K, vectors } = cb;
-  const D = vectors.length / K;
+  const { K } = cb;
   if (K < 2) throw new Error('code spacing: the codebook needs at least two codes');
-  const nearest = new Float64Array(K).fill(Infinity);
-  for (let k = 0; k < K; k++) {
-    for (let j = k + 1; j < K; j++) {
-      let d2 = 0;
-      for (let d = 0; d < D; d++) d2 += (vectors[k * D + d] - vectors[j * D + d]) ** 2;
-      nearest[k] = Math.min(nearest[k], d2);
-      nearest[j] = Math.min(nearest[j], d2);
-    }
-  }
+  const d2 = codeDistances(cb);
+  const nearest = Float64Array.from({ length: K }, (_, k) => Math.min(...Array.from({ length: K }, (_, j) => (j === k ? Infinity : d2[k * K + j]))));
   const dist = nearest.map(Math.sqrt).sort();
   const m = K >> 1;
   return K % 2 ? dist[m] : (dist[m - 1] + dist[m]) / 2;

@@ -14,7 +14,7 @@ export type Affine = readonly [a: number, b: number, tx: number, c: number, d: n
 
 export const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
 
-/** SeiT++'s geometric augmentations (methods-reference.md §3.2), scaled for small images (§7.3). */
+/** SeiT++'s geometric augmentations scaled for small images (docs/methods.md). */
 export interface GeometrySpec {
   /** Probability of a horizontal flip. */
   pFlip: number;

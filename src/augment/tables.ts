@@ -8,21 +8,30 @@ import type { Codebook } from '../data/package';
  * patches cosine ignores brightness, so the blank code's cosine synonyms are grey textures.
  */
 export function synonymTable(cb: Codebook, count = 5): Int32Array {
-  const { K, vectors } = cb;
-  const D = vectors.length / K;
+  const { K } = cb;
   if (!(count >= 1 && count < K)) throw new Error(`synonyms: need 1 <= count < K (${K}), got ${count}`);
+  const d2 = codeDistances(cb);
   const out = new Int32Array(K * count);
   for (let k = 0; k < K; k++) {
-    const dists: [number, number][] = [];
-    for (let j = 0; j < K; j++) {
-      if (j === k) continue;
+    const others = Array.from({ length: K }, (_, j) => j).filter((j) => j !== k);
+    // Ties go to the lower id, so the table is a pure function of the codebook.
+    others.sort((a, b) => d2[k * K + a] - d2[k * K + b] || a - b);
+    for (let s = 0; s < count; s++) out[k * count + s] = others[s];
+  }
+  return out;
+}
+
+/** Squared L2 distances between every two codebook vectors ([K, K], row-major). */
+export function codeDistances(cb: Codebook): Float64Array {
+  const { K, vectors } = cb;
+  const D = vectors.length / K;
+  const out = new Float64Array(K * K);
+  for (let k = 0; k < K; k++) {
+    for (let j = k + 1; j < K; j++) {
       let d2 = 0;
       for (let d = 0; d < D; d++) d2 += (vectors[k * D + d] - vectors[j * D + d]) ** 2;
-      dists.push([d2, j]);
+      out[k * K + j] = out[j * K + k] = d2;
     }
-    // Ties go to the lower id, so the table is a pure function of the codebook.
-    dists.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    for (let s = 0; s < count; s++) out[k * count + s] = dists[s][1];
   }
   return out;
 }

@@ -64,14 +64,14 @@ export const NO_AUGMENT: AugmentConfig = {
   tokenAdaptKind: 'learned',
 };
 
-/** SeiT's recipe at small scale (docs/augmentations.md): TokenEDA, token crop, noise, CutMix on half the batches. */
+/** SeiT's recipe at small scale (docs/methods.md): TokenEDA, token crop, noise, CutMix on half the batches. */
 export const SEIT_AUGMENT: AugmentConfig = { ...NO_AUGMENT, ...SEIT_TOKEN_EDA, pCrop: 1, pNoise: 0.5, pMix: 0.5 };
-/** SeiT++'s supervised recipe (§3.6): SeiT's, with TokenAdapt on half of each batch. */
+/** SeiT++'s supervised recipe: SeiT's, with TokenAdapt on half of each batch. */
 export const SEIT_TA_AUGMENT: AugmentConfig = { ...SEIT_AUGMENT, tokenAdapt: 0.5 };
 /** And ColorAdapt: noise 0.75 / ColorAdapt 0.25 per batch. */
 export const SEIT_TA_CA_AUGMENT: AugmentConfig = { ...SEIT_TA_AUGMENT, pNoise: 0.75, pColorAdapt: 0.25 };
 
-/** SeiT++'s pre-training augmentation (§4.1): a token crop of the base half, TokenAdapt on the other; no labels, so no mixing. */
+/** SeiT++'s pre-training augmentation: a token crop of the base half, TokenAdapt on the other; no labels, so no mixing. */
 export const CROP_TA_AUGMENT: AugmentConfig = { ...NO_AUGMENT, pCrop: 1, tokenAdapt: 0.5 };
 
 /** The recipes a run can name (the README's comparison). */

@@ -29,7 +29,7 @@ export interface TokenEDASpec {
 /** What a run chooses: the probabilities and strengths, without the batch's layout and draw. */
 export type TokenAugment = Pick<TokenEDASpec, 'pSynonym' | 'pSwap' | 'replaceProb' | 'swapMax' | 'pFlip'>;
 
-/** SeiT's TokenEDA settings (methods-reference.md §2.2), without the flip. */
+/** SeiT's TokenEDA settings (docs/methods.md), without the flip. */
 export const SEIT_TOKEN_EDA: TokenAugment = { pSynonym: 0.25, pSwap: 0.25, replaceProb: 0.25, swapMax: 0.25, pFlip: 0 };
 
 /** Throws unless the settings are probabilities and ReplaceSynonym and SwapCode make one choice. */

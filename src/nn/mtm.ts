@@ -1,4 +1,4 @@
-// SeiT++'s Masked Token Modeling, scaled down (methods-reference.md §4, §7.5), with the SimMIM
+// SeiT++'s Masked Token Modeling, scaled down (docs/methods.md), with the SimMIM
 // variant and the MTO-style mask token. Forward and backward as a flat sequence of kernel calls:
 //
 //   ids -> code embedding -> stem ............................. x0 [B, 1 + N, D]  (CLS + grid)
@@ -11,7 +11,7 @@
 //   SimMIM: head: linear D -> K on the encoder outputs (nothing dropped)
 //   cross-entropy over the codebook on the masked cells only
 //
-// MTO-style (the paper's losses are not public; methods.md §3): the mask vector starts random
+// MTO-style (the paper's losses are not public; docs/methods.md): the mask vector starts random
 // instead of zero, a penalty on its largest cosine similarity to the code embeddings (as the
 // stem maps them) keeps it unlike any data token, and in the first encoder layers visible queries
 // do not attend to mask tokens (their logits are masked out).

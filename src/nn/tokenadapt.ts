@@ -1,4 +1,4 @@
-// TokenAdapt (SeiT++, methods.md §2, methods-reference.md §3.1 and §7.3): a conversion f from a
+// TokenAdapt (SeiT++; docs/methods.md): a conversion f from a
 // token grid's embedding map into a 2x finer feature map where pixel augmentations behave, and an
 // inversion g from that map back to token logits. At small scale, on a 7x7 grid of 16-d codes:
 //
@@ -37,7 +37,7 @@ export interface TokenAdaptConfig {
 }
 
 /**
- * TokenAdapt at small scale: methods-reference.md §7.3 suggests a 96-wide block with MLP ratio 4;
+ * TokenAdapt at small scale: the paper's block scaled down would be a 96-wide block with MLP ratio 4;
  * 64 wide with ratio 2 trains about 3x faster on this project's CPU driver (lavapipe).
  */
 export const TOKENADAPT_MODEL = { dim: 64, heads: 2, mlpRatio: 2, features: 16, up: 2 } as const;

@@ -135,7 +135,7 @@ const MTM_QUICK: Omit<TrainConfig, 'preset'> = {
   warmupSteps: 150,
   beta2: 0.95,
   clip: 0,
-  // SeiT++ pre-trains on augmented tokens: a crop of one half, TokenAdapt on the other (§4.1).
+  // SeiT++ pre-trains on augmented tokens: a crop of one half, TokenAdapt on the other.
   augment: CROP_TA_AUGMENT,
 };
 
@@ -155,7 +155,7 @@ const FINETUNE_QUICK: Omit<TrainConfig, 'preset'> = {
   weightDecay: 0.1,
 };
 
-// TokenAdapt at small scale (methods-reference.md §7.3): one block each side, a 14x14x16 feature
+// TokenAdapt at small scale (docs/methods.md): one block each side, a 14x14x16 feature
 // map, trained by the dataset builder on the pixels it has; 10% of the samples unaugmented.
 const TOKENADAPT: Omit<TrainConfig, 'preset'> = {
   ...QUICK,

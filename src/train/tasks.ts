@@ -194,7 +194,7 @@ export interface MTMReport extends MTMDiagnostics {
  * Trains TokenAdapt where pixels exist (the dataset builder): for each image x, the tokenizer's ids
  * T(x) give f's input, a random geometric augmentation A is applied to f's map, and g must predict
  * T(A(x)), the tokenizer's ids of the augmented image (cross-entropy over the codebook;
- * methods-reference.md §3.4, inferred). A fraction of the samples get no augmentation, the
+ * inferred from the paper, whose training code is unreleased; docs/methods.md). A fraction of the samples get no augmentation, the
  * reconstruction term. The accuracy it reports is the token agreement.
  */
 export class TokenAdaptTask implements Task {
