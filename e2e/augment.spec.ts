@@ -3,7 +3,7 @@
 // draw changes the random ones. The tiny package ships no TokenAdapt, so the learned one is left
 // out and its oracle shown; then a run trains with the augmentations chosen in the recipe.
 import { expect, test } from '@playwright/test';
-import { encodeBundle } from '../src/data/shard';
+import { encodeBundle } from '../src/formats/shard';
 import { readFileSync } from 'node:fs';
 import { FEW_LABELS } from '../src/train/regime';
 import { measured, type StudyRow } from '../src/ui/lessons';
@@ -22,7 +22,7 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   const lab = page.getByTestId('augment-lab');
   await lab.getByRole('button', { name: 'Show augmentations' }).click();
   const pictures = lab.getByTestId('augment-pictures');
-  // The original and nine augmentations (src/augment/preview.ts), less the learned TokenAdapt.
+  // The original and nine augmentations (src/augment/lab.ts), less the learned TokenAdapt.
   await expect(pictures.locator('canvas')).toHaveCount(9, { timeout: 60_000 });
   for (const label of ['Original (decoded tokens)', 'CutMix', 'ColorAdapt', 'TokenAdapt oracle (decode, augment, re-tokenize)']) await expect(pictures.getByRole('img', { name: label })).toBeVisible();
   const pixels = (name: string) => pictures.getByRole('img', { name }).evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { encodeBundle, parseManifest } from '../src/data/shard';
+import { encodeBundle, parseManifest } from '../src/formats/shard';
 import { formatSize } from '../src/data/store';
 import { tinyPackage } from '../tests/data/tiny-package';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tokenAgreement } from '../src/augment/agreement';
 import { GEOMETRY_KINDS } from '../src/augment/geometry';
-import { encodeTokenAdapt, TOKENADAPT_FILE } from '../src/augment/tokenadapt_file';
+import { encodeTokenAdapt, TOKENADAPT_FILE } from '../src/formats/tokenadapt';
 import { Engine } from '../src/gpu/engine';
 import { acquireNodeDevice } from '../src/gpu/node';
 import { preset, withOverrides } from '../src/train/presets';

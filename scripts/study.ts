@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Runs, type Summary } from './train/runs';
+import { Runs, type Summary } from './train/run_grid';
 import { describeRegime, FEW_LABELS } from '../src/train/regime';
 
 const { values: args, positionals } = parseArgs({
@@ -23,7 +23,7 @@ const { values: args, positionals } = parseArgs({
   options: {
     seeds: { type: 'string', default: '1,2,3' },
     out: { type: 'string', default: 'checkpoints/study' },
-    // Runs at once (see scripts/train/runs.ts); 1 for timings that no other run disturbs.
+    // Runs at once (see scripts/train/run_grid.ts); 1 for timings that no other run disturbs.
     jobs: { type: 'string', default: '2' },
   },
 });

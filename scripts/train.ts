@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { WebGPUError } from '../src/gpu/device';
 import { Engine } from '../src/gpu/engine';
 import { acquireNodeDevice } from '../src/gpu/node';
-import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../src/train/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../src/formats/checkpoint';
 import { finetuneConfig, transferWeights } from '../src/train/finetune';
 import type { AugmentConfig } from '../src/augment/token_augment';
 import { PRESETS, preset, taskOf, withOverrides, type Overrides, type TrainConfig } from '../src/train/presets';

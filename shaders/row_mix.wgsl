@@ -1,7 +1,7 @@
 // Rows of the output as weighted sums of rows of the input, a sparse matrix in CSR form:
 //   out[row0 + r, c] = sum over k in [ptr[r], ptr[r + 1]) of w[k] * x[src[k], c]
 // for r < R; other output rows are left as they are. The host builds the taps
-// (src/augment/taps.ts): resampling a grid, CutMix and Mixup, layout changes, and the transpose of
+// (src/ops/taps.ts): resampling a grid, CutMix and Mixup, layout changes, and the transpose of
 // any of them as its backward, so one kernel carries every geometric token augmentation.
 // One invocation per output element; taps are summed in order, so results are deterministic.
 struct Params {

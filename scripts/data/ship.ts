@@ -1,9 +1,9 @@
 // Adds a file the builder made after the package (TokenAdapt's weights) to a package on disk.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOKENADAPT_FILE } from '../../src/augment/tokenadapt_file';
-import type { Manifest } from '../../src/data/package';
-import { crc32, encodeBundle, fileCrc32, parseManifest } from '../../src/data/shard';
+import { TOKENADAPT_FILE } from '../../src/formats/tokenadapt';
+import type { Manifest } from '../../src/formats/package';
+import { crc32, encodeBundle, fileCrc32, parseManifest } from '../../src/formats/shard';
 import { packageFiles } from '../../src/data/store';
 
 /** Writes the file into the package and names it in manifest.json (version and sizes updated), then rewrites the bundle if there is one. */

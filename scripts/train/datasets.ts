@@ -2,11 +2,11 @@
 // IndexedDB), or Fashion-MNIST's raw pixels cut into the same patches (the SeiT baseline).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeTokenAdapt } from '../../src/augment/tokenadapt_file';
-import type { FileRef, Manifest } from '../../src/data/package';
-import { concatSplits, decodeCodebook, fileMismatch, decodeShard, parseManifest } from '../../src/data/shard';
+import { decodeTokenAdapt } from '../../src/formats/tokenadapt';
+import type { FileRef, Manifest } from '../../src/formats/package';
+import { concatSplits, decodeCodebook, fileMismatch, decodeShard, parseManifest } from '../../src/formats/shard';
 import { patchify, tokenGrid } from '../../src/data/tokenizer';
-import { tokenData, type Examples, type TrainData } from '../../src/train/data';
+import { tokenData, type Examples, type TrainData } from '../../src/data/examples';
 import { readFashionMnist, type Labelled } from '../data/sources';
 
 function readChecked(dir: string, ref: FileRef): Uint8Array {

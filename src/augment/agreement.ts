@@ -5,7 +5,7 @@
 //   learned: TokenAdapt, g(A(f(E[T(x)]))) then argmax;
 //   oracle:  decode T(x) to pixels (a patch codebook's vectors are its pixels), A, nearest code.
 // Used by the dataset builder's report (npm run build:tokenadapt) and its test.
-import type { Codebook } from '../data/package';
+import type { Codebook } from '../formats/package';
 import type { Engine } from '../gpu/engine';
 import { ParamBuffers } from '../nn/params';
 import { featureGrid, TokenAdapt, tokenAdaptLayout } from '../nn/tokenadapt';
@@ -13,7 +13,7 @@ import { embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { argmaxRows, vqAssign, vqScratch } from '../ops/vq';
 import { drawer, drawGeometry, GEOMETRY_KINDS, onlyGeometry, patchOrder, resampleTaps, type GeometryKind, type GeometrySpec, type GridSpace } from './geometry';
-import type { TokenAdaptWeights } from './token_augment';
+import type { TokenAdaptWeights } from '../nn/tokenadapt';
 
 export interface Agreement {
   naive: number;

@@ -1,7 +1,7 @@
 // Colour augmentations of embedding maps on the GPU (shaders/color_augment.wgsl): SeiT's
 // embedding noise and SeiT++'s ColorAdapt (AdaIN with the batch reversed as style donors). The
 // reference is color.ref.ts.
-import type { Codebook } from '../data/package';
+import type { Codebook } from '../formats/package';
 import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { seedKey } from '../ops/random';
 import { codeDistances } from './tables';

@@ -1,10 +1,10 @@
 // Geometric augmentations as maps between grids, in normalized coordinates, so one draw means the
 // same transform on a 7x7 token grid, TokenAdapt's 14x14 feature map and the 28x28 image: a flip,
 // SeiT++'s RandomAffine (rotation, translation, shear) and a random-resized crop, composed into
-// one output -> input affine map and turned into interpolation taps (src/augment/taps.ts). Also
+// one output -> input affine map and turned into interpolation taps (src/ops/taps.ts). Also
 // CutMix and Mixup across a batch. Draws are host-side and seeded by (seed, step, stream).
 import { uniforms } from '../util/rng';
-import { buildTaps, type Taps } from './taps';
+import { buildTaps, type Taps } from '../ops/taps';
 
 /**
  * Output -> input map in normalized coordinates, where [-1, 1] spans a grid's outer edges

@@ -1,5 +1,5 @@
 // Lookup tables that let augmentations act on token ids alone, computed from the codebook.
-import type { Codebook } from '../data/package';
+import type { Codebook } from '../formats/package';
 
 /**
  * SeiT's synonyms: for each code, its `count` nearest other codes by L2 distance between codebook

@@ -12,17 +12,17 @@
 // Batch ids are written to `raw` by the batch writer, so evaluation batches, written straight to
 // the model, are never augmented. Geometric maps and mixes are host-drawn taps (geometry.ts);
 // noise and ColorAdapt draw Philox numbers on the GPU. Mixed labels go to the model's mixTargets.
-import type { Codebook } from '../data/package';
+import type { Codebook } from '../formats/package';
 import type { Engine, Tensor } from '../gpu/engine';
 import { codebookTable, embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { argmaxRows, vqAssign, vqScratch, type VqScratch } from '../ops/vq';
 import { ParamBuffers } from '../nn/params';
-import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
+import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptWeights } from '../nn/tokenadapt';
 import { colorAdapt, embeddingNoise, noiseSigma } from './color';
 import { drawer, drawGeometry, drawMix, drawShift, IDENTITY, mixTaps, patchOrder, resampleTaps, TOKENADAPT_GEOMETRY, type Affine, type GeometrySpec, type GridSpace, type Mix } from './geometry';
 import { flipTable, synonymTable } from './tables';
-import { buildTaps, composeTaps, type Taps } from './taps';
+import { buildTaps, composeTaps, type Taps } from '../ops/taps';
 import { checkTokenAugment, SEIT_TOKEN_EDA, tokenEDA, type TokenAugment, type TokenEDASpec } from './token_eda';
 
 /** Every augmentation a classifier run can choose, with its probability and strength. */
@@ -93,11 +93,6 @@ export function checkAugment(a: AugmentConfig): void {
 export const actsOnEmbeddings = (a: AugmentConfig) => a.pCrop > 0 || a.pNoise > 0 || a.pColorAdapt > 0 || a.pMix > 0 || a.tokenAdapt > 0;
 
 /** A trained TokenAdapt, as the dataset package ships it. */
-export interface TokenAdaptWeights {
-  config: TokenAdaptConfig;
-  params: Float32Array;
-}
-
 /** Where augmented batches go: a model's inputs. */
 export type AugmentTarget = {
   B: number;

@@ -1,6 +1,6 @@
 // The dataset panel's gallery: a page of each class's images, decoded from their tokens, as one
 // strip of RGBA pixels per class. Pure and host-side: a page is a few dozen small images.
-import type { Codebook, TokenSplit } from './package';
+import type { Codebook, TokenSplit } from '../formats/package';
 import { decodeTokens, type Images } from './tokenizer';
 
 export interface GalleryRow {

@@ -3,10 +3,10 @@
 // file is checked against the manifest (size, CRC-32) and decoded before anything is stored, so bad
 // input fails with a message saying what is wrong and leaves the stored datasets as they were.
 
-import type { Codebook, FileRef, Manifest, SplitName, TokenSplit } from './package';
-import { concatSplits, decodeBundle, decodeCodebook, decodeShard, fileMismatch, parseManifest } from './shard';
-import { decodeTokenAdapt } from '../augment/tokenadapt_file';
-import type { TokenAdaptWeights } from '../augment/token_augment';
+import type { Codebook, FileRef, Manifest, SplitName, TokenSplit } from '../formats/package';
+import { concatSplits, decodeBundle, decodeCodebook, decodeShard, fileMismatch, parseManifest } from '../formats/shard';
+import { decodeTokenAdapt } from '../formats/tokenadapt';
+import type { TokenAdaptWeights } from '../nn/tokenadapt';
 import { openStore, packageFiles, type DatasetStore, type StoredPackage } from './store';
 
 export interface LoadProgress {

@@ -9,7 +9,7 @@
 // old copy live, and the orphaned files are collected by gc() on the next open.
 
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { Manifest } from './package';
+import type { Manifest } from '../formats/package';
 
 export interface StoredDataset {
   name: string;

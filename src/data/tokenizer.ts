@@ -9,7 +9,7 @@ import type { Engine, Tensor } from '../gpu/engine';
 import { embeddingBackward, embeddingScratch } from '../ops/embedding';
 import { vqAssign, vqScratch } from '../ops/vq';
 import { uniforms } from '../util/rng';
-import type { Codebook } from './package';
+import type { Codebook } from '../formats/package';
 
 /** `count` images of height x width x channels bytes each, row-major, channels innermost. */
 export interface Images {

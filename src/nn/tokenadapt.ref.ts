@@ -1,7 +1,7 @@
 // TokenAdapt in float64, composed from the ops' references in the same order as
 // src/nn/tokenadapt.ts, with the augmentation's taps between f and g and the cross-entropy
 // against target ids: the whole-model gradient check compares the two.
-import { applyTaps, transposeTaps, type Taps } from '../augment/taps';
+import { applyTaps, transposeTaps, type Taps } from '../ops/taps';
 import { crossEntropyRef } from '../ops/cross_entropy.ref';
 import { layernormBackwardRef, layernormRef } from '../ops/layernorm.ref';
 import { blocksRef } from './blocks.ref';

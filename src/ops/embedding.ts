@@ -1,7 +1,6 @@
 // Embedding lookup on the GPU and its deterministic backward (a counting sort by id, then ordered
 // sums per vocab row; see shaders/embedding.wgsl). Ids outside [0, V) are clamped to the nearest
 // row in both directions.
-import type { Codebook } from '../data/package';
 import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 
 const WG = 64;
@@ -84,7 +83,7 @@ export function embeddingBackward(e: Engine, ids: Tensor<'i32'>, dOut: Tensor, d
 }
 
 /** A codebook as a frozen embedding table: its K vectors and a zero row K, which CLS cells point at. */
-export function codebookTable(e: Engine, cb: Codebook, label = 'codebook'): Tensor {
+export function codebookTable(e: Engine, cb: { K: number; patch: number; channels: number; vectors: Float32Array }, label = 'codebook'): Tensor {
   const C = cb.patch * cb.patch * cb.channels;
   const table = new Float32Array((cb.K + 1) * C);
   table.set(cb.vectors);

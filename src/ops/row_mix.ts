@@ -1,8 +1,8 @@
 // Sparse row mixing on the GPU (shaders/row_mix.wgsl): applies host-built taps
-// (src/augment/taps.ts) to a [rows, C] tensor. The taps live in GPU buffers that grow as needed,
+// (src/ops/taps.ts) to a [rows, C] tensor. The taps live in GPU buffers that grow as needed,
 // so a training step uploads its batch's taps without allocating.
 import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
-import type { Taps } from '../augment/taps';
+import type { Taps } from './taps';
 
 const WG = 64;
 

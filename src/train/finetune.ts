@@ -2,7 +2,7 @@
 // comes from the checkpoint, and every parameter whose name and shape match is copied; the rest
 // (the classification head) keeps its fresh initialisation.
 import type { ParamLayout } from '../nn/params';
-import type { DecodedCheckpoint, SlotRecord } from './checkpoint';
+import type { DecodedCheckpoint, SlotRecord } from '../formats/checkpoint';
 import { taskOf, type TrainConfig } from './presets';
 
 /** The fine-tuning config with the pre-trained encoder's architecture, so its weights fit. */

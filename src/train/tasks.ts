@@ -3,7 +3,7 @@
 // builder's). Each task owns its model and batch assembly; the Trainer drives any of them through
 // the same flat step.
 import { drawer, drawGeometry, IDENTITY, patchOrder, resampleTaps, type GeometrySpec } from '../augment/geometry';
-import { transposeTaps } from '../augment/taps';
+import { transposeTaps } from '../ops/taps';
 import { completeAugment, TokenAugmenter, type AugmentTarget } from '../augment/token_augment';
 import type { Engine, Tensor } from '../gpu/engine';
 import { MTM, mtmLayout, type MTMConfig, type MTMDiagnostics } from '../nn/mtm';
@@ -14,7 +14,7 @@ import { crossEntropy } from '../ops/cross_entropy';
 import { codebookTable, embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { vqAssign, vqScratch, type VqScratch } from '../ops/vq';
-import { BatchOrder, BatchWriter, labeledSubset, type Examples, type TrainData } from './data';
+import { BatchOrder, BatchWriter, labeledSubset, type Examples, type TrainData } from '../data/examples';
 import type { TrainConfig } from './presets';
 
 export interface Task {

@@ -8,8 +8,8 @@ import type { ParamBuffers, ParamLayout } from '../nn/params';
 import type { MaskedAttention } from '../ops/attention_entropy';
 import { adamw, gradNorm, GRAD_NORM_PARTIALS, paramGroupTable } from '../ops/optim';
 import { columnSum } from '../ops/reduce';
-import type { TrainState } from './checkpoint';
-import type { Examples, TrainData } from './data';
+import type { TrainState } from '../formats/checkpoint';
+import type { Examples, TrainData } from '../data/examples';
 import { layerLrScale, learningRate, taskOf, type TrainConfig } from './presets';
 import { ClassifyTask, MTMTask, TokenAdaptTask, type Task } from './tasks';
 

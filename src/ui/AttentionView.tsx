@@ -2,7 +2,7 @@
 // how much the pooled output reads from each grid cell, or the rollout through all layers, as a
 // heat map over the decoded image; the class probabilities beside it.
 import { useEffect, useRef, useState } from 'react';
-import type { AttentionReport } from '../train/attention';
+import type { AttentionReport } from '../worker/attention_view';
 import { useTraining } from './trainStore';
 
 const SCALE = 8;

@@ -1,6 +1,6 @@
 // The augmentation lab: one test image through each token augmentation alone (TokenAdapt and its
 // oracle included), decoded to pixels beside the original. The worker runs the training pipeline
-// itself on the GPU (src/augment/preview.ts), so this is what training batches look like.
+// itself on the GPU (src/augment/lab.ts), so this is what training batches look like.
 import { useEffect, useState } from 'react';
 import { PixelCanvas } from './PixelCanvas';
 import { useTraining } from './trainStore';

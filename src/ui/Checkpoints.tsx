@@ -2,10 +2,10 @@
 // one, or upload a file, which is checked and stored under the run it belongs to for this dataset
 // (then Resume continues it, or a fine-tune starts from it).
 import { useState } from 'react';
-import { decodeCheckpoint } from '../train/checkpoint';
-import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint-store';
+import { decodeCheckpoint } from '../formats/checkpoint';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../data/checkpoint_store';
 import type { TrainConfig } from '../train/presets';
-import { runId } from '../train/protocol';
+import { runId } from '../worker/protocol';
 import { useTraining } from './trainStore';
 import { errorMessage } from '../util/errors';
 

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { create } from 'zustand';
 import { importBundle, loadDataset, loadStored, sharedStore, type LoadedDataset, type LoadProgress } from '../data/loader';
-import type { Manifest } from '../data/package';
-import { parseManifest } from '../data/shard';
+import type { Manifest } from '../formats/package';
+import { parseManifest } from '../formats/shard';
 import { formatSize, type StoredDataset } from '../data/store';
 import { gallery, galleryPages } from '../data/gallery';
 import { PixelCanvas } from './PixelCanvas';

@@ -3,7 +3,7 @@
 // pre-training run on a fraction of the labels.
 import { useEffect, useState } from 'react';
 import { PRESETS, taskOf, withOverrides, type Overrides } from '../train/presets';
-import { pretrainingRuns, runId } from '../train/protocol';
+import { pretrainingRuns, runId } from '../worker/protocol';
 import type { StepMetrics } from '../train/trainer';
 import augmentStudy from '../../docs/study/augment.json';
 import mtmStudy from '../../docs/study/mtm.json';

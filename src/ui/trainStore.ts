@@ -1,11 +1,11 @@
 // Training state for the page (zustand): owns the Web Worker and folds its messages into state.
 import { create } from 'zustand';
-import { listCheckpoints } from '../train/checkpoint-store';
-import type { FromWorker, ToWorker } from '../train/protocol';
+import { listCheckpoints } from '../data/checkpoint_store';
+import type { FromWorker, ToWorker } from '../worker/protocol';
 import type { TrainConfig } from '../train/presets';
-import type { MTMPreview } from '../train/preview';
-import type { AugmentPreview } from '../augment/preview';
-import type { AttentionReport } from '../train/attention';
+import type { MTMPreview } from '../worker/mtm_view';
+import type { AugmentPreview } from '../augment/lab';
+import type { AttentionReport } from '../worker/attention_view';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 import { startRun, type RunRecord } from './runs';
 
@@ -52,7 +52,7 @@ let worker: Worker | null = null;
 
 function ensureWorker(onMessage: (m: FromWorker) => void, onError: (message: string) => void): Worker {
   if (!worker) {
-    worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
+    worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
     worker.onerror = (ev) => onError(ev.message || 'the training worker failed to start');
   }

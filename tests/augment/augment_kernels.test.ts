@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { codeSpacing, colorAdapt, embeddingNoise, noiseSigma, type ColorSpec } from '../../src/augment/color';
 import { channelStats, colorAdaptRef, embeddingNoiseRef } from '../../src/augment/color.ref';
 import { drawGeometry, drawer, drawMix, IDENTITY, mixTaps, onlyGeometry, patchOrder, resampleTaps, TOKENADAPT_GEOMETRY, type Affine } from '../../src/augment/geometry';
-import { applyTaps, composeTaps, transposeTaps } from '../../src/augment/taps';
+import { applyTaps, composeTaps, transposeTaps } from '../../src/ops/taps';
 import { GpuTaps } from '../../src/ops/row_mix';
 import { loadTokenPackage } from '../../scripts/train/datasets';
 import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine } from '../helpers/gpu';

@@ -2,10 +2,10 @@
 // what reaches the model for each choice, on a small codebook whose vectors are 2x2 gray patches.
 import { describe, expect, it } from 'vitest';
 import { onlyGeometry } from '../../src/augment/geometry';
-import { augmentPreviews, PREVIEWS } from '../../src/augment/preview';
+import { augmentPreviews, PREVIEWS } from '../../src/augment/lab';
 import { decodeTokens } from '../../src/data/tokenizer';
 import { NO_AUGMENT, TokenAugmenter, type AugmentConfig, type AugmentTarget } from '../../src/augment/token_augment';
-import type { Codebook } from '../../src/data/package';
+import type { Codebook } from '../../src/formats/package';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
 import { randint, testEngine } from '../helpers/gpu';
 import type { Engine, Tensor } from '../../src/gpu/engine';

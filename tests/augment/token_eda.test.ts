@@ -5,7 +5,7 @@ import { codeSpacing } from '../../src/augment/color';
 import { flipTable, synonymTable } from '../../src/augment/tables';
 import { SEIT_TOKEN_EDA, tokenEDA, type TokenEDASpec } from '../../src/augment/token_eda';
 import { tokenEDARef } from '../../src/augment/token_eda.ref';
-import type { Codebook } from '../../src/data/package';
+import type { Codebook } from '../../src/formats/package';
 import { loadTokenPackage } from '../../scripts/train/datasets';
 import { randint, testEngine } from '../helpers/gpu';
 

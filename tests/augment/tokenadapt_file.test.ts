@@ -1,7 +1,7 @@
 // TokenAdapt's shipped file: weights and config round-trip; a truncated, damaged or foreign file
 // is refused with a message that names it; a manifest may name it, and the CLI loads it.
 import { describe, expect, it } from 'vitest';
-import { decodeTokenAdapt, encodeTokenAdapt, TOKENADAPT_FILE } from '../../src/augment/tokenadapt_file';
+import { decodeTokenAdapt, encodeTokenAdapt, TOKENADAPT_FILE } from '../../src/formats/tokenadapt';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
 import { loadTokenPackage } from '../../scripts/train/datasets';
 

@@ -3,8 +3,8 @@
 // checks behind the CRC run too. Every input must either throw a DataFormatError or (for a valid
 // CRC over plausible contents) decode to a consistent result no larger than the input allows.
 import { describe, expect, it } from 'vitest';
-import { FORMAT_VERSION } from '../../src/data/package';
-import { CODER_HUFFMAN, CODER_PACKED, DataFormatError, crc32, decodeBundle, decodeCodebook, decodeShard, encodeBundle, encodeCodebook, encodeShard } from '../../src/data/shard';
+import { FORMAT_VERSION } from '../../src/formats/package';
+import { CODER_HUFFMAN, CODER_PACKED, DataFormatError, crc32, decodeBundle, decodeCodebook, decodeShard, encodeBundle, encodeCodebook, encodeShard } from '../../src/formats/shard';
 import { uniforms } from '../../src/util/rng';
 import { tinyPackage } from './tiny-package';
 

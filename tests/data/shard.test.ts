@@ -1,6 +1,6 @@
 // Round trips of the package codecs (shard, codebook, bundle, manifest) and the coder choice.
 import { describe, expect, it } from 'vitest';
-import { FORMAT_VERSION, type Manifest } from '../../src/data/package';
+import { FORMAT_VERSION, type Manifest } from '../../src/formats/package';
 import {
   CODER_HUFFMAN,
   CODER_PACKED,
@@ -15,7 +15,7 @@ import {
   encodeShard,
   fileCrc32,
   parseManifest,
-} from '../../src/data/shard';
+} from '../../src/formats/shard';
 import { uniforms } from '../../src/util/rng';
 import { tinyPackage } from './tiny-package';
 

@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { createStore, entries, keys, set, type UseStore } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import { DatasetLoadError, importBundle, loadDataset, loadStored, type LoadProgress } from '../../src/data/loader';
-import { crc32, encodeBundle, fileCrc32 } from '../../src/data/shard';
+import { crc32, encodeBundle, fileCrc32 } from '../../src/formats/shard';
 import { DatasetStore, formatSize, openStore, StorageQuotaError } from '../../src/data/store';
 import { tinyPackage, withFormatVersion, type TinyPackage } from './tiny-package';
 

@@ -1,7 +1,7 @@
 // A small, valid dataset package made with the real encoders: for the store/loader unit tests and
 // for the page's bundle-import e2e. Seeded, so the same options give the same bytes.
-import { FORMAT_VERSION, MANIFEST_FORMAT, type Manifest } from '../../src/data/package';
-import { crc32, encodeCodebook, encodeShard, fileCrc32 } from '../../src/data/shard';
+import { FORMAT_VERSION, MANIFEST_FORMAT, type Manifest } from '../../src/formats/package';
+import { crc32, encodeCodebook, encodeShard, fileCrc32 } from '../../src/formats/shard';
 
 export interface TinyPackage {
   manifest: Manifest;

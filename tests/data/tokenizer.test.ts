@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Codebook } from '../../src/data/package';
+import type { Codebook } from '../../src/formats/package';
 import { decodeTokens, encodeImages, fitCodebook, kmeansPlusPlus, patchify, psnr, tokenGrid, type Images } from '../../src/data/tokenizer';
 import { vqAssignRef } from '../../src/ops/vq.ref';
 import { uniforms } from '../../src/util/rng';

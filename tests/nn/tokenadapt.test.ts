@@ -3,7 +3,7 @@
 // through the taps' transpose), and the reference's gradients against central finite differences.
 import { describe, expect, it } from 'vitest';
 import { drawer, drawGeometry, patchOrder, resampleTaps, TOKENADAPT_GEOMETRY } from '../../src/augment/geometry';
-import { transposeTaps } from '../../src/augment/taps';
+import { transposeTaps } from '../../src/ops/taps';
 import { ParamBuffers } from '../../src/nn/params';
 import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
 import { tokenAdaptRef } from '../../src/nn/tokenadapt.ref';

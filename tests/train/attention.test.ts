@@ -2,7 +2,7 @@
 // hand on small matrices; then the probe on a trained-for-a-moment classifier, where each head's
 // map and the rollout are distributions over the cells and the probabilities sum to one.
 import { describe, expect, it } from 'vitest';
-import { AttentionProbe, pooledAttention, rollout } from '../../src/train/attention';
+import { AttentionProbe, pooledAttention, rollout } from '../../src/worker/attention_view';
 import { preset } from '../../src/train/presets';
 import { classifierConfig } from '../../src/train/tasks';
 import { Trainer } from '../../src/train/trainer';

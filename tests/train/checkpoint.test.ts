@@ -2,8 +2,8 @@
 // exports round-tripping a real ViT layout. Pure TypeScript: no GPU.
 import { describe, expect, it } from 'vitest';
 import { vitLayout, type ViTConfig } from '../../src/nn/vit';
-import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../../src/train/checkpoint';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/train/safetensors';
+import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../../src/formats/checkpoint';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/formats/safetensors';
 import { normal, uniforms } from '../../src/util/rng';
 
 function randomF32(n: number, seed: number): Float32Array {

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { mtmLayout } from '../../src/nn/mtm';
 import { vitLayout } from '../../src/nn/vit';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
-import { labeledSubset, type Examples, type TrainData } from '../../src/train/data';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/formats/checkpoint';
+import { labeledSubset, type Examples, type TrainData } from '../../src/data/examples';
 import { finetuneConfig, transferWeights } from '../../src/train/finetune';
 import { preset } from '../../src/train/presets';
 import { classifierConfig, mtmConfig } from '../../src/train/tasks';

@@ -5,7 +5,7 @@ import { CROP_TA_AUGMENT, NO_AUGMENT } from '../../src/augment/token_augment';
 import { mtmLayout } from '../../src/nn/mtm';
 import { vitLayout } from '../../src/nn/vit';
 import { classifierConfig, mtmConfig } from '../../src/train/tasks';
-import type { TrainData } from '../../src/train/data';
+import type { TrainData } from '../../src/data/examples';
 import { learningRate, preset, withOverrides } from '../../src/train/presets';
 
 describe('preset overrides', () => {

@@ -5,8 +5,8 @@ import { decodeTokens } from '../../src/data/tokenizer';
 import { mtmLayout, type MTMConfig } from '../../src/nn/mtm';
 import { mtmRef } from '../../src/nn/mtm.ref';
 import { DROPPED, MASKED, MTM_MASK_RATIO, VISIBLE } from '../../src/ops/masking';
-import type { TrainData } from '../../src/train/data';
-import { PreviewModel } from '../../src/train/preview';
+import type { TrainData } from '../../src/data/examples';
+import { PreviewModel } from '../../src/worker/mtm_view';
 import { randint, testEngine, uniforms } from '../helpers/gpu';
 
 const K = 12;

@@ -5,7 +5,7 @@
 // shows is what training does. Decoding pastes each cell's vector as its patch: a continuous map
 // (a crop, noise, a mix) shows as the blend it is.
 import type { Engine } from '../gpu/engine';
-import type { TrainData } from '../train/data';
+import type { TrainData } from '../data/examples';
 import { TOKENADAPT_GEOMETRY } from './geometry';
 import { actsOnEmbeddings, NO_AUGMENT, TokenAugmenter, type AugmentConfig } from './token_augment';
 

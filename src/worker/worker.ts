@@ -5,17 +5,17 @@
 import { DatasetLoadError, loadStored } from '../data/loader';
 import { acquireDevice, WebGPUError } from '../gpu/device';
 import { Engine, type Tensor } from '../gpu/engine';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint-store';
-import { tokenData, type Examples, type TrainData } from './data';
-import { finetuneConfig, transferWeights } from './finetune';
-import { preset as presetConfig, taskOf, withOverrides, type TrainConfig } from './presets';
-import { PreviewModel } from './preview';
+import { decodeCheckpoint, encodeCheckpoint } from '../formats/checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '../data/checkpoint_store';
+import { tokenData, type Examples, type TrainData } from '../data/examples';
+import { finetuneConfig, transferWeights } from '../train/finetune';
+import { preset as presetConfig, taskOf, withOverrides, type TrainConfig } from '../train/presets';
+import { PreviewModel } from './mtm_view';
 import { runId as makeRunId, type FromWorker, type ToWorker, type WorkerErrorCode } from './protocol';
-import { classifierConfig, mtmConfig, taskLayout } from './tasks';
-import { AttentionProbe } from './attention';
-import { augmentPreviews } from '../augment/preview';
-import { DivergedError, Trainer } from './trainer';
+import { classifierConfig, mtmConfig, taskLayout } from '../train/tasks';
+import { AttentionProbe } from './attention_view';
+import { augmentPreviews } from '../augment/lab';
+import { DivergedError, Trainer } from '../train/trainer';
 import { errorMessage } from '../util/errors';
 
 declare const self: DedicatedWorkerGlobalScope;

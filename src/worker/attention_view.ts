@@ -8,7 +8,7 @@ import { hasCls, seqLen, ViT, vitLayout, type ViTConfig } from '../nn/vit';
 import { imagesRgba } from '../data/gallery';
 import { decodeTokens } from '../data/tokenizer';
 import { codebookTable } from '../ops/embedding';
-import type { Examples, TrainData } from './data';
+import type { Examples, TrainData } from '../data/examples';
 
 export interface AttentionReport {
   index: number;

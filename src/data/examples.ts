@@ -1,9 +1,9 @@
 // Training examples as the model consumes them, and the batch assembly: token ids for a token ViT,
 // patch pixels for the pixel baseline. Host-side and small: a batch is a few kilobytes.
-import type { Codebook, Manifest, TokenSplit } from '../data/package';
+import type { Codebook, Manifest, TokenSplit } from '../formats/package';
 import type { Engine, Tensor } from '../gpu/engine';
 import { uniforms } from '../util/rng';
-import type { TokenAdaptWeights } from '../augment/token_augment';
+import type { TokenAdaptWeights } from '../nn/tokenadapt';
 
 export type Examples =
   /** Token grids [count, cells] of codebook ids. */

@@ -1,6 +1,6 @@
 // A Tessera dataset package: what the builder writes to public/data/<name>/, what the page fetches
 // and keeps in IndexedDB. Files: manifest.json, the codebook, and one or more shards per split.
-// The binary layouts are in docs/dataset-format.md; the codecs in src/data/shard.ts.
+// The binary layouts are in docs/dataset-format.md; the codecs in src/formats/shard.ts.
 
 export const MANIFEST_FORMAT = 'tessera-dataset';
 /** Bumped when the manifest or a binary layout changes incompatibly; readers reject others. */
@@ -58,7 +58,7 @@ export interface Manifest {
     codebook: FileRef;
   };
   splits: Record<SplitName, { count: number; shards: ShardRef[] }>;
-  /** The trained TokenAdapt (src/augment/tokenadapt_file.ts), when the builder made one. */
+  /** The trained TokenAdapt (src/formats/tokenadapt.ts), when the builder made one. */
   tokenadapt?: FileRef;
   storage: StorageReport;
   created: string;

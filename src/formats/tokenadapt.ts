@@ -1,11 +1,11 @@
 // The TokenAdapt file a dataset package ships (tokenadapt.tta): in the package files' frame
 // (magic, version, length, CRC), a safetensors body with f's and g's weights, one tensor per
 // parameter, and the model's config and the builder's agreement report as metadata.
-import { decodeFramed, encodeFramed } from '../data/shard';
-import { decodeSafetensors } from '../train/safetensors';
-import { exportWeights, importWeights } from '../train/checkpoint';
+import { decodeFramed, encodeFramed } from './shard';
+import { decodeSafetensors } from './safetensors';
+import { exportWeights, importWeights } from './checkpoint';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
-import type { TokenAdaptWeights } from './token_augment';
+import type { TokenAdaptWeights } from '../nn/tokenadapt';
 
 export const TOKENADAPT_FILE = 'tokenadapt.tta';
 const MAGIC = 'TSTA';

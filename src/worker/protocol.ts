@@ -1,10 +1,10 @@
 // Messages between the page and the training Web Worker. The worker owns the GPU device and the
 // loop; the page only sends commands and draws what comes back, so the UI never stalls.
-import type { AugmentPreview } from '../augment/preview';
-import type { AttentionReport } from './attention';
-import type { Overrides, TrainConfig } from './presets';
-import type { MTMPreview } from './preview';
-import type { EvalResult, StepMetrics } from './trainer';
+import type { AugmentPreview } from '../augment/lab';
+import type { AttentionReport } from './attention_view';
+import type { Overrides, TrainConfig } from '../train/presets';
+import type { MTMPreview } from './mtm_view';
+import type { EvalResult, StepMetrics } from '../train/trainer';
 
 export type ToWorker =
   | {

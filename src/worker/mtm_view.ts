@@ -6,7 +6,7 @@ import { decodeTokens } from '../data/tokenizer';
 import type { Engine, Tensor } from '../gpu/engine';
 import { MTM, mtmLayout, type MTMConfig } from '../nn/mtm';
 import { DROPPED, MASKED, VISIBLE } from '../ops/masking';
-import type { Examples, TrainData } from './data';
+import type { Examples, TrainData } from '../data/examples';
 
 export interface MTMPreview {
   index: number;
