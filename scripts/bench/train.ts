@@ -4,6 +4,7 @@
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
 import { ViT, seqLen, vitLayout, type ViTConfig } from '../../src/nn/vit';
+import type { Batch } from '../../src/nn/batch';
 import { GRAD_NORM_PARTIALS, adamw, gradNorm, paramGroupTable, type AdamWSpec } from '../../src/ops/optim';
 import { preset } from '../../src/train/presets';
 import { normal, uniforms } from '../../src/util/rng';
@@ -25,12 +26,13 @@ const DISTINCT_BATCHES = 4;
 const MIN_SECONDS = 3;
 const ROUNDS = 2;
 
-interface Batch {
+/** A batch's ids and labels on the host, uploaded into the model's batch before each step. */
+interface HostBatch {
   ids: Int32Array;
   labels: Int32Array;
 }
 
-function syntheticBatches(n: number, seed: number): Batch[] {
+function syntheticBatches(n: number, seed: number): HostBatch[] {
   const u = uniforms(seed);
   const BT = BATCH * seqLen(CONFIG);
   return Array.from({ length: n }, () => ({
@@ -60,17 +62,20 @@ export async function benchTrain(): Promise<void> {
   const norm = e.tensor([1], 'f32', undefined, 'gradNorm');
   const partials = e.tensor([GRAD_NORM_PARTIALS], 'f32', undefined, 'gradNorm.partials');
   let t = 0;
-  const write = (b: Batch) => {
-    e.write(model.ids, b.ids);
-    e.write(model.labels, b.labels);
+  const ids = e.tensor([BATCH * seqLen(CONFIG)], 'i32', undefined, 'batch.ids');
+  const labels = e.tensor([BATCH], 'i32', undefined, 'batch.labels');
+  const batch: Batch = { rows: BATCH, input: { kind: 'ids', ids }, targets: { kind: 'labels', labels } };
+  const write = (b: HostBatch) => {
+    e.write(ids, b.ids);
+    e.write(labels, b.labels);
   };
   const optimize = () => {
     gradNorm(e, model.params.grads, norm, partials);
     adamw(e, OPT, ++t, model.params.params, model.params.grads, m, v, groups, norm);
   };
-  const oursStep = (b: Batch) => {
+  const oursStep = (b: HostBatch) => {
     write(b);
-    model.forward();
+    model.forward(batch);
     model.backward();
     optimize();
   };
@@ -112,7 +117,7 @@ export async function benchTrain(): Promise<void> {
   const PROFILE_STEPS = 5;
   const dispatches0 = e.dispatchCount;
   for (let s = 0; s < PROFILE_STEPS; s++) {
-    for (const [phase, run] of [['write', () => write(next())], ['forward', () => model.forward()], ['backward', () => model.backward()], ['optimizer', optimize]] as const) {
+    for (const [phase, run] of [['write', () => write(next())], ['forward', () => model.forward(batch)], ['backward', () => model.backward()], ['optimizer', optimize]] as const) {
       await e.sync();
       const t0 = performance.now();
       run();

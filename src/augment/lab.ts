@@ -5,6 +5,7 @@
 // shows is what training does. Decoding pastes each cell's vector as its patch: a continuous map
 // (a crop, noise, a mix) shows as the blend it is.
 import type { Engine } from '../gpu/engine';
+import { BatchWriter } from '../data/batches';
 import type { TrainData } from '../data/examples';
 import { TOKENADAPT_GEOMETRY } from './geometry';
 import { actsOnEmbeddings, NO_AUGMENT, TokenAugmenter, type AugmentConfig } from './token_augment';
@@ -43,18 +44,11 @@ export async function augmentPreviews(e: Engine, data: TrainData, index: number,
   const N = gh * gw;
   const C = data.inDim;
   const P = cb.patch;
-  const ids = Int32Array.from({ length: B * N }, (_, i) => ex.tokens[((index + Math.floor(i / N)) % ex.count) * N + (i % N)]);
   const width = gw * P;
   const height = gh * P;
-  const t = {
-    B,
-    grid: data.grid,
-    cls: false,
-    input: 'tokens' as const,
-    ids: e.tensor([B * N], 'i32'),
-    feat: e.tensor([B * N, C]),
-    mix: { targets: e.tensor([B, 2], 'i32'), lam: e.tensor([B]) },
-  };
+  const shape = { B, grid: data.grid, cls: false, output: 'feat', labels: true } as const;
+  const batches = new BatchWriter(e, { B, cells: N, cls: false, inDim: C, K: cb.K }, 'tokens');
+  const indices = Array.from({ length: B }, (_, b) => (index + b) % ex.count);
   const images: AugmentPreview['images'] = [];
   try {
     for (const p of PREVIEWS) {
@@ -62,18 +56,18 @@ export async function augmentPreviews(e: Engine, data: TrainData, index: number,
       const a: AugmentConfig = { ...NO_AUGMENT, ...p.augment };
       // Augmentations of ids alone show through a crop of the whole grid, which writes the features.
       const shown = actsOnEmbeddings(a) ? a : { ...a, pCrop: 1, cropShift: 0 };
-      const aug = new TokenAugmenter(e, shown, cb, t, data.tokenAdapt, TOKENADAPT_GEOMETRY, 1);
+      const aug = new TokenAugmenter(e, shown, cb, shape, data.tokenAdapt, TOKENADAPT_GEOMETRY, 1);
       try {
-        e.write(aug.raw, ids);
-        aug.apply(e, seed, 0, [0, 1, 2, 3]);
-        const [feat] = await e.read(t.feat);
+        const out = aug.apply(e, batches.write(ex, indices), [0, 1, 2, 3], seed, 0);
+        if (out.input.kind !== 'feat') throw new Error('the lab previews features');
+        const [feat] = await e.read(out.input.feat);
         images.push({ name: p.name, label: p.label, rgba: toRgba(feat.subarray(0, N * C), data.grid, P, cb.channels) });
       } finally {
         aug.destroy();
       }
     }
   } finally {
-    [t.ids, t.feat, t.mix.targets, t.mix.lam].forEach((x) => x.destroy());
+    batches.destroy();
   }
   return { index, seed, width, height, images };
 }

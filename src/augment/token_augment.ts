@@ -9,11 +9,13 @@
 //       -> a token ViT's features (the TokenAdapt rows as their ids' codebook vectors), or for
 //          a ViT on learned code embeddings, ids again (nearest code of each base cell).
 //
-// Batch ids are written to `raw` by the batch writer, so evaluation batches, written straight to
-// the model, are never augmented. Geometric maps and mixes are host-drawn taps (geometry.ts);
-// noise and ColorAdapt draw Philox numbers on the GPU. Mixed labels go to the model's mixTargets.
+// apply() takes the batch writer's batch of ids and returns a new batch (src/nn/batch.ts) in
+// tensors the augmenter owns: features or ids, and mixed targets when it mixed. Evaluation batches
+// skip it. Each stage exists only when switched on. Geometric maps and mixes are host-drawn taps
+// (geometry.ts); noise and ColorAdapt draw Philox numbers on the GPU.
 import type { Codebook } from '../formats/package';
 import type { Engine, Tensor } from '../gpu/engine';
+import type { Batch } from '../nn/batch';
 import { codebookTable, embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { argmaxRows, vqAssign, vqScratch, type VqScratch } from '../ops/vq';
@@ -92,20 +94,20 @@ export function checkAugment(a: AugmentConfig): void {
 /** Whether anything acts on the embedding map (beyond TokenEDA on ids). */
 export const actsOnEmbeddings = (a: AugmentConfig) => a.pCrop > 0 || a.pNoise > 0 || a.pColorAdapt > 0 || a.pMix > 0 || a.tokenAdapt > 0;
 
-/** A trained TokenAdapt, as the dataset package ships it. */
-/** Where augmented batches go: a model's inputs. */
-export type AugmentTarget = {
+/** The batches an augmenter makes. */
+export interface AugmentShape {
   B: number;
   grid: [number, number];
   /** A CLS cell before each grid (id K). */
   cls: boolean;
-  ids: Tensor<'i32'>;
-  /** A classifier's mixed labels; absent for label-free pre-training, which cannot mix. */
-  mix?: { targets: Tensor<'i32'>; lam: Tensor<'f32'> };
-} & (
-  /** Features = codebook vectors, written to feat (a token ViT), or ids (learned code embeddings: the MTM fine-tune and pre-training). */
-  { input: 'tokens'; feat: Tensor } | { input: 'codes' }
-);
+  /**
+   * 'feat': codebook vectors (a token ViT); 'ids': codes (a model on learned code embeddings: the
+   * MTM fine-tune and pre-training).
+   */
+  output: 'feat' | 'ids';
+  /** Whether batches carry labels to mix (a classifier); label-free pre-training cannot mix. */
+  labels: boolean;
+}
 
 // Philox streams (counter word 2) and host draw streams; the model's are 1-3 and 2^16 + ...
 const EDA_STREAM = 4;
@@ -136,8 +138,10 @@ function mixLabels(m: Mix, labels: ArrayLike<number>, first: number, pairs: Int3
 }
 
 export class TokenAugmenter {
-  /** Where the batch writer puts the un-augmented ids: the shape of the model's. */
-  readonly raw: Tensor<'i32'>;
+  /** The batches it returns: [B*T] ids (codes output, or TokenEDA alone), [B*T, C] features, mixed targets. */
+  private readonly ids: Tensor<'i32'>;
+  private readonly feat: Tensor<'f32'> | null;
+  private readonly mix: { pairs: Tensor<'i32'>; lam: Tensor<'f32'> } | null;
   // TokenEDA's spec and its synonym and flip tables, only when TokenEDA acts.
   private readonly eda: null | { spec: Omit<TokenEDASpec, 'seed' | 'step'>; synonyms: Tensor<'i32'>; flip: Tensor<'i32'> };
   private readonly N: number;
@@ -181,22 +185,24 @@ export class TokenAugmenter {
     e: Engine,
     readonly a: AugmentConfig,
     codebook: Codebook,
-    private readonly target: AugmentTarget,
+    private readonly shape: AugmentShape,
     tokenAdapt?: TokenAdaptWeights,
     private readonly geometry: GeometrySpec = TOKENADAPT_GEOMETRY,
     /** Share of the samples that noise and ColorAdapt change (SeiT: half; a preview: all). */
     private readonly colorFraction = 0.5,
   ) {
     checkAugment(a);
-    const t = target;
-    if (a.pMix > 0 && !t.mix) throw new Error('augment: mixing needs labels; label-free pre-training takes pMix 0');
+    const t = shape;
+    if (a.pMix > 0 && !t.labels) throw new Error('augment: mixing needs labels; label-free pre-training takes pMix 0');
     const [H, W] = t.grid;
     const N = (this.N = H * W);
     const off = (this.off = t.cls ? 1 : 0);
     const T = (this.T = N + off);
     const C = (this.C = codebook.patch * codebook.patch * codebook.channels);
     const K = codebook.K;
-    this.raw = e.tensor([t.B * T], 'i32', undefined, 'augment.raw');
+    this.ids = e.tensor([t.B * T], 'i32', undefined, 'augment.out.ids');
+    this.feat = t.output === 'feat' && actsOnEmbeddings(a) ? e.tensor([t.B * T, C], 'f32', undefined, 'augment.out.feat') : null;
+    this.mix = a.pMix > 0 ? { pairs: e.tensor([t.B, 2], 'i32', undefined, 'augment.out.pairs'), lam: e.tensor([t.B], 'f32', undefined, 'augment.out.lam') } : null;
     const hasEda = a.pSynonym > 0 || a.pSwap > 0 || a.pFlip > 0;
     const syn = hasEda ? synonymTable(codebook, SYNONYMS) : null;
     this.eda = syn && {
@@ -213,7 +219,7 @@ export class TokenAugmenter {
     if (!actsOnEmbeddings(a)) return;
     if (this.Bt > 0 && a.tokenAdaptKind === 'learned' && !tokenAdapt) throw new Error('TokenAdapt (learned) needs the trained adapter the dataset package ships; build it with npm run build:tokenadapt, or choose the oracle');
     // CLS cells read K in every batch; augmented batches never write them.
-    if (t.input === 'codes') e.write(t.ids, Int32Array.from({ length: t.B * T }, (_, i) => (i % T < off ? K : 0)));
+    if (t.output === 'ids') e.write(this.ids, Int32Array.from({ length: t.B * T }, (_, i) => (i % T < off ? K : 0)));
     const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `augment.${label}`);
     this.emb = {
       ids: e.tensor([t.B * T], 'i32', undefined, 'augment.ids'),
@@ -225,7 +231,7 @@ export class TokenAugmenter {
       noiseScale: e.tensor([C], 'f32', new Float32Array(C).fill(noiseSigma(codebook, a.noiseStrength)), 'augment.noiseScale'),
       strip: new GpuTaps(e, 'augment.strip', stripTaps(t.B, N, T, off)),
       base: new GpuTaps(e, 'augment.base'),
-      baseOut: t.input === 'codes' ? f([Math.max(1, this.Bb * N), C], 'baseOut') : null,
+      baseOut: t.output === 'ids' ? f([Math.max(1, this.Bb * N), C], 'baseOut') : null,
       vq: vqScratch(e, t.B * N, K),
       dist: f([t.B * N], 'dist'),
     };
@@ -248,28 +254,31 @@ export class TokenAugmenter {
       model,
       pixels: model ? null : f([Bt * N, C], 'ta.pixels'),
       pixelsOut: model ? null : f([Bt * N, C], 'ta.pixelsOut'),
-      ids: t.input === 'tokens' ? e.tensor([Bt * N], 'i32', undefined, 'augment.ta.ids') : null,
-      vectors: t.input === 'tokens' ? f([Bt * N, C], 'ta.vectors') : null,
-      place: t.input === 'tokens' ? new GpuTaps(e, 'augment.ta.place', placeTaps(Bt, N, T, off)) : null,
+      ids: t.output === 'feat' ? e.tensor([Bt * N], 'i32', undefined, 'augment.ta.ids') : null,
+      vectors: t.output === 'feat' ? f([Bt * N, C], 'ta.vectors') : null,
+      place: t.output === 'feat' ? new GpuTaps(e, 'augment.ta.place', placeTaps(Bt, N, T, off)) : null,
       space,
       channels: model ? learned!.config.features : codebook.channels,
     };
   }
 
   /**
-   * Augments training step `step`'s batch from raw into the target; `labels` are the batch's
-   * classes. Returns how the model must read it: features already written, mixed targets.
+   * The augmented batch of training step `step`, from the batch writer's ids batch; `labels` are
+   * its classes on the host (for the mixed pairs).
    */
-  apply(e: Engine, seed: number, step: number, labels: ArrayLike<number>): { featReady: boolean; mixed: boolean } {
-    const { a, target: t, N, T, off, C } = this;
+  apply(e: Engine, batch: Batch, labels: ArrayLike<number>, seed: number, step: number): Batch {
+    const { a, shape: t, N, T, off, C } = this;
+    if (batch.input.kind !== 'ids') throw new Error('token augmentations take a batch of token ids');
+    const ids = batch.input.ids;
     const emb = this.emb;
-    if (this.eda) tokenEDA(e, { ...this.eda.spec, seed, step }, this.raw, this.eda.synonyms, this.eda.flip, emb ? emb.ids : t.ids);
     if (!emb) {
-      if (!this.eda) e.copy(this.raw, t.ids);
-      return { featReady: false, mixed: false };
+      if (!this.eda) return batch;
+      tokenEDA(e, { ...this.eda.spec, seed, step }, ids, this.eda.synonyms, this.eda.flip, this.ids);
+      return { ...batch, input: { kind: 'ids', ids: this.ids } };
     }
+    if (this.eda) tokenEDA(e, { ...this.eda.spec, seed, step }, ids, this.eda.synonyms, this.eda.flip, emb.ids);
     const [H, W] = t.grid;
-    embeddingForward(e, this.eda ? emb.ids : this.raw, emb.table, emb.full);
+    embeddingForward(e, this.eda ? emb.ids : ids, emb.table, emb.full);
     emb.strip.apply(emb.full, emb.grid, C);
 
     // Colour: one choice per batch, on half of the samples.
@@ -290,13 +299,13 @@ export class TokenAugmenter {
       if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, grid), taps);
       mixed ||= mix.kind !== 'none';
       mixLabels(mix, labels, 0, this.pairs, this.lam);
-      if (t.input === 'tokens') {
+      if (this.feat) {
         emb.base.upload(composeTaps(placeTaps(this.Bb, N, T, off), taps));
-        emb.base.apply(map, t.feat, C);
+        emb.base.apply(map, this.feat, C);
       } else {
         emb.base.upload(taps);
         emb.base.apply(map, emb.baseOut!, C);
-        vqAssign(e, emb.baseOut!, this.Bb * N, emb.codes, t.ids, emb.dist, emb.vq, { N, T, offset: off });
+        vqAssign(e, emb.baseOut!, this.Bb * N, emb.codes, this.ids, emb.dist, emb.vq, { N, T, offset: off });
       }
     }
 
@@ -313,7 +322,7 @@ export class TokenAugmenter {
       ta.bridge.upload(taps);
       const rows = this.Bt * N;
       const K = emb.codes.shape[0];
-      const into = ta.ids ?? t.ids;
+      const into = ta.ids ?? this.ids;
       const at = ta.ids ? undefined : { N, T, offset: this.Bb * T + off };
       if (ta.model) {
         ta.pick.apply(map, ta.model.f.input, C);
@@ -324,20 +333,20 @@ export class TokenAugmenter {
         ta.bridge.apply(ta.pixels!, ta.pixelsOut!, ta.channels);
         vqAssign(e, ta.pixelsOut!, rows, emb.codes, into, emb.dist, emb.vq, at);
       }
-      if (ta.ids && t.input === 'tokens') {
+      if (ta.ids && this.feat) {
         embeddingForward(e, ta.ids, emb.table, ta.vectors!);
-        ta.place!.apply(ta.vectors!, t.feat, C, this.Bb * T);
+        ta.place!.apply(ta.vectors!, this.feat, C, this.Bb * T);
       }
     }
-    if (mixed) {
-      e.write(t.mix!.targets, this.pairs);
-      e.write(t.mix!.lam, this.lam);
-    }
-    return { featReady: t.input === 'tokens', mixed };
+    const input = this.feat ? ({ kind: 'feat', feat: this.feat } as const) : ({ kind: 'ids', ids: this.ids } as const);
+    if (!mixed || !this.mix) return { rows: batch.rows, input, targets: batch.targets };
+    e.write(this.mix.pairs, this.pairs);
+    e.write(this.mix.lam, this.lam);
+    return { rows: batch.rows, input, targets: { kind: 'mixed', pairs: this.mix.pairs, lam: this.mix.lam } };
   }
 
   destroy(): void {
-    this.raw.destroy();
+    [this.ids, this.feat, this.mix?.pairs, this.mix?.lam].forEach((x) => x?.destroy());
     if (this.eda) [this.eda.synonyms, this.eda.flip].forEach((x) => x.destroy());
     const m = this.emb;
     if (m) {

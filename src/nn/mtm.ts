@@ -15,6 +15,7 @@
 // instead of zero, a penalty on its largest cosine similarity to the code embeddings (as the
 // stem maps them) keeps it unlike any data token, and in the first encoder layers visible queries
 // do not attend to mask tokens (their logits are masked out).
+import type { Batch } from './batch';
 import type { Engine, Tensor } from '../gpu/engine';
 import { VIEW_ALIGN } from '../gpu/engine';
 import { attentionEntropy, maskedAttentionMeans, type MaskedAttention } from '../ops/attention_entropy';
@@ -139,14 +140,13 @@ export interface MTMDiagnostics {
 }
 
 /**
- * The pre-training model with every activation preallocated for a batch of B. Write ids [B, 1 + N]
- * (column 0 = K, the CLS row), then forward() and backward().
+ * The pre-training model with every activation preallocated for a batch of B: forward() an ids
+ * batch [B, 1 + N] (column 0 = K, the CLS row), then backward().
  */
 export class MTM {
   readonly N: number;
   readonly Tenc: number;
   readonly params: ParamBuffers;
-  readonly ids: Tensor<'i32'>;
   readonly masks: MaskBuffers;
   /** [B * (1 + N), K] logits over the codebook at every grid position (CLS row included). */
   readonly logits: Tensor<'f32'>;
@@ -211,7 +211,6 @@ export class MTM {
     this.params = new ParamBuffers(e, mtmLayout(c), initialParams);
     this.embed = new CodeEmbedding(e, this.params, codeEmbedding(c), rows);
     this.encoder = new Blocks(e, this.params, c.encoder, B, Tenc);
-    this.ids = e.tensor([B, 1 + N], 'i32', undefined, 'mtm.ids');
     this.masks = maskBuffers(e, B, N, nDrop);
     this.x0 = f([rows, D], 'x0');
     this.dx0 = f([rows, D], 'dx0');
@@ -276,17 +275,20 @@ export class MTM {
 
   /**
    * Masks the batch with the draw keyed by (seed, step), runs the model and the loss; returns the
-   * draw (B * nMask positions carry loss). `train` turns on dropout and drop-path for that step.
+   * draw (B * nMask positions carry loss). Its labels are never read. `train` turns on dropout and
+   * drop-path for that step.
    */
-  forward(draw: TrainStep, train = false): MaskDraw {
+  forward(batch: Batch, draw: TrainStep, train = false): MaskDraw {
+    if (batch.input.kind !== 'ids') throw new Error('masked token modeling reads token ids');
+    const ids = batch.input.ids;
     const { e, config: c, B, N, Tenc, rows } = this;
     const p = (n: string) => this.params.p(n);
     const D = c.encoder.dim;
     const m = (this.lastDraw = this.maskDraw(draw));
     this.train = train ? draw : undefined;
-    drawMasks(e, { B, grid: c.grid, nMask: m.nMask, nDrop: m.nDrop, block: c.block, seed: draw.seed, step: draw.step, stream: MASK_STREAM }, this.ids, this.masks);
+    drawMasks(e, { B, grid: c.grid, nMask: m.nMask, nDrop: m.nDrop, block: c.block, seed: draw.seed, step: draw.step, stream: MASK_STREAM }, ids, this.masks);
 
-    this.embed.forward(this.ids, this.train);
+    this.embed.forward(ids, this.train);
     linear(e, this.params, 'stem', this.embed.out, this.x0, rows);
     const enc = this.encoder.input;
     gatherRows(e, { B, Tin: 1 + N, Tout: Tenc, C: D }, this.masks.encSrc, this.x0, enc, p('mask'));
@@ -381,7 +383,7 @@ export class MTM {
   }
 
   destroy(): void {
-    const own: Tensor[] = [this.ids, this.x0, this.dx0, this.z, this.zMean, this.zRstd, this.dz, this.logits, this.dLogits, this.loss, this.correct, this.codeNormed, this.codeMean, this.codeRstd, this.codeVectors, this.cosines, this.diag, this.attnRows];
+    const own: Tensor[] = [this.x0, this.dx0, this.z, this.zMean, this.zRstd, this.dz, this.logits, this.dLogits, this.loss, this.correct, this.codeNormed, this.codeMean, this.codeRstd, this.codeVectors, this.cosines, this.diag, this.attnRows];
     if (this.dec) own.push(...Object.values(this.dec));
     own.push(...Object.values(this.masks));
     own.forEach((t) => t.destroy());

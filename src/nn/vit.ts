@@ -15,6 +15,7 @@ import { embeddingForward } from '../ops/embedding';
 import { layernorm, layernormBackward } from '../ops/layernorm';
 import { matmul } from '../ops/matmul';
 import { columnSum } from '../ops/reduce';
+import type { Batch } from './batch';
 import { addBlocks, Blocks, type BlocksConfig, type TrainStep } from './blocks';
 import { addCodeEmbedding, CodeEmbedding, stemInitStd, type CodeEmbeddingConfig } from './code_embedding';
 import { linear, linearBackward } from './linear';
@@ -91,21 +92,12 @@ export function poolWeights(c: ViTConfig): Float32Array {
 
 /**
  * The model with every activation preallocated for a fixed batch B, so a training step allocates
- * nothing. Fill `ids` (tokens, codes) or `feat` (pixels) and `labels`, then forward() and backward().
+ * nothing. forward(batch) then backward(); the batch (src/nn/batch.ts) is the caller's.
  */
 export class ViT {
   readonly T: number;
   readonly BT: number;
   readonly params: ParamBuffers;
-  /** [B*T] i32 token ids; CLS cells hold K (the codebook's zero row, or the table's CLS row). */
-  readonly ids: Tensor<'i32'>;
-  /** [B*T, inDim] stem input: gathered codebook vectors, learned embeddings, or pixels written by the caller. */
-  readonly feat: Tensor;
-  /** [B] i32 class per image; -1 marks padding (no loss, no accuracy). */
-  readonly labels: Tensor<'i32'>;
-  /** Mixup/CutMix targets: [B, 2] class pairs and [B] the first's weight (used by a mixed forward). */
-  readonly mixTargets: Tensor<'i32'>;
-  readonly lam: Tensor<'f32'>;
   readonly logits: Tensor<'f32'>;
   /** [B] per-image loss and 0/1 correctness of the last forward. */
   readonly loss: Tensor<'f32'>;
@@ -113,6 +105,10 @@ export class ViT {
   readonly blocks: Blocks;
 
   private readonly embed: CodeEmbedding | null;
+  /** 'tokens' input: [B*T, inDim] the codebook vectors of an ids batch. */
+  private readonly gathered: Tensor | null;
+  /** The stem's input in the last forward, which its weight gradient reads. */
+  private stemIn: Tensor | null = null;
   private readonly posIds: Tensor<'i32'>;
   private readonly pool: Tensor;
   private readonly pooled: Tensor;
@@ -140,11 +136,7 @@ export class ViT {
     this.params = new ParamBuffers(e, vitLayout(c), initialParams);
     this.blocks = new Blocks(e, this.params, c, B, T);
     this.embed = c.input === 'codes' ? new CodeEmbedding(e, this.params, codeEmbeddingConfig(c), BT) : null;
-    this.ids = e.tensor([BT], 'i32', undefined, 'ids');
-    this.feat = this.embed ? this.embed.out : f([BT, c.inDim], 'feat');
-    this.labels = e.tensor([B], 'i32', undefined, 'labels');
-    this.mixTargets = e.tensor([B, 2], 'i32', undefined, 'mixTargets');
-    this.lam = e.tensor([B], 'f32', undefined, 'lam');
+    this.gathered = c.input === 'tokens' ? f([BT, c.inDim], 'gathered') : null;
     this.posIds = e.tensor([BT], 'i32', Int32Array.from({ length: BT }, (_, i) => i % T), 'posIds');
     this.pool = e.tensor([T], 'f32', poolWeights(c), 'poolWeights');
     this.pooled = f([B, D], 'pooled');
@@ -165,19 +157,34 @@ export class ViT {
   }
 
   /**
-   * Forward pass, loss and accuracy. `validRows` images of the batch count (the rest is padding).
-   * `train` marks a training step (drop-path and dropout active); leave it out to evaluate.
-   * `batch.featReady`: a token model's `feat` was written by augmentations (no gather from ids);
-   * `batch.mixed`: the loss takes mixTargets and lam (Mixup/CutMix) instead of labels.
+   * The stem's input for a batch: token ids gathered from the frozen codebook, or through the
+   * learned embedding; features (pixels, augmented codebook vectors) as they are.
    */
-  forward(validRows = this.B, train?: TrainStep, batch: { featReady?: boolean; mixed?: boolean } = {}): void {
+  private stemInput(input: Batch['input'], train?: TrainStep): Tensor {
+    if (input.kind === 'feat') {
+      if (this.embed) throw new Error('a ViT on learned code embeddings reads token ids, not features');
+      return input.feat;
+    }
+    if (this.embed) {
+      this.embed.forward(input.ids, train);
+      return this.embed.out;
+    }
+    if (!this.gathered) throw new Error('a pixel ViT reads patch pixels, not token ids');
+    embeddingForward(this.e, input.ids, this.codebook!, this.gathered);
+    return this.gathered;
+  }
+
+  /**
+   * Forward pass, loss and accuracy of a batch. `train` marks a training step (drop-path and
+   * dropout active); leave it out to evaluate.
+   */
+  forward(batch: Batch, train?: TrainStep): void {
     const { e, config: c, B, BT, T } = this;
     const D = c.dim;
     const p = (n: string) => this.params.p(n);
-    if (c.input === 'tokens' && !batch.featReady) embeddingForward(e, this.ids, this.codebook!, this.feat);
-    if (this.embed) this.embed.forward(this.ids, train);
+    const feat = (this.stemIn = this.stemInput(batch.input, train));
     const x = this.blocks.input;
-    linear(e, this.params, 'stem', this.feat, x, BT);
+    linear(e, this.params, 'stem', feat, x, BT);
     embeddingForward(e, this.posIds, p('pos'), x, true);
     this.blocks.forward(train);
 
@@ -185,15 +192,16 @@ export class ViT {
     matmul(e, { M: 1, N: D, K: T, batch: [B, 1] }, { t: this.pool, ld: T }, { t: this.blocks.output, ld: D, batchStride: [T * D, 0] }, { t: this.pooled, ld: D, batchStride: [D, 0] });
     layernorm(e, { x: this.pooled, gamma: p('norm.g'), beta: p('norm.b'), y: this.z, mean: this.zMean, rstd: this.zRstd });
     linear(e, this.params, 'head', this.z, this.logits, B);
+    const t = batch.targets;
     crossEntropy(e, {
       logits: this.logits,
-      targets: batch.mixed ? this.mixTargets : this.labels,
-      lam: batch.mixed ? this.lam : undefined,
+      targets: t.kind === 'mixed' ? t.pairs : t.labels,
+      lam: t.kind === 'mixed' ? t.lam : undefined,
       loss: this.loss,
       dLogits: this.dLogits,
       correct: this.correct,
       epsilon: c.labelSmoothing,
-      gradScale: 1 / Math.max(1, validRows),
+      gradScale: 1 / Math.max(1, batch.rows),
     });
   }
 
@@ -212,14 +220,13 @@ export class ViT {
 
     // x0 = stem(feat) + pos[t]; frozen codebook vectors and pixels are inputs, learned embeddings are not.
     columnSum(e, dx, g('pos'));
-    linearBackward(e, this.params, 'stem', this.feat, dx, BT, this.embed?.grad ?? null);
+    linearBackward(e, this.params, 'stem', this.stemIn!, dx, BT, this.embed?.grad ?? null);
     this.embed?.backward();
   }
 
   destroy(): void {
-    const all: Tensor[] = [this.ids, this.labels, this.mixTargets, this.lam, this.posIds, this.pool, this.pooled, this.z, this.zMean, this.zRstd, this.logits, this.loss, this.correct, this.dLogits, this.dPooled, this.dZ];
-    if (!this.embed) all.push(this.feat);
-    all.forEach((t) => t.destroy());
+    [this.posIds, this.pool, this.pooled, this.z, this.zMean, this.zRstd, this.logits, this.loss, this.correct, this.dLogits, this.dPooled, this.dZ].forEach((t) => t.destroy());
+    this.gathered?.destroy();
     this.embed?.destroy();
     this.blocks.destroy();
     this.params.destroy();

@@ -1,11 +1,12 @@
 // What a training step computes, per kind of run: the supervised classifier (SeiT, SeiT++'s
 // fine-tuning), masked token modeling (SeiT++'s pre-training) and TokenAdapt (the dataset
-// builder's). Each task owns its model and batch assembly; the Trainer drives any of them through
-// the same flat step.
+// builder's). Each task owns its model and its batch path (examples -> batch writer -> token
+// augmentations -> the model's forward); the Trainer drives any of them through the same flat step.
 import { drawer, drawGeometry, IDENTITY, patchOrder, resampleTaps, type GeometrySpec } from '../augment/geometry';
 import { transposeTaps } from '../ops/taps';
-import { completeAugment, TokenAugmenter, type AugmentTarget } from '../augment/token_augment';
+import { completeAugment, TokenAugmenter } from '../augment/token_augment';
 import type { Engine, Tensor } from '../gpu/engine';
+import type { Batch } from '../nn/batch';
 import { MTM, mtmLayout, type MTMConfig, type MTMDiagnostics } from '../nn/mtm';
 import { ParamBuffers, type ParamLayout } from '../nn/params';
 import { featureGrid, TokenAdapt, tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
@@ -14,17 +15,16 @@ import { crossEntropy } from '../ops/cross_entropy';
 import { codebookTable, embeddingForward } from '../ops/embedding';
 import { GpuTaps } from '../ops/row_mix';
 import { vqAssign, vqScratch, type VqScratch } from '../ops/vq';
-import { BatchOrder, BatchWriter, labeledSubset, type Examples, type TrainData } from '../data/examples';
+import { BatchOrder, BatchWriter } from '../data/batches';
+import { labeledSubset, type Examples, type TrainData } from '../data/examples';
 import type { TrainConfig } from './presets';
 
 export interface Task {
   readonly layout: ParamLayout;
-  readonly model: {
-    readonly params: ParamBuffers;
-    /** Per-row loss and 0/1 correctness of the last forward (rows without loss hold 0). */
-    readonly loss: Tensor;
-    readonly correct: Tensor;
-  };
+  readonly params: ParamBuffers;
+  /** Per-row loss and 0/1 correctness of the last forward (rows without loss hold 0). */
+  readonly loss: Tensor;
+  readonly correct: Tensor;
   /** The training examples the task draws batches from (the labelled subset, for a classifier). */
   readonly train: Examples;
   readonly order: BatchOrder;
@@ -32,6 +32,8 @@ export interface Task {
   trainStep(step: number): number;
   /** Records a forward of examples [first, first + n) of a split, without training. Returns the loss rows. */
   evalBatch(ex: Examples, first: number, n: number): number;
+  /** What the task adds to a metrics report (masked token modeling's diagnostics). */
+  report?(): Promise<{ mtm: MTMReport }>;
   destroy(): void;
 }
 
@@ -91,35 +93,40 @@ export class ClassifyTask implements Task {
     this.model = new ViT(e, vit, c.batch, this.codebook, initialParams ?? this.layout.init(c.seed));
     this.train = labeledSubset(data.train, c.labels ?? 1, c.labelSeed ?? 0);
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
-    this.batches = new BatchWriter(this.model, vit.grid[0] * vit.grid[1], hasCls(vit), vit.inDim, data.codebook?.K ?? 0);
+    this.batches = new BatchWriter(e, { B: c.batch, cells: vit.grid[0] * vit.grid[1], cls: hasCls(vit), inDim: vit.inDim, K: data.codebook?.K ?? 0 }, data.train.kind);
     if (c.augment && (c.input === 'pixels' || !data.codebook)) throw new Error('token augmentations need token data, not pixels');
-    if (c.augment && c.input !== 'pixels') {
-      const m = this.model;
-      const common = { B: c.batch, grid: vit.grid, cls: hasCls(vit), ids: m.ids, mix: { targets: m.mixTargets, lam: m.lam } };
-      const target: AugmentTarget = c.input === 'tokens' ? { ...common, input: 'tokens', feat: m.feat } : { ...common, input: 'codes' };
-      this.augmenter = new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, target, data.tokenAdapt);
-    } else this.augmenter = null;
+    const shape = { B: c.batch, grid: vit.grid, cls: hasCls(vit), output: c.input === 'tokens' ? 'feat' : 'ids', labels: true } as const;
+    this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, shape, data.tokenAdapt) : null;
+  }
+
+  get params(): ParamBuffers {
+    return this.model.params;
+  }
+  get loss(): Tensor {
+    return this.model.loss;
+  }
+  get correct(): Tensor {
+    return this.model.correct;
   }
 
   trainStep(step: number): number {
     const indices = this.order.indices(step);
-    this.batches.write(this.e, this.train, indices, this.augmenter?.raw);
-    const labels = Array.from(indices, (i) => this.train.labels[i]);
-    const batch = this.augmenter?.apply(this.e, this.c.seed, step, labels);
-    this.model.forward(this.model.B, { seed: this.c.seed, step }, batch);
+    let batch = this.batches.write(this.train, indices);
+    if (this.augmenter) batch = this.augmenter.apply(this.e, batch, Array.from(indices, (i) => this.train.labels[i]), this.c.seed, step);
+    this.model.forward(batch, { seed: this.c.seed, step });
     this.model.backward();
     return this.model.B;
   }
 
   evalBatch(ex: Examples, first: number, n: number): number {
-    this.batches.write(this.e, ex, Uint32Array.from({ length: n }, (_, i) => first + i));
-    this.model.forward(n);
+    this.model.forward(this.batches.range(ex, first, n));
     return n;
   }
 
   destroy(): void {
     this.model.destroy();
     this.codebook?.destroy();
+    this.batches.destroy();
     this.augmenter?.destroy();
   }
 }
@@ -153,35 +160,44 @@ export class MTMTask implements Task {
     this.model = new MTM(e, mc, c.batch, initialParams ?? this.layout.init(c.seed));
     this.train = data.train;
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
-    this.batches = new BatchWriter({ B: c.batch, ids: this.model.ids }, this.model.N, true, data.inDim, mc.vocab);
-    const target: AugmentTarget = { B: c.batch, grid: mc.grid, cls: true, input: 'codes', ids: this.model.ids };
-    this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, target, data.tokenAdapt) : null;
+    this.batches = new BatchWriter(e, { B: c.batch, cells: this.model.N, cls: true, inDim: data.inDim, K: mc.vocab }, 'tokens');
+    const shape = { B: c.batch, grid: mc.grid, cls: true, output: 'ids', labels: false } as const;
+    this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, shape, data.tokenAdapt) : null;
+  }
+
+  get params(): ParamBuffers {
+    return this.model.params;
+  }
+  get loss(): Tensor {
+    return this.model.loss;
+  }
+  get correct(): Tensor {
+    return this.model.correct;
   }
 
   trainStep(step: number): number {
-    const indices = this.order.indices(step);
-    this.batches.write(this.e, this.train, indices, this.augmenter?.raw);
-    this.augmenter?.apply(this.e, this.c.seed, step, []);
-    const draw = this.model.forward({ seed: this.c.seed, step }, true);
+    let batch = this.batches.write(this.train, this.order.indices(step));
+    if (this.augmenter) batch = this.augmenter.apply(this.e, batch, [], this.c.seed, step);
+    const draw = this.model.forward(batch, { seed: this.c.seed, step }, true);
     this.model.backward();
     this.ratios.push(draw.ratio);
     return this.model.B * draw.nMask;
   }
 
   evalBatch(ex: Examples, first: number, n: number): number {
-    this.batches.write(this.e, ex, Uint32Array.from({ length: n }, (_, i) => first + i));
-    return n * this.model.forward({ seed: EVAL_MASK_SEED, step: first }).nMask;
+    return n * this.model.forward(this.batches.range(ex, first, n), { seed: EVAL_MASK_SEED, step: first }).nMask;
   }
 
   /** The mean mask ratio since the last report and the MTO-style diagnostics of the last step. */
-  async report(): Promise<MTMReport> {
+  async report(): Promise<{ mtm: MTMReport }> {
     const ratios = this.ratios;
     this.ratios = [];
-    return { maskRatio: ratios.reduce((a, b) => a + b, 0) / Math.max(1, ratios.length), ...(await this.model.diagnostics()) };
+    return { mtm: { maskRatio: ratios.reduce((a, b) => a + b, 0) / Math.max(1, ratios.length), ...(await this.model.diagnostics()) } };
   }
 
   destroy(): void {
     this.model.destroy();
+    this.batches.destroy();
     this.augmenter?.destroy();
   }
 }
@@ -199,13 +215,14 @@ export interface MTMReport extends MTMDiagnostics {
  */
 export class TokenAdaptTask implements Task {
   readonly layout: ParamLayout;
-  readonly model: { params: ParamBuffers; loss: Tensor; correct: Tensor };
+  readonly params: ParamBuffers;
+  readonly loss: Tensor;
+  readonly correct: Tensor;
   readonly train: Examples;
   readonly order: BatchOrder;
   private readonly ta: TokenAdapt;
   private readonly batches: BatchWriter;
-  /** [B*N, inDim] the images' pixels as patches, and augmented. */
-  private readonly pixels: Tensor;
+  /** [B*N, inDim] the augmented images' pixels as patches. */
   private readonly augmented: Tensor;
   private readonly codes: Tensor;
   private readonly ids: Tensor<'i32'>;
@@ -232,13 +249,13 @@ export class TokenAdaptTask implements Task {
     const B = c.batch;
     const N = cfg.grid[0] * cfg.grid[1];
     const rows = (this.rows = B * N);
-    const params = new ParamBuffers(e, this.layout, initialParams ?? this.layout.init(c.seed));
-    this.ta = new TokenAdapt(e, cfg, B, params, true);
+    this.params = new ParamBuffers(e, this.layout, initialParams ?? this.layout.init(c.seed));
+    this.ta = new TokenAdapt(e, cfg, B, this.params, true);
     const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `ta.${label}`);
-    this.model = { params, loss: f([rows], 'loss'), correct: f([rows], 'correct') };
+    this.loss = f([rows], 'loss');
+    this.correct = f([rows], 'correct');
     this.train = data.train;
     this.order = new BatchOrder(this.train.count, B, c.seed);
-    this.pixels = f([rows, cfg.inDim], 'pixels');
     this.augmented = f([rows, cfg.inDim], 'augmented');
     this.codes = e.tensor([cfg.vocab, cfg.inDim], 'f32', data.codebook.vectors, 'ta.codes');
     this.ids = e.tensor([rows], 'i32', undefined, 'ta.ids');
@@ -248,11 +265,14 @@ export class TokenAdaptTask implements Task {
     this.bridge = new GpuTaps(e, 'ta.bridge');
     this.bridgeBack = new GpuTaps(e, 'ta.bridgeBack');
     this.pixelMap = new GpuTaps(e, 'ta.pixelMap');
-    this.batches = new BatchWriter({ B, ids: this.ids, feat: this.pixels }, N, false, cfg.inDim, cfg.vocab);
+    this.batches = new BatchWriter(e, { B, cells: N, cls: false, inDim: cfg.inDim, K: cfg.vocab }, 'pixels');
   }
 
   /** Records a batch of `n` images' augmentation draws (`seed`, `step`), forward and loss; backward when training. */
-  private record(n: number, seed: number, step: number, train: boolean): number {
+  private record(batch: Batch, seed: number, step: number, train: boolean): number {
+    if (batch.input.kind !== 'feat') throw new Error('TokenAdapt trains on pixels');
+    const pixels = batch.input.feat;
+    const n = batch.rows;
     const { e, ta, cfg } = this;
     const N = cfg.grid[0] * cfg.grid[1];
     const { patch: P, channels: ch } = this.codebook;
@@ -265,35 +285,34 @@ export class TokenAdaptTask implements Task {
     this.bridge.upload(fTaps);
     this.pixelMap.upload(pTaps);
     // f reads the codebook vectors of the image's tokens; the target is the tokens of the augmented image.
-    vqAssign(e, this.pixels, this.rows, this.codes, this.ids, this.dist, this.vq);
+    vqAssign(e, pixels, this.rows, this.codes, this.ids, this.dist, this.vq);
     embeddingForward(e, this.ids, this.codes, ta.f.input);
-    this.pixelMap.apply(this.pixels, this.augmented, ch);
+    this.pixelMap.apply(pixels, this.augmented, ch);
     e.write(this.targets, new Int32Array(this.rows).fill(-1));
     vqAssign(e, this.augmented, n * N, this.codes, this.targets, this.dist, this.vq);
     if (train) {
       this.bridgeBack.upload(transposeTaps(fTaps));
-      ta.trainStep(this.bridge, this.bridgeBack, this.targets, this.model.loss, this.model.correct, n * N);
+      ta.trainStep(this.bridge, this.bridgeBack, this.targets, this.loss, this.correct, n * N);
     } else {
       ta.forward(this.bridge);
-      crossEntropy(e, { logits: ta.g.output, targets: this.targets, loss: this.model.loss, dLogits: ta.g.dOutput, correct: this.model.correct, gradScale: 1 });
+      crossEntropy(e, { logits: ta.g.output, targets: this.targets, loss: this.loss, dLogits: ta.g.dOutput, correct: this.correct, gradScale: 1 });
     }
     return n * N;
   }
 
   trainStep(step: number): number {
-    this.batches.write(this.e, this.train, this.order.indices(step));
-    return this.record(this.ta.B, this.c.seed, step, true);
+    return this.record(this.batches.write(this.train, this.order.indices(step)), this.c.seed, step, true);
   }
 
   evalBatch(ex: Examples, first: number, n: number): number {
-    this.batches.write(this.e, ex, Uint32Array.from({ length: n }, (_, i) => first + i));
-    return this.record(n, EVAL_MASK_SEED, first, false);
+    return this.record(this.batches.range(ex, first, n), EVAL_MASK_SEED, first, false);
   }
 
   destroy(): void {
     this.ta.destroy();
-    this.model.params.destroy();
-    [this.model.loss, this.model.correct, this.pixels, this.augmented, this.codes, this.ids, this.targets, this.dist, ...Object.values(this.vq)].forEach((t) => t.destroy());
+    this.params.destroy();
+    this.batches.destroy();
+    [this.loss, this.correct, this.augmented, this.codes, this.ids, this.targets, this.dist, ...Object.values(this.vq)].forEach((t) => t.destroy());
     [this.bridge, this.bridgeBack, this.pixelMap].forEach((t) => t.destroy());
   }
 }

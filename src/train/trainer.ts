@@ -1,7 +1,7 @@
 // The training loop shared by the page's Web Worker and the command line. One submission per step
-// (batch upload, forward, backward, grad norm, AdamW); loss, accuracy and grad norm accumulate on
-// the GPU and are read back every `metricsEvery` steps, the loop's only sync. What a step computes
-// is the task's (src/train/tasks.ts): a classifier, or masked token modeling.
+// (batch, forward, backward, grad norm, AdamW); loss, accuracy and grad norm accumulate on the GPU
+// and are read back every `metricsEvery` steps. What a step computes is the task's
+// (src/train/tasks.ts): a classifier, masked token modeling, or TokenAdapt.
 import type { Engine, Tensor } from '../gpu/engine';
 import { VIEW_ALIGN } from '../gpu/engine';
 import type { ParamBuffers, ParamLayout } from '../nn/params';
@@ -12,6 +12,8 @@ import type { TrainState } from '../formats/checkpoint';
 import type { Examples, TrainData } from '../data/examples';
 import { layerLrScale, learningRate, taskOf, type TrainConfig } from './presets';
 import { ClassifyTask, MTMTask, TokenAdaptTask, type Task } from './tasks';
+
+const ZEROS = new Float32Array(3 * VIEW_ALIGN);
 
 export interface StepMetrics {
   step: number;
@@ -51,7 +53,7 @@ export interface TrainHooks {
   /** Polled at each metrics report: true pauses after a checkpoint. */
   shouldStop?(): boolean;
   /**
-   * Asked at each metrics report: true evaluates the test split there (onEval) and then checkpoints
+   * Asked after each step: true evaluates the whole test split there (onEval) and then checkpoints
    * (onCheckpoint), e.g. the snapshots a pre-training study fine-tunes from.
    */
   snapshotAt?(step: number): boolean;
@@ -74,10 +76,16 @@ export class Trainer {
   private readonly groups: Tensor<'u32'>;
   private readonly norm: Tensor;
   private readonly partials: Tensor;
-  /** GPU accumulators: loss sum, correct sum, grad-norm sum, each at its own aligned view. */
+  /** GPU accumulators of training: loss sum, correct sum, grad-norm sum, each at its own aligned view. */
   private readonly acc: Tensor;
-  /** Rows that carried loss since the last drain (images, or masked tokens). */
+  /** Rows that carried loss since the last report (images, or masked tokens). */
   private lossRows = 0;
+  /** Evaluation's own loss and correct sums, so a test point never disturbs the training means. */
+  private readonly evalAcc: Tensor;
+  /** The training clock: the last report, and time since then spent testing and checkpointing. */
+  private t0 = 0;
+  private last = { step: 0, at: 0 };
+  private offClockMs = 0;
 
   constructor(
     private readonly e: Engine,
@@ -104,6 +112,7 @@ export class Trainer {
     this.norm = e.tensor([1], 'f32', undefined, 'gradNorm');
     this.partials = e.tensor([GRAD_NORM_PARTIALS], 'f32', undefined, 'gradNorm.partials');
     this.acc = e.tensor([3 * VIEW_ALIGN], 'f32', undefined, 'metrics');
+    this.evalAcc = e.tensor([2 * VIEW_ALIGN], 'f32', undefined, 'metrics.eval');
     if (resume) {
       this.step = resume.step;
       this.history.push(...(resume.history as (StepMetrics | EvalResult)[]));
@@ -115,112 +124,134 @@ export class Trainer {
   }
 
   get params(): ParamBuffers {
-    return this.task.model.params;
+    return this.task.params;
   }
 
-  private accView(i: number): Tensor {
-    return this.acc.view(i * VIEW_ALIGN, [1]);
+  private view(t: Tensor, i: number): Tensor {
+    return t.view(i * VIEW_ALIGN, [1]);
   }
 
-  /** Records one training step; nothing waits for the GPU. */
+  /** Records one training step (batch, forward, backward, AdamW); nothing waits for the GPU. */
   private recordStep(): void {
     const { e, config: c, task } = this;
     this.lossRows += task.trainStep(this.step);
-    const { params, grads } = task.model.params;
+    const { params, grads } = task.params;
     gradNorm(e, grads, this.norm, this.partials);
     const lr = learningRate(c, this.step);
     adamw(e, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, maxGradNorm: c.clip }, this.step + 1, params, grads, this.m, this.v, this.groups, this.norm);
-    columnSum(e, task.model.loss, this.accView(0), { accumulate: true });
-    columnSum(e, task.model.correct, this.accView(1), { accumulate: true });
-    columnSum(e, this.norm, this.accView(2), { accumulate: true });
+    columnSum(e, task.loss, this.view(this.acc, 0), { accumulate: true });
+    columnSum(e, task.correct, this.view(this.acc, 1), { accumulate: true });
+    columnSum(e, this.norm, this.view(this.acc, 2), { accumulate: true });
     this.step++;
   }
 
-  /** Reads and resets the accumulators: means over the loss rows and the `steps` steps. */
-  private async drain(steps: number): Promise<{ loss: number; acc: number; gradNorm: number }> {
+  /**
+   * Reads the training means since the last report (the readback that syncs the loop), checks
+   * them, and reports them. Returns whether the caller asked to stop.
+   */
+  private async report(hooks: TrainHooks): Promise<boolean> {
+    const c = this.config;
+    const steps = this.step - this.last.step;
     const [acc] = await this.e.read(this.acc);
-    this.e.write(this.acc, new Float32Array(this.acc.size));
+    this.e.write(this.acc, ZEROS);
     const rows = Math.max(1, this.lossRows);
     this.lossRows = 0;
-    return { loss: acc[0] / rows, acc: acc[VIEW_ALIGN] / rows, gradNorm: acc[2 * VIEW_ALIGN] / Math.max(1, steps) };
+    const means = { loss: acc[0] / rows, acc: acc[VIEW_ALIGN] / rows, gradNorm: acc[2 * VIEW_ALIGN] / Math.max(1, steps) };
+    const extra = (await this.task.report?.()) ?? {};
+    if (!Number.isFinite(means.loss) || !Number.isFinite(means.gradNorm)) throw new DivergedError(this.step);
+    const now = performance.now();
+    const m: StepMetrics = {
+      step: this.step,
+      epoch: this.step / this.task.order.batchesPerEpoch,
+      ...means,
+      lr: learningRate(c, this.step - 1),
+      // Training's throughput: time spent testing and checkpointing is left out.
+      imagesPerSec: (steps * c.batch) / ((now - this.last.at - this.offClockMs) / 1000),
+      elapsedSec: (now - this.t0) / 1000,
+      ...extra,
+    };
+    this.last = { step: this.step, at: now };
+    this.offClockMs = 0;
+    this.history.push(m);
+    hooks.onMetrics?.(m);
+    return hooks.shouldStop?.() ?? false;
   }
 
-  /** Trains until config.steps (or until shouldStop), then evaluates on the test split. */
+  /** Runs f off the training clock; the steps already queued finish first and stay on it. */
+  private async offClock<T>(f: () => Promise<T>): Promise<T> {
+    await this.e.sync();
+    const t = performance.now();
+    try {
+      return await f();
+    } finally {
+      this.offClockMs += performance.now() - t;
+    }
+  }
+
+  /** Evaluates the first `limit` test images and reports the result. */
+  private test(hooks: TrainHooks, limit: number): Promise<EvalResult> {
+    return this.offClock(async () => {
+      const r = await this.evaluate(this.data.test, limit);
+      this.history.push(r);
+      hooks.onEval?.(r);
+      return r;
+    });
+  }
+
+  private checkpoint(hooks: TrainHooks): Promise<void> {
+    return this.offClock(async () => {
+      if (hooks.onCheckpoint) await hooks.onCheckpoint(await this.state());
+    });
+  }
+
+  /**
+   * Trains until config.steps (or until shouldStop, asked at each report), then evaluates the whole
+   * test split. The test curve's points use a fixed head of the split; the last test comes before
+   * the last checkpoint, so that it keeps the final result.
+   */
   async run(hooks: TrainHooks = {}): Promise<EvalResult | null> {
     const c = this.config;
-    const t0 = performance.now();
-    let lastReport = t0;
-    let sinceReport = 0;
-    await this.drain(0); // start from zeroed accumulators
-    while (this.step < c.steps) {
+    const every = (n = 0) => n > 0 && this.step % n === 0;
+    this.t0 = performance.now();
+    this.last = { step: this.step, at: this.t0 };
+    if (this.step >= c.steps) return this.test(hooks, Infinity); // resumed at the end: only the test
+    for (;;) {
       this.recordStep();
-      sinceReport++;
-      const atEnd = this.step === c.steps;
-      if (sinceReport < c.metricsEvery && !atEnd) continue;
-      const means = await this.drain(sinceReport);
-      const extra = this.task instanceof MTMTask ? { mtm: await this.task.report() } : {};
-      const now = performance.now();
-      if (!Number.isFinite(means.loss) || !Number.isFinite(means.gradNorm)) throw new DivergedError(this.step);
-      const m: StepMetrics = {
-        step: this.step,
-        epoch: this.step / this.task.order.batchesPerEpoch,
-        ...means,
-        lr: learningRate(c, this.step - 1),
-        imagesPerSec: (sinceReport * c.batch) / ((now - lastReport) / 1000),
-        elapsedSec: (now - t0) / 1000,
-        ...extra,
-      };
-      this.history.push(m);
-      hooks.onMetrics?.(m);
-      sinceReport = 0;
-      const stop = hooks.shouldStop?.() ?? false;
-      const snapshot = !atEnd && (hooks.snapshotAt?.(this.step) ?? false);
-      const everyEval = c.evalEvery ?? 0;
-      // The test curve's points: a fixed head of the test split, often; the whole split at snapshots
-      // and at the end, before the last checkpoint so that it keeps the final result.
+      const end = this.step === c.steps;
+      const snapshot = !end && (hooks.snapshotAt?.(this.step) ?? false);
+      const stop = end || every(c.metricsEvery) ? await this.report(hooks) : false;
       let tested: EvalResult | null = null;
-      if (atEnd || snapshot || (everyEval > 0 && this.step % everyEval < c.metricsEvery)) {
-        tested = await this.evaluate(this.data.test, atEnd || snapshot ? Infinity : (c.evalImages ?? Infinity));
-        this.history.push(tested);
-        hooks.onEval?.(tested);
-      }
-      if (hooks.onCheckpoint && (atEnd || stop || snapshot || (c.checkpointEvery > 0 && this.step % c.checkpointEvery < c.metricsEvery))) {
-        await hooks.onCheckpoint(await this.state());
-      }
-      if (atEnd) return tested;
+      if (end || snapshot) tested = await this.test(hooks, Infinity);
+      else if (every(c.evalEvery)) await this.test(hooks, c.evalImages ?? Infinity);
+      if (end || stop || snapshot || every(c.checkpointEvery)) await this.checkpoint(hooks);
+      if (end) return tested;
       if (stop) return null;
-      // Throughput is training's: evaluations and checkpoints are left out of the next interval.
-      lastReport = performance.now();
     }
-    // Resumed at or past the last step: nothing to train, only the test.
-    const r = await this.evaluate(this.data.test);
-    this.history.push(r);
-    hooks.onEval?.(r);
-    return r;
   }
 
   /** Mean loss and accuracy over a split's first `limit` images (per image, or per masked token), in batches padded with empty rows. */
   async evaluate(ex: Examples, limit = Infinity): Promise<EvalResult> {
     const B = this.config.batch;
     const count = Math.min(ex.count, limit);
-    await this.drain(0);
+    this.e.write(this.evalAcc, ZEROS.subarray(0, this.evalAcc.size));
+    let rows = 0;
     for (let first = 0; first < count; first += B) {
-      this.lossRows += this.task.evalBatch(ex, first, Math.min(B, count - first));
-      columnSum(this.e, this.task.model.loss, this.accView(0), { accumulate: true });
-      columnSum(this.e, this.task.model.correct, this.accView(1), { accumulate: true });
+      rows += this.task.evalBatch(ex, first, Math.min(B, count - first));
+      columnSum(this.e, this.task.loss, this.view(this.evalAcc, 0), { accumulate: true });
+      columnSum(this.e, this.task.correct, this.view(this.evalAcc, 1), { accumulate: true });
     }
-    const { loss, acc } = await this.drain(0);
-    return { step: this.step, loss, acc, count };
+    const [acc] = await this.e.read(this.evalAcc);
+    return { step: this.step, loss: acc[0] / Math.max(1, rows), acc: acc[VIEW_ALIGN] / Math.max(1, rows), count };
   }
 
   /** Everything needed to resume: weights, optimizer moments, step, seed, config and history. */
   async state(): Promise<TrainState> {
-    const [params, m, v] = await this.e.read(this.task.model.params.params, this.m, this.v);
+    const [params, m, v] = await this.e.read(this.task.params.params, this.m, this.v);
     return { config: this.config, step: this.step, seed: this.config.seed, params, m, v, history: [...this.history] };
   }
 
   destroy(): void {
     this.task.destroy();
-    [this.m, this.v, this.groups, this.norm, this.partials, this.acc].forEach((t) => t.destroy());
+    [this.m, this.v, this.groups, this.norm, this.partials, this.acc, this.evalAcc].forEach((t) => t.destroy());
   }
 }

@@ -8,6 +8,7 @@ import { hasCls, seqLen, ViT, vitLayout, type ViTConfig } from '../nn/vit';
 import { imagesRgba } from '../data/gallery';
 import { decodeTokens } from '../data/tokenizer';
 import { codebookTable } from '../ops/embedding';
+import { BatchWriter } from '../data/batches';
 import type { Examples, TrainData } from '../data/examples';
 
 export interface AttentionReport {
@@ -57,6 +58,7 @@ export function rollout(layers: Float64Array[], T: number, cls: boolean): Float3
 export class AttentionProbe {
   private readonly model: ViT;
   private readonly codebook: Tensor | null;
+  private readonly batches: BatchWriter;
 
   constructor(
     private readonly e: Engine,
@@ -65,6 +67,7 @@ export class AttentionProbe {
   ) {
     this.codebook = config.input === 'tokens' && data.codebook ? codebookTable(e, data.codebook) : null;
     this.model = new ViT(e, config, 1, this.codebook, new Float32Array(vitLayout(config).total));
+    this.batches = new BatchWriter(e, { B: 1, cells: config.grid[0] * config.grid[1], cls: hasCls(config), inDim: config.inDim, K: data.codebook?.K ?? 0 }, 'tokens');
   }
 
   async run(params: Tensor | Float32Array, step: number, ex: Examples, index: number): Promise<AttentionReport> {
@@ -77,11 +80,8 @@ export class AttentionProbe {
     const N = gh * gw;
     const cls = hasCls(c);
     const T = seqLen(c);
-    const K = this.data.codebook.K;
     const tokens = ex.tokens.subarray(index * N, (index + 1) * N);
-    e.write(model.ids, Int32Array.from({ length: T }, (_, j) => (cls && j === 0 ? K : tokens[j - (cls ? 1 : 0)])));
-    e.write(model.labels, Int32Array.of(ex.labels[index]));
-    model.forward(1);
+    model.forward(this.batches.write(ex, [index]));
     const reads = await e.read(model.logits, ...Array.from({ length: c.depth }, (_, l) => model.attentionProbs(l)));
     const logits = reads[0];
     const max = Math.max(...logits);
@@ -108,5 +108,6 @@ export class AttentionProbe {
   destroy(): void {
     this.model.destroy();
     this.codebook?.destroy();
+    this.batches.destroy();
   }
 }

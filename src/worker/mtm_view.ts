@@ -6,6 +6,7 @@ import { decodeTokens } from '../data/tokenizer';
 import type { Engine, Tensor } from '../gpu/engine';
 import { MTM, mtmLayout, type MTMConfig } from '../nn/mtm';
 import { DROPPED, MASKED, VISIBLE } from '../ops/masking';
+import { BatchWriter } from '../data/batches';
 import type { Examples, TrainData } from '../data/examples';
 
 export interface MTMPreview {
@@ -37,6 +38,7 @@ export interface MTMPreview {
 /** A one-image MTM model whose weights are refreshed before each preview. */
 export class PreviewModel {
   private readonly model: MTM;
+  private readonly batches: BatchWriter;
 
   constructor(
     private readonly e: Engine,
@@ -44,6 +46,7 @@ export class PreviewModel {
     private readonly data: TrainData,
   ) {
     this.model = new MTM(e, config, 1, new Float32Array(mtmLayout(config).total));
+    this.batches = new BatchWriter(e, { B: 1, cells: this.model.N, cls: true, inDim: data.inDim, K: config.vocab }, 'tokens');
   }
 
   /** The preview of example `index` of `ex`, with weights copied from `params` (a GPU buffer or host values). */
@@ -55,8 +58,7 @@ export class PreviewModel {
     else e.copy(params, model.params.params);
     const N = model.N;
     const original = ex.tokens.slice(index * N, (index + 1) * N);
-    e.write(model.ids, Int32Array.from({ length: N + 1 }, (_, j) => (j === 0 ? c.vocab : original[j - 1])));
-    model.forward({ seed, step: 0 });
+    model.forward(this.batches.write(ex, [index]), { seed, step: 0 });
     const [kindsRead, logits] = await e.read(model.masks.kind, model.logits);
     const K = c.vocab;
     const predicted = Uint16Array.from({ length: N }, (_, n) => {
@@ -115,5 +117,6 @@ export class PreviewModel {
 
   destroy(): void {
     this.model.destroy();
+    this.batches.destroy();
   }
 }

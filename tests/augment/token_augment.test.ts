@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { onlyGeometry } from '../../src/augment/geometry';
 import { augmentPreviews, PREVIEWS } from '../../src/augment/lab';
 import { decodeTokens } from '../../src/data/tokenizer';
-import { NO_AUGMENT, TokenAugmenter, type AugmentConfig, type AugmentTarget } from '../../src/augment/token_augment';
+import { NO_AUGMENT, TokenAugmenter, type AugmentConfig, type AugmentShape } from '../../src/augment/token_augment';
+import type { Batch } from '../../src/nn/batch';
 import type { Codebook } from '../../src/formats/package';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
 import { randint, testEngine } from '../helpers/gpu';
-import type { Engine, Tensor } from '../../src/gpu/engine';
+import type { Engine } from '../../src/gpu/engine';
 
 const K = 12;
 const GRID: [number, number] = [3, 5];
@@ -18,22 +19,30 @@ const B = 10;
 const CB: Codebook = { K, patch: 2, channels: 1, vectors: Float32Array.from({ length: K * 4 }, (_, i) => ((i * 7919) % 13) / 13 + (i % 4) * 0.01) };
 const NONE = onlyGeometry('rrc', { ...onlyGeometry('flip'), pFlip: 0, scale: [1, 1] });
 
-function target(e: Engine, input: 'tokens' | 'codes', cls: boolean): AugmentTarget & { feat: Tensor; mix: { targets: Tensor<'i32'>; lam: Tensor<'f32'> } } {
-  const T = N + (cls ? 1 : 0);
-  // A codes target has no features; the tensor is only there so every run reads the same outputs.
-  return { B, grid: GRID, cls, input: input as 'tokens', ids: e.tensor([B * T], 'i32'), feat: e.tensor([B * T, 4]), mix: { targets: e.tensor([B, 2], 'i32'), lam: e.tensor([B], 'f32') } };
+const shape = (output: 'feat' | 'ids', cls: boolean): AugmentShape => ({ B, grid: GRID, cls, output, labels: true });
+
+/** A batch of these ids, as the batch writer makes it (labels unused: the augmenter takes them on the host). */
+function idsBatch(e: Engine, ids: Int32Array): Batch {
+  return { rows: B, input: { kind: 'ids', ids: e.tensor([ids.length], 'i32', ids) }, targets: { kind: 'labels', labels: e.tensor([B], 'i32') } };
 }
 
-async function run(e: Engine, a: Partial<AugmentConfig>, t: ReturnType<typeof target>, ids: Int32Array, geometry = NONE) {
+/** The augmented batch's contents: its kinds, and features, ids and mixed targets where it has them. */
+async function read(e: Engine, out: Batch) {
+  const how = { input: out.input.kind, targets: out.targets.kind };
+  const feat = out.input.kind === 'feat' ? (await e.read(out.input.feat))[0] : new Float32Array(0);
+  const ids = out.input.kind === 'ids' ? (await e.read(out.input.ids))[0] : new Int32Array(0);
+  const [pairs, lam] = out.targets.kind === 'mixed' ? await e.read(out.targets.pairs, out.targets.lam) : [new Int32Array(0), new Float32Array(0)];
+  return { how, feat, ids, pairs, lam };
+}
+
+async function run(e: Engine, a: Partial<AugmentConfig>, s: AugmentShape, ids: Int32Array, geometry = NONE) {
   const taConfig: TokenAdaptConfig = { grid: GRID, inDim: 4, vocab: K, dim: 8, heads: 2, mlpRatio: 2, features: 3, up: 2 };
   const weights = { config: taConfig, params: tokenAdaptLayout(taConfig).init(1) };
-  const aug = new TokenAugmenter(e, { ...NO_AUGMENT, ...a }, CB, t, weights, geometry);
-  e.write(aug.raw, ids);
+  const aug = new TokenAugmenter(e, { ...NO_AUGMENT, ...a }, CB, s, weights, geometry);
   const labels = Array.from({ length: B }, (_, b) => b % 4);
-  const how = aug.apply(e, 3, 7, labels);
-  const [feat, outIds, pairs, lam] = await e.read(t.feat, t.ids, t.mix.targets, t.mix.lam);
+  const r = await read(e, aug.apply(e, idsBatch(e, ids), labels, 3, 7));
   aug.destroy();
-  return { how, feat, ids: outIds, pairs, lam, Bb: aug.Bb };
+  return { ...r, Bb: aug.Bb };
 }
 
 /** The batch's raw ids in the model's layout (CLS = K). */
@@ -51,11 +60,11 @@ describe('token augmentation pipeline', () => {
     for (const cls of [false, true]) {
       const ids = rawIds(cls);
       const T = N + (cls ? 1 : 0);
-      const tok = await run(e, { pCrop: 1, cropShift: 0, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'tokens', cls), ids);
-      expect(tok.how).toEqual({ featReady: true, mixed: false });
+      const tok = await run(e, { pCrop: 1, cropShift: 0, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, shape('feat', cls), ids);
+      expect(tok.how).toEqual({ input: 'feat', targets: 'labels' });
       expect(Array.from(tok.feat).every((v, i) => Math.abs(v - vectorsOf(ids, T, cls)[i]) < 1e-6)).toBe(true);
-      const codes = await run(e, { pCrop: 1, cropShift: 0, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, target(e, 'codes', cls), ids);
-      expect(codes.how).toEqual({ featReady: false, mixed: false });
+      const codes = await run(e, { pCrop: 1, cropShift: 0, tokenAdapt: 0.4, tokenAdaptKind: 'oracle' }, shape('ids', cls), ids);
+      expect(codes.how).toEqual({ input: 'ids', targets: 'labels' });
       expect(Array.from(codes.ids)).toEqual(Array.from(ids));
     }
   });
@@ -66,11 +75,8 @@ describe('token augmentation pipeline', () => {
     const [H, W] = GRID;
     const shifts = new Map<string, number>();
     for (let step = 0; step < 12; step++) {
-      const t = target(e, 'tokens', false);
-      const aug = new TokenAugmenter(e, { ...NO_AUGMENT, pCrop: 1, cropShift: 1 }, CB, t);
-      e.write(aug.raw, ids);
-      aug.apply(e, 3, step, new Array(B).fill(0));
-      const [feat] = await e.read(t.feat);
+      const aug = new TokenAugmenter(e, { ...NO_AUGMENT, pCrop: 1, cropShift: 1 }, CB, shape('feat', false));
+      const { feat } = await read(e, aug.apply(e, idsBatch(e, ids), new Array(B).fill(0), 3, step));
       aug.destroy();
       for (let b = 0; b < B; b++) {
         // Find the shift (dy, dx) in [-1, 1]^2 that explains the whole sample exactly.
@@ -96,8 +102,8 @@ describe('token augmentation pipeline', () => {
   it('CutMix takes a box from the reversed half and writes mixed labels', async () => {
     const e = await testEngine();
     const ids = rawIds(false);
-    const r = await run(e, { pMix: 1 }, target(e, 'tokens', false), ids);
-    expect(r.how).toEqual({ featReady: true, mixed: true });
+    const r = await run(e, { pMix: 1 }, shape('feat', false), ids);
+    expect(r.how).toEqual({ input: 'feat', targets: 'mixed' });
     const expected = vectorsOf(ids, N, false);
     let moved = 0;
     for (let b = 0; b < B; b++) {
@@ -120,7 +126,7 @@ describe('token augmentation pipeline', () => {
   it('learned TokenAdapt and noise give codes for the TokenAdapt rows and leave CLS alone', async () => {
     const e = await testEngine();
     const ids = rawIds(true);
-    const r = await run(e, { tokenAdapt: 0.5, pNoise: 1 }, target(e, 'codes', true), ids, onlyGeometry('rotate'));
+    const r = await run(e, { tokenAdapt: 0.5, pNoise: 1 }, shape('ids', true), ids, onlyGeometry('rotate'));
     expect(r.Bb).toBe(B / 2);
     const T = N + 1;
     for (let i = 0; i < B * T; i++) {
@@ -131,15 +137,29 @@ describe('token augmentation pipeline', () => {
     expect(Array.from(r.ids.subarray(0, (B / 2) * T))).not.toEqual(Array.from(ids.subarray(0, (B / 2) * T)));
   });
 
+  it('returns the batch itself when nothing is on, and ids of its own when only TokenEDA acts', async () => {
+    const e = await testEngine();
+    const batch = idsBatch(e, rawIds(false));
+    const off = new TokenAugmenter(e, NO_AUGMENT, CB, shape('feat', false));
+    expect(off.apply(e, batch, new Array(B).fill(0), 3, 7)).toBe(batch);
+    const eda = new TokenAugmenter(e, { ...NO_AUGMENT, pFlip: 1 }, CB, shape('feat', false));
+    const out = eda.apply(e, batch, new Array(B).fill(0), 3, 7);
+    expect(out.input.kind).toBe('ids');
+    expect(out.input).not.toBe(batch.input);
+    expect(out.targets).toBe(batch.targets);
+    await e.sync();
+    off.destroy();
+    eda.destroy();
+  });
+
   it('refuses settings that are not probabilities, and a learned TokenAdapt without weights', async () => {
     const e = await testEngine();
-    const t = target(e, 'tokens', false);
+    const t = shape('feat', false);
     expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pNoise: 0.8, pColorAdapt: 0.4 }, CB, t)).toThrow(/at most 1/);
     expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pMix: 1.5 }, CB, t)).toThrow(/\[0, 1\]/);
     expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, cropShift: 0.5 }, CB, t)).toThrow(/whole number/);
     // Pre-training has no labels to mix.
-    const { mix: _, ...unlabelled } = t;
-    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pMix: 0.5 }, CB, unlabelled)).toThrow(/labels/);
+    expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, pMix: 0.5 }, CB, { ...t, labels: false })).toThrow(/labels/);
     expect(() => new TokenAugmenter(e, { ...NO_AUGMENT, tokenAdapt: 0.5 }, CB, t)).toThrow(/build:tokenadapt/);
   });
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cosineMaxRef } from '../../src/ops/cosine_max.ref';
 import { MTM_MASK_RATIO } from '../../src/ops/masking';
 import { cells, MTM, mtmLayout, type MTMConfig } from '../../src/nn/mtm';
+import type { Batch } from '../../src/nn/batch';
 import { codeVectorsRef, mtmRef } from '../../src/nn/mtm.ref';
 import { hostParams } from '../../src/nn/params';
 import { expectClose, expectGradMatchesFiniteDiff, randint, testEngine } from '../helpers/gpu';
@@ -60,8 +61,8 @@ describe('MTM forward and backward vs float64 reference', () => {
 
       const e = await testEngine();
       const model = new MTM(e, c, B, init);
-      e.write(model.ids, ids);
-      const draw = model.forward(DRAW, train);
+      const batch: Batch = { rows: B, input: { kind: 'ids', ids: e.tensor([ids.length], 'i32', ids) }, targets: { kind: 'labels', labels: e.tensor([B], 'i32') } };
+      const draw = model.forward(batch, DRAW, train);
       expect(draw.nMask).toBe(ref.nMask);
       model.backward();
       const [logits, loss, grads] = await e.read(model.logits, model.loss, model.params.grads);

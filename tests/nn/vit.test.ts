@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dropPathScalesRef } from '../../src/ops/elementwise.ref';
 import { residualDrop, type TrainStep } from '../../src/nn/blocks';
 import { seqLen, ViT, vitLayout, type ViTConfig } from '../../src/nn/vit';
+import type { Batch } from '../../src/nn/batch';
 import { vitRef, type ViTRefInput } from '../../src/nn/vit.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randint, randn, testEngine } from '../helpers/gpu';
 
@@ -62,10 +63,12 @@ describe('ViT forward and backward vs float64 reference', () => {
       const e = await testEngine();
       const codebook = inp.codebook ? e.tensor([K + 1, c.inDim], 'f32', inp.codebook) : null;
       const model = new ViT(e, c, B, codebook, init);
-      if (inp.ids) e.write(model.ids, inp.ids);
-      else e.write(model.feat, inp.feat!);
-      e.write(model.labels, inp.labels);
-      model.forward(2, train);
+      const batch: Batch = {
+        rows: 2,
+        input: inp.ids ? { kind: 'ids', ids: e.tensor([inp.ids.length], 'i32', inp.ids) } : { kind: 'feat', feat: e.tensor([inp.feat!.length / c.inDim, c.inDim], 'f32', inp.feat!) },
+        targets: { kind: 'labels', labels: e.tensor([B], 'i32', inp.labels) },
+      };
+      model.forward(batch, train);
       model.backward();
       const [logits, loss, grads] = await e.read(model.logits, model.loss, model.params.grads);
       expectClose(`logits ${name}`, logits, ref.logits, 1e-4, 1e-4);
@@ -75,7 +78,7 @@ describe('ViT forward and backward vs float64 reference', () => {
       }
       if (train) {
         // Evaluation drops nothing.
-        model.forward(2);
+        model.forward(batch);
         const [evalLogits] = await e.read(model.logits);
         expectClose(`eval logits ${name}`, evalLogits, vitRef(c, params, inp, false).logits, 1e-4, 1e-4);
       }

@@ -91,18 +91,21 @@ describe('trainer', () => {
     [straight, first, resumed].forEach((t) => t.destroy());
   });
 
-  it('test points come every evalEvery steps on the head of the test split, and leave training unchanged', async () => {
+  it('test points come every evalEvery steps on the head of the test split, between reports too, and leave training unchanged', async () => {
     const e = await testEngine();
     const data = syntheticData();
     const plain = new Trainer(e, data, config({ evalEvery: 0 }));
     await plain.run();
-    const watched = new Trainer(e, data, config({ evalEvery: 8, evalImages: 20 }));
+    // Every 6 steps, with reports every 4: test points between reports must not touch the training means.
+    const watched = new Trainer(e, data, config({ evalEvery: 6, evalImages: 20 }));
     const points: [number, number][] = [];
     const final = await watched.run({ onEval: (r) => points.push([r.step, r.count]) });
-    // Steps 8 and 16 on 20 images; the end on all 64 (step 24 is the end, not a test point).
-    expect(points).toEqual([[8, 20], [16, 20], [24, 64]]);
-    expect(watched.history.filter((h) => !('imagesPerSec' in h)).map((h) => h.step)).toEqual([8, 16, 24]);
+    // Steps 6, 12 and 18 on 20 images; the end on all 64 (step 24 is the end, not a test point).
+    expect(points).toEqual([[6, 20], [12, 20], [18, 20], [24, 64]]);
+    expect(watched.history.filter((h) => !('imagesPerSec' in h)).map((h) => h.step)).toEqual([6, 12, 18, 24]);
     expect(final!.count).toBe(64);
+    const means = (t: Trainer) => (t.history.filter((h) => 'imagesPerSec' in h) as StepMetrics[]).map((m) => [m.step, m.loss, m.acc, m.gradNorm]);
+    expect(means(watched)).toEqual(means(plain));
     const [a, b] = await e.read(plain.params.params, watched.params.params);
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
     [plain, watched].forEach((t) => t.destroy());
