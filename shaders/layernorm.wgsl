@@ -6,7 +6,7 @@
 // numbers repeat across entry points, which is allowed as no entry point uses two of a number):
 //   forward     Y, and the per-row mean and rstd that backward reuses
 //   backward    dX (+)= rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dY * gamma
-//   param_grad  per chunk of rows: dGamma (+)= sum dY * xhat, dBeta (+)= sum dY; with several
+//   param_grad  per chunk of rows: dGamma = sum dY * xhat, dBeta = sum dY; with several
 //               chunks these are partial sums that reduce.wgsl adds up (rowsPerChunk in
 //               src/ops/reduce.ts decides)
 struct Params {
@@ -111,10 +111,6 @@ fn param_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     let dy = gDY[r * p.C + c];
     dg += dy * (gX[r * p.C + c] - gMean[r]) * gRstd[r];
     db += dy;
-  }
-  if (p.accumulate != 0u) {
-    dg += gDGamma[i];
-    db += gDBeta[i];
   }
   gDGamma[i] = dg;
   gDBeta[i] = db;

@@ -6,6 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseIdx } from '../../src/data/idx';
 import type { Images } from '../../src/data/tokenizer';
+import { errorMessage } from '../../src/util/errors';
 import { uniforms } from '../../src/util/rng';
 import { decodeImage, isGray, resize, type Rgb } from './images';
 
@@ -34,7 +35,7 @@ function readInput(file: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file));
   } catch (err) {
-    throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
+    throw new InputError(`cannot read ${file}: ${errorMessage(err)}`);
   }
 }
 
@@ -44,7 +45,7 @@ function parseInput<T>(file: string, parse: (bytes: Uint8Array) => T): T {
   try {
     return parse(bytes);
   } catch (err) {
-    const msg = (err as Error).message;
+    const msg = errorMessage(err);
     throw new InputError(msg.startsWith(file) ? msg : `${file}: ${msg}`);
   }
 }
@@ -164,7 +165,7 @@ export function readImageFolder(dir: string, opts: FolderOptions, onImage?: (don
           try {
             return decodeImage(b);
           } catch (err) {
-            throw new Error(`unreadable or corrupt image (${(err as Error).message})`);
+            throw new Error(`unreadable or corrupt image (${errorMessage(err)})`);
           }
         });
         onImage?.(++done, total);

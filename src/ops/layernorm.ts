@@ -54,14 +54,11 @@ export interface LayerNormBackward {
 export interface LayerNormBackwardOptions {
   /** dx += ... (the residual stream's gradient already sits there) instead of dx = .... */
   accumulateDx?: boolean;
-  /** dgamma, dbeta += ... (gradient accumulation) instead of overwriting them. */
-  accumulateParams?: boolean;
 }
 
-/** dx, dgamma and dbeta from dy, x, gamma and the forward's mean and rstd. */
+/** dx, dgamma and dbeta from dy, x, gamma and the forward's mean and rstd; dgamma and dbeta are overwritten. */
 export function layernormBackward(e: Engine, t: LayerNormBackward, opts: LayerNormBackwardOptions = {}): void {
   const { R, C } = shapeOf(t.x, t.gamma);
-  const accParams = opts.accumulateParams ?? false;
   e.dispatch({
     shader: 'layernorm',
     entry: 'backward',
@@ -81,12 +78,12 @@ export function layernormBackward(e: Engine, t: LayerNormBackward, opts: LayerNo
     shader: 'layernorm',
     entry: 'param_grad',
     constants: { WG },
-    params: params(R, C, 0, !split && accParams, rows, chunks),
+    params: params(R, C, 0, false, rows, chunks),
     buffers: [t.dy, t.x, t.mean, t.rstd, dgamma, dbeta],
     workgroups: grid(chunks * C, WG),
   });
   if (split) {
-    columnSumPass(e, dgamma, t.dgamma, chunks, C, chunks, 1, accParams);
-    columnSumPass(e, dbeta, t.dbeta, chunks, C, chunks, 1, accParams);
+    columnSumPass(e, dgamma, t.dgamma, chunks, C, chunks, 1, false);
+    columnSumPass(e, dbeta, t.dbeta, chunks, C, chunks, 1, false);
   }
 }

@@ -13,7 +13,7 @@ export type StartCommand = Omit<Extract<ToWorker, { type: 'start' }>, 'type'>;
 
 export type TrainStatus = 'idle' | 'starting' | 'training' | 'paused' | 'done' | 'error';
 
-interface TrainState {
+interface TrainStore {
   status: TrainStatus;
   message: string;
   error: { code: string; message: string; resumable: boolean } | null;
@@ -60,11 +60,11 @@ function ensureWorker(onMessage: (m: FromWorker) => void, onError: (message: str
 }
 
 /** The runs with the current run's record replaced. */
-function updateRun(s: Pick<TrainState, 'runs' | 'runId'>, f: (r: RunRecord) => RunRecord): RunRecord[] {
+function updateRun(s: Pick<TrainStore, 'runs' | 'runId'>, f: (r: RunRecord) => RunRecord): RunRecord[] {
   return s.runs.map((r) => (r.runId === s.runId ? f(r) : r));
 }
 
-export const useTraining = create<TrainState>((set, get) => {
+export const useTraining = create<TrainStore>((set, get) => {
   const onMessage = (m: FromWorker) => {
     switch (m.type) {
       case 'status':

@@ -51,7 +51,7 @@ const fail = (code: WorkerErrorCode, message: string) => Object.assign(new Error
 
 async function loadData(dataset: string): Promise<TrainData> {
   const ds = await loadStored(dataset).catch((err: unknown) => {
-    throw fail('dataset-missing', `${(err as Error).message} Load it from the Datasets panel first.`);
+    throw fail('dataset-missing', `${errorMessage(err)} Load it from the Datasets panel first.`);
   });
   return tokenData(ds.manifest, ds.codebook, ds.train, ds.test, ds.tokenAdapt);
 }
@@ -71,7 +71,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     try {
       config = withOverrides(presetConfig(msg.preset), msg.overrides ?? {});
     } catch (err) {
-      throw fail('bad-config', (err as Error).message);
+      throw fail('bad-config', errorMessage(err));
     }
     if (msg.from && !msg.resume) {
       const bytes = await loadCheckpoint(msg.from);
@@ -109,7 +109,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
           post({ type: 'checkpoint', step: state.step, bytes: bytes.length });
         } catch (err) {
           // Training goes on; only resuming from this point is lost.
-          post({ type: 'status', message: `checkpoint at step ${state.step} not saved: ${(err as Error).message}` });
+          post({ type: 'status', message: `checkpoint at step ${state.step} not saved: ${errorMessage(err)}` });
         }
       },
       shouldStop: () => pauseRequested,

@@ -7,6 +7,7 @@ import { DatasetLoadError, importBundle, loadDataset, loadStored, type LoadProgr
 import { crc32, encodeBundle, fileCrc32 } from '../../src/formats/shard';
 import { DatasetStore, formatSize, openStore, StorageQuotaError } from '../../src/data/store';
 import { tinyPackage, withFormatVersion, type TinyPackage } from './tiny-package';
+import { errorMessage } from '../../src/util/errors';
 
 let dbs = 0;
 const freshIdb = () => createStore(`tessera-test-${++dbs}`, 'datasets');
@@ -113,7 +114,7 @@ describe('DatasetStore', () => {
     const bytes = Object.values(v2.files).reduce((n, f) => n + f.length, 0);
     expect(error).toBeInstanceOf(StorageQuotaError);
     expect((error as StorageQuotaError).needed).toBe(bytes);
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     console.log(`[store] quota error: ${message}`);
     expect(message).toMatch(/Not enough browser storage to keep Tiny \(version v2\)/);
     expect(message).toContain(`needs ${formatSize(bytes)} but only 12.3 kB is available`);
@@ -217,7 +218,7 @@ async function expectRejected(p: Promise<unknown>, pattern: RegExp): Promise<str
     (err: unknown) => err,
   );
   expect(e).toBeInstanceOf(Error);
-  const message = (e as Error).message;
+  const message = errorMessage(e);
   expect(message).toMatch(pattern);
   return message;
 }
