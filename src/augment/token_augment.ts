@@ -11,8 +11,8 @@
 //
 // apply() takes the batch writer's batch of ids and returns a new batch (src/nn/batch.ts) in
 // tensors the augmenter owns: features or ids, and mixed targets when it mixed. Evaluation batches
-// skip it. Each stage exists only when switched on. Geometric maps and mixes are host-drawn taps
-// (geometry.ts); noise and ColorAdapt draw Philox numbers on the GPU.
+// skip it. Each stage below is a class of its own, built only when switched on. Geometric maps and
+// mixes are host-drawn taps (geometry.ts); noise and ColorAdapt draw Philox numbers on the GPU.
 import type { Codebook } from '../formats/package';
 import type { Engine, Tensor } from '../gpu/engine';
 import type { Batch } from '../nn/batch';
@@ -128,138 +128,335 @@ function stripTaps(n: number, N: number, T: number, off: number): Taps {
   return buildTaps(n * N, n * T, (r, add) => add(Math.floor(r / N) * T + off + (r % N), 1));
 }
 
+/** Where a step is: its seed and step key every draw. */
+interface Draw {
+  seed: number;
+  step: number;
+}
+
+/** The batch's layout: B samples of T = off + N rows (a CLS row first when off = 1), C features a cell. */
+interface Layout {
+  B: number;
+  N: number;
+  T: number;
+  off: number;
+  C: number;
+  K: number;
+}
+
+/** The codebook on the GPU: a lookup table with a zero row K, and nearest-code re-quantization. */
+class GpuCodebook {
+  readonly table: Tensor;
+  readonly codes: Tensor;
+  private readonly vq: VqScratch;
+  private readonly dist: Tensor;
+
+  constructor(
+    private readonly e: Engine,
+    cb: Codebook,
+    rows: number,
+  ) {
+    const C = cb.patch * cb.patch * cb.channels;
+    this.table = codebookTable(e, cb, 'augment.table');
+    this.codes = e.tensor([cb.K, C], 'f32', cb.vectors, 'augment.codes');
+    this.vq = vqScratch(e, rows, cb.K);
+    this.dist = e.tensor([rows], 'f32', undefined, 'augment.dist');
+  }
+
+  /** The nearest code of each of `rows` vectors into ids (at N-cell grids in T-row samples from `offset`). */
+  quantize(x: Tensor, rows: number, ids: Tensor<'i32'>, at?: { N: number; T: number; offset: number }): void {
+    vqAssign(this.e, x, rows, this.codes, ids, this.dist, this.vq, at);
+  }
+
+  destroy(): void {
+    [this.table, this.codes, this.dist, ...Object.values(this.vq)].forEach((t) => t.destroy());
+  }
+}
+
+/** What the augmenter returns: features (a token ViT) or ids, and the mixed targets. */
+type Output = { kind: 'feat'; feat: Tensor<'f32'> } | { kind: 'ids'; ids: Tensor<'i32'> };
+
+/** SeiT's TokenEDA on ids (ReplaceSynonym, SwapCode, flip), with its synonym and flip tables. */
+class TokenEDAStage {
+  private readonly spec: Omit<TokenEDASpec, 'seed' | 'step'>;
+  private readonly synonyms: Tensor<'i32'>;
+  private readonly flip: Tensor<'i32'>;
+  readonly out: Tensor<'i32'>;
+
+  constructor(
+    private readonly e: Engine,
+    a: AugmentConfig,
+    cb: Codebook,
+    s: AugmentShape,
+    L: Layout,
+  ) {
+    const syn = synonymTable(cb, SYNONYMS);
+    this.spec = { B: L.B, grid: s.grid, stride: L.T, offset: L.off, pSynonym: a.pSynonym, pSwap: a.pSwap, replaceProb: a.replaceProb, swapMax: a.swapMax, pFlip: a.pFlip, stream: EDA_STREAM };
+    this.synonyms = e.tensor([syn.length], 'i32', syn, 'augment.synonyms');
+    this.flip = e.tensor([cb.K], 'i32', flipTable(cb), 'augment.flip');
+    this.out = e.tensor([L.B * L.T], 'i32', undefined, 'augment.eda');
+  }
+
+  apply(ids: Tensor<'i32'>, d: Draw): Tensor<'i32'> {
+    tokenEDA(this.e, { ...this.spec, ...d }, ids, this.synonyms, this.flip, this.out);
+    return this.out;
+  }
+
+  destroy(): void {
+    [this.synonyms, this.flip, this.out].forEach((t) => t.destroy());
+  }
+}
+
+/** Ids to their codebook vectors as grids [B*N, C], then colour: one choice a batch, on a share of the samples. */
+class ColoredMap {
+  private readonly full: Tensor;
+  private readonly strip: GpuTaps;
+  private readonly grid: Tensor;
+  private readonly colored: Tensor;
+  private readonly noiseScale: Tensor;
+
+  constructor(
+    private readonly e: Engine,
+    private readonly a: AugmentConfig,
+    cb: Codebook,
+    private readonly L: Layout,
+    private readonly gpu: GpuCodebook,
+    private readonly colorFraction: number,
+  ) {
+    const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `augment.${label}`);
+    this.full = f([L.B * L.T, L.C], 'full');
+    this.strip = new GpuTaps(e, 'augment.strip', stripTaps(L.B, L.N, L.T, L.off));
+    this.grid = f([L.B * L.N, L.C], 'grid');
+    this.colored = f([L.B * L.N, L.C], 'colored');
+    this.noiseScale = e.tensor([L.C], 'f32', new Float32Array(L.C).fill(noiseSigma(cb, a.noiseStrength)), 'augment.noiseScale');
+  }
+
+  apply(ids: Tensor<'i32'>, d: Draw): Tensor {
+    const { e, a, L } = this;
+    embeddingForward(e, ids, this.gpu.table, this.full);
+    this.strip.apply(this.full, this.grid, L.C);
+    const pick = drawer(d.seed, d.step, COLOR_DRAW)();
+    const color = { B: L.B, N: L.N, C: L.C, fraction: this.colorFraction, ...d, stream: COLOR_STREAM };
+    if (pick < a.pNoise) embeddingNoise(e, color, this.grid, this.noiseScale, this.colored);
+    else if (pick < a.pNoise + a.pColorAdapt) colorAdapt(e, color, this.grid, this.colored);
+    else return this.grid;
+    return this.colored;
+  }
+
+  destroy(): void {
+    [this.full, this.grid, this.colored, this.noiseScale].forEach((t) => t.destroy());
+    this.strip.destroy();
+  }
+}
+
 /** The labels of a mixed half: (own, partner's) pairs and the own weight, into rows [first, first + n). */
-function mixLabels(m: Mix, labels: ArrayLike<number>, first: number, pairs: Int32Array, lam: Float32Array): void {
-  for (let b = 0; b < m.lam.length; b++) {
-    pairs[2 * (first + b)] = labels[first + b];
-    pairs[2 * (first + b) + 1] = labels[first + m.partner[b]];
-    lam[first + b] = m.lam[b];
+class MixedLabels {
+  readonly pairs: Int32Array;
+  readonly lam: Float32Array;
+  mixed = false;
+
+  constructor(B: number) {
+    this.pairs = new Int32Array(2 * B);
+    this.lam = new Float32Array(B);
+  }
+
+  add(m: Mix, labels: ArrayLike<number>, first: number): void {
+    this.mixed ||= m.kind !== 'none';
+    for (let b = 0; b < m.lam.length; b++) {
+      this.pairs[2 * (first + b)] = labels[first + b];
+      this.pairs[2 * (first + b) + 1] = labels[first + m.partner[b]];
+      this.lam[first + b] = m.lam[b];
+    }
+  }
+}
+
+/**
+ * The base rows [0, Bb): SeiT's token crop (whole-cell shifts, so exact codebook vectors), then
+ * CutMix within the half; into the features, or re-quantized into ids.
+ */
+class BaseRows {
+  private readonly taps: GpuTaps;
+  /** Ids output: the rows' vectors before re-quantization. */
+  private readonly vectors: Tensor | null;
+
+  constructor(
+    e: Engine,
+    private readonly a: AugmentConfig,
+    private readonly grid: GridSpace,
+    private readonly L: Layout,
+    private readonly Bb: number,
+    private readonly gpu: GpuCodebook,
+    output: Output['kind'],
+  ) {
+    this.taps = new GpuTaps(e, 'augment.base');
+    this.vectors = output === 'ids' ? e.tensor([Bb * L.N, L.C], 'f32', undefined, 'augment.base.vectors') : null;
+  }
+
+  apply(map: Tensor, out: Output, mixes: MixedLabels, labels: ArrayLike<number>, d: Draw): void {
+    const { a, grid, L, Bb } = this;
+    const u = drawer(d.seed, d.step, CROP_DRAW);
+    const maps: Affine[] = Array.from({ length: Bb }, () => (u() < a.pCrop ? drawShift(a.cropShift, grid.H, grid.W, u) : IDENTITY));
+    let taps = resampleTaps(maps, grid, grid, { mode: 'bicubic', padding: 'border' });
+    const mix = drawMix(Bb, grid.H, grid.W, a.pMix, 0, drawer(d.seed, d.step, BASE_MIX_DRAW));
+    if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, grid), taps);
+    mixes.add(mix, labels, 0);
+    if (out.kind === 'feat') {
+      this.taps.upload(composeTaps(placeTaps(Bb, L.N, L.T, L.off), taps));
+      this.taps.apply(map, out.feat, L.C);
+    } else {
+      this.taps.upload(taps);
+      this.taps.apply(map, this.vectors!, L.C);
+      this.gpu.quantize(this.vectors!, Bb * L.N, out.ids, { N: L.N, T: L.T, offset: L.off });
+    }
+  }
+
+  destroy(): void {
+    this.taps.destroy();
+    this.vectors?.destroy();
+  }
+}
+
+/**
+ * The TokenAdapt rows [Bb, B): geometry and mix in TokenAdapt's feature space (learned: f, the
+ * taps, g, argmax) or on the decoded pixels (the oracle: codebook vectors are pixel patches,
+ * re-tokenized by nearest code); into ids, then for a token ViT their codebook vectors.
+ */
+class TokenAdaptRows {
+  private readonly pick: GpuTaps;
+  private readonly bridge: GpuTaps;
+  private readonly space: GridSpace;
+  private readonly adapter: { kind: 'learned'; model: TokenAdapt } | { kind: 'oracle'; pixels: Tensor; moved: Tensor; channels: number };
+  /** Feature output: the rows' ids, their vectors, and where they go in the batch. */
+  private readonly toFeat: { ids: Tensor<'i32'>; vectors: Tensor; place: GpuTaps } | null;
+
+  constructor(
+    private readonly e: Engine,
+    private readonly a: AugmentConfig,
+    cb: Codebook,
+    private readonly geometry: GeometrySpec,
+    grid: GridSpace,
+    private readonly L: Layout,
+    private readonly Bb: number,
+    private readonly Bt: number,
+    private readonly gpu: GpuCodebook,
+    output: Output['kind'],
+    learned: TokenAdaptWeights | null,
+  ) {
+    const { N, C } = L;
+    const rows = Bt * N;
+    const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `augment.ta.${label}`);
+    this.pick = new GpuTaps(e, 'augment.ta.pick', buildTaps(rows, L.B * N, (r, add) => add(Bb * N + r, 1)));
+    this.bridge = new GpuTaps(e, 'augment.ta.bridge');
+    if (learned) {
+      const [fh, fw] = featureGrid(learned.config);
+      this.space = patchOrder(fh, fw, learned.config.up);
+      this.adapter = { kind: 'learned', model: new TokenAdapt(e, learned.config, Bt, new ParamBuffers(e, tokenAdaptLayout(learned.config), learned.params), false) };
+    } else {
+      this.space = patchOrder(grid.H * cb.patch, grid.W * cb.patch, cb.patch);
+      this.adapter = { kind: 'oracle', pixels: f([rows, C], 'pixels'), moved: f([rows, C], 'moved'), channels: cb.channels };
+    }
+    this.toFeat = output === 'feat' ? { ids: e.tensor([rows], 'i32', undefined, 'augment.ta.ids'), vectors: f([rows, C], 'vectors'), place: new GpuTaps(e, 'augment.ta.place', placeTaps(Bt, N, L.T, L.off)) } : null;
+  }
+
+  apply(map: Tensor, out: Output, mixes: MixedLabels, labels: ArrayLike<number>, d: Draw): void {
+    const { e, a, L, Bb, Bt, space } = this;
+    const u = drawer(d.seed, d.step, TA_GEOMETRY_DRAW);
+    const maps = Array.from({ length: Bt }, () => drawGeometry(this.geometry, u));
+    let taps = resampleTaps(maps, space, space, { mode: 'bilinear', padding: 'zeros' });
+    const mix = drawMix(Bt, space.H, space.W, a.pMix / 2, a.pMix / 2, drawer(d.seed, d.step, TA_MIX_DRAW));
+    if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, space), taps);
+    mixes.add(mix, labels, Bb);
+    this.bridge.upload(taps);
+    const rows = Bt * L.N;
+    // Ids straight into the batch's rows, or into the rows' own ids for their vectors.
+    const into = this.toFeat ? this.toFeat.ids : out.kind === 'ids' ? out.ids : null;
+    if (!into) throw new Error('unreachable: a feature output has its own ids');
+    const at = this.toFeat ? undefined : { N: L.N, T: L.T, offset: Bb * L.T + L.off };
+    const ad = this.adapter;
+    if (ad.kind === 'learned') {
+      this.pick.apply(map, ad.model.f.input, L.C);
+      ad.model.forward(this.bridge);
+      argmaxRows(e, ad.model.g.output, rows, L.K, into, at);
+    } else {
+      this.pick.apply(map, ad.pixels, L.C);
+      this.bridge.apply(ad.pixels, ad.moved, ad.channels);
+      this.gpu.quantize(ad.moved, rows, into, at);
+    }
+    if (this.toFeat && out.kind === 'feat') {
+      embeddingForward(e, this.toFeat.ids, this.gpu.table, this.toFeat.vectors);
+      this.toFeat.place.apply(this.toFeat.vectors, out.feat, L.C, Bb * L.T);
+    }
+  }
+
+  destroy(): void {
+    this.pick.destroy();
+    this.bridge.destroy();
+    const ad = this.adapter;
+    if (ad.kind === 'learned') {
+      ad.model.params.destroy();
+      ad.model.destroy();
+    } else [ad.pixels, ad.moved].forEach((t) => t.destroy());
+    if (this.toFeat) {
+      [this.toFeat.ids, this.toFeat.vectors].forEach((t) => t.destroy());
+      this.toFeat.place.destroy();
+    }
   }
 }
 
 export class TokenAugmenter {
-  /** The batches it returns: [B*T] ids (codes output, or TokenEDA alone), [B*T, C] features, mixed targets. */
-  private readonly ids: Tensor<'i32'>;
-  private readonly feat: Tensor<'f32'> | null;
-  private readonly mix: { pairs: Tensor<'i32'>; lam: Tensor<'f32'> } | null;
-  // TokenEDA's spec and its synonym and flip tables, only when TokenEDA acts.
-  private readonly eda: null | { spec: Omit<TokenEDASpec, 'seed' | 'step'>; synonyms: Tensor<'i32'>; flip: Tensor<'i32'> };
-  private readonly N: number;
-  private readonly T: number;
-  private readonly off: number;
-  private readonly C: number;
   /** Base rows [0, Bb) and TokenAdapt rows [Bb, B). */
   readonly Bb: number;
   readonly Bt: number;
-  private readonly pairs: Int32Array;
-  private readonly lam: Float32Array;
-  // The embedding-map stage, allocated only when something acts on embeddings.
-  private readonly emb: null | {
-    ids: Tensor<'i32'>; // TokenEDA's output [B*T]
-    table: Tensor; // the codebook and a zero row K
-    codes: Tensor; // the codebook [K, C], for nearest-code re-quantization
-    full: Tensor; // [B*T, C]
-    grid: Tensor; // [B*N, C]
-    colored: Tensor; // [B*N, C]
-    noiseScale: Tensor; // [C]
-    strip: GpuTaps;
-    base: GpuTaps;
-    baseOut: Tensor | null; // codes input: [Bb*N, C] before re-quantization
-    vq: VqScratch;
-    dist: Tensor;
-  };
-  private readonly ta: null | {
-    pick: GpuTaps; // the TokenAdapt half's rows of the coloured map
-    bridge: GpuTaps; // geometry + mix: f's map -> g's input, or decoded pixels -> pixels (oracle)
-    model: TokenAdapt | null;
-    pixels: Tensor | null; // oracle: the half decoded (codebook vectors are pixel patches) and augmented
-    pixelsOut: Tensor | null;
-    ids: Tensor<'i32'> | null; // tokens input: [Bt*N] ids before the codebook
-    vectors: Tensor | null;
-    place: GpuTaps | null;
-    space: GridSpace;
-    channels: number;
-  };
+  private readonly eda: TokenEDAStage | null;
+  // The stages on the embedding map, only when something acts on it.
+  private readonly gpu: GpuCodebook | null;
+  private readonly map: ColoredMap | null;
+  private readonly base: BaseRows | null;
+  private readonly tokenAdapt: TokenAdaptRows | null;
+  private readonly out: Output | null;
+  private readonly mix: { pairs: Tensor<'i32'>; lam: Tensor<'f32'> } | null;
+  private readonly B: number;
 
   constructor(
     e: Engine,
     readonly a: AugmentConfig,
     codebook: Codebook,
-    private readonly shape: AugmentShape,
+    shape: AugmentShape,
     tokenAdapt?: TokenAdaptWeights,
-    private readonly geometry: GeometrySpec = TOKENADAPT_GEOMETRY,
+    geometry: GeometrySpec = TOKENADAPT_GEOMETRY,
     /** Share of the samples that noise and ColorAdapt change (SeiT: half; a preview: all). */
-    private readonly colorFraction = 0.5,
+    colorFraction = 0.5,
   ) {
     checkAugment(a);
-    const t = shape;
-    if (a.pMix > 0 && !t.labels) throw new Error('augment: mixing needs labels; label-free pre-training takes pMix 0');
-    const [H, W] = t.grid;
-    const N = (this.N = H * W);
-    const off = (this.off = t.cls ? 1 : 0);
-    const T = (this.T = N + off);
-    const C = (this.C = codebook.patch * codebook.patch * codebook.channels);
-    const K = codebook.K;
-    this.ids = e.tensor([t.B * T], 'i32', undefined, 'augment.out.ids');
-    this.feat = t.output === 'feat' && actsOnEmbeddings(a) ? e.tensor([t.B * T, C], 'f32', undefined, 'augment.out.feat') : null;
-    this.mix = a.pMix > 0 ? { pairs: e.tensor([t.B, 2], 'i32', undefined, 'augment.out.pairs'), lam: e.tensor([t.B], 'f32', undefined, 'augment.out.lam') } : null;
-    const hasEda = a.pSynonym > 0 || a.pSwap > 0 || a.pFlip > 0;
-    const syn = hasEda ? synonymTable(codebook, SYNONYMS) : null;
-    this.eda = syn && {
-      spec: { B: t.B, grid: t.grid, stride: T, offset: off, pSynonym: a.pSynonym, pSwap: a.pSwap, replaceProb: a.replaceProb, swapMax: a.swapMax, pFlip: a.pFlip, stream: EDA_STREAM },
-      synonyms: e.tensor([syn.length], 'i32', syn, 'augment.synonyms'),
-      flip: e.tensor([K], 'i32', flipTable(codebook), 'augment.flip'),
-    };
-    this.pairs = new Int32Array(2 * t.B);
-    this.lam = new Float32Array(t.B);
-    this.Bt = a.tokenAdapt > 0 ? Math.min(t.B, Math.max(1, Math.round(a.tokenAdapt * t.B))) : 0;
-    this.Bb = t.B - this.Bt;
-    this.emb = null;
-    this.ta = null;
-    if (!actsOnEmbeddings(a)) return;
-    if (this.Bt > 0 && a.tokenAdaptKind === 'learned' && !tokenAdapt) throw new Error('TokenAdapt (learned) needs the trained adapter the dataset package ships; build it with npm run build:tokenadapt, or choose the oracle');
-    // CLS cells read K in every batch; augmented batches never write them.
-    if (t.output === 'ids') e.write(this.ids, Int32Array.from({ length: t.B * T }, (_, i) => (i % T < off ? K : 0)));
-    const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `augment.${label}`);
-    this.emb = {
-      ids: e.tensor([t.B * T], 'i32', undefined, 'augment.ids'),
-      table: codebookTable(e, codebook, 'augment.table'),
-      codes: e.tensor([K, C], 'f32', codebook.vectors, 'augment.codes'),
-      full: f([t.B * T, C], 'full'),
-      grid: f([t.B * N, C], 'grid'),
-      colored: f([t.B * N, C], 'colored'),
-      noiseScale: e.tensor([C], 'f32', new Float32Array(C).fill(noiseSigma(codebook, a.noiseStrength)), 'augment.noiseScale'),
-      strip: new GpuTaps(e, 'augment.strip', stripTaps(t.B, N, T, off)),
-      base: new GpuTaps(e, 'augment.base'),
-      baseOut: t.output === 'ids' ? f([Math.max(1, this.Bb * N), C], 'baseOut') : null,
-      vq: vqScratch(e, t.B * N, K),
-      dist: f([t.B * N], 'dist'),
-    };
-    if (this.Bt === 0) return;
-    const Bt = this.Bt;
-    const learned = a.tokenAdaptKind === 'learned' ? tokenAdapt! : null;
-    if (learned && (learned.config.inDim !== C || learned.config.vocab !== K || learned.config.grid[0] !== H || learned.config.grid[1] !== W)) {
+    const s = shape;
+    if (a.pMix > 0 && !s.labels) throw new Error('augment: mixing needs labels; label-free pre-training takes pMix 0');
+    const [H, W] = s.grid;
+    const N = H * W;
+    const off = s.cls ? 1 : 0;
+    this.B = s.B;
+    const L: Layout = { B: s.B, N, T: N + off, off, C: codebook.patch * codebook.patch * codebook.channels, K: codebook.K };
+    this.Bt = a.tokenAdapt > 0 ? Math.min(s.B, Math.max(1, Math.round(a.tokenAdapt * s.B))) : 0;
+    this.Bb = s.B - this.Bt;
+    this.eda = a.pSynonym > 0 || a.pSwap > 0 || a.pFlip > 0 ? new TokenEDAStage(e, a, codebook, s, L) : null;
+    this.mix = a.pMix > 0 ? { pairs: e.tensor([s.B, 2], 'i32', undefined, 'augment.pairs'), lam: e.tensor([s.B], 'f32', undefined, 'augment.lam') } : null;
+    if (!actsOnEmbeddings(a)) {
+      [this.gpu, this.map, this.base, this.tokenAdapt, this.out] = [null, null, null, null, null];
+      return;
+    }
+    const learned = this.Bt > 0 && a.tokenAdaptKind === 'learned' ? tokenAdapt : null;
+    if (this.Bt > 0 && a.tokenAdaptKind === 'learned' && !learned) throw new Error('TokenAdapt (learned) needs the trained adapter the dataset package ships; build it with npm run build:tokenadapt, or choose the oracle');
+    if (learned && (learned.config.inDim !== L.C || learned.config.vocab !== L.K || learned.config.grid[0] !== H || learned.config.grid[1] !== W)) {
       throw new Error('the shipped TokenAdapt was trained for another codebook or grid; rebuild it with npm run build:tokenadapt');
     }
-    const model = learned ? new TokenAdapt(e, learned.config, Bt, new ParamBuffers(e, tokenAdaptLayout(learned.config), learned.params), false) : null;
-    const P = codebook.patch;
-    let space: GridSpace;
-    if (learned) {
-      const [fh, fw] = featureGrid(learned.config);
-      space = patchOrder(fh, fw, learned.config.up);
-    } else space = patchOrder(H * P, W * P, P);
-    this.ta = {
-      pick: new GpuTaps(e, 'augment.ta.pick', buildTaps(Bt * N, t.B * N, (r, add) => add(this.Bb * N + r, 1))),
-      bridge: new GpuTaps(e, 'augment.ta.bridge'),
-      model,
-      pixels: model ? null : f([Bt * N, C], 'ta.pixels'),
-      pixelsOut: model ? null : f([Bt * N, C], 'ta.pixelsOut'),
-      ids: t.output === 'feat' ? e.tensor([Bt * N], 'i32', undefined, 'augment.ta.ids') : null,
-      vectors: t.output === 'feat' ? f([Bt * N, C], 'ta.vectors') : null,
-      place: t.output === 'feat' ? new GpuTaps(e, 'augment.ta.place', placeTaps(Bt, N, T, off)) : null,
-      space,
-      channels: model ? learned!.config.features : codebook.channels,
-    };
+    if (s.output === 'feat') this.out = { kind: 'feat', feat: e.tensor([s.B * L.T, L.C], 'f32', undefined, 'augment.feat') };
+    else {
+      // CLS cells read K in every batch; augmented batches never write them.
+      this.out = { kind: 'ids', ids: e.tensor([s.B * L.T], 'i32', Int32Array.from({ length: s.B * L.T }, (_, i) => (i % L.T < off ? L.K : 0)), 'augment.ids') };
+    }
+    this.gpu = new GpuCodebook(e, codebook, s.B * N);
+    this.map = new ColoredMap(e, a, codebook, L, this.gpu, colorFraction);
+    this.base = this.Bb > 0 ? new BaseRows(e, a, { H, W }, L, this.Bb, this.gpu, s.output) : null;
+    this.tokenAdapt = this.Bt > 0 ? new TokenAdaptRows(e, a, codebook, geometry, { H, W }, L, this.Bb, this.Bt, this.gpu, s.output, learned ?? null) : null;
   }
 
   /**
@@ -267,102 +464,25 @@ export class TokenAugmenter {
    * its classes on the host (for the mixed pairs).
    */
   apply(e: Engine, batch: Batch, labels: ArrayLike<number>, seed: number, step: number): Batch {
-    const { a, shape: t, N, T, off, C } = this;
     if (batch.input.kind !== 'ids') throw new Error('token augmentations take a batch of token ids');
-    const ids = batch.input.ids;
-    const emb = this.emb;
-    if (!emb) {
-      if (!this.eda) return batch;
-      tokenEDA(e, { ...this.eda.spec, seed, step }, ids, this.eda.synonyms, this.eda.flip, this.ids);
-      return { ...batch, input: { kind: 'ids', ids: this.ids } };
-    }
-    if (this.eda) tokenEDA(e, { ...this.eda.spec, seed, step }, ids, this.eda.synonyms, this.eda.flip, emb.ids);
-    const [H, W] = t.grid;
-    embeddingForward(e, this.eda ? emb.ids : ids, emb.table, emb.full);
-    emb.strip.apply(emb.full, emb.grid, C);
-
-    // Colour: one choice per batch, on half of the samples.
-    const pick = drawer(seed, step, COLOR_DRAW)();
-    const color = { B: t.B, N, C, fraction: this.colorFraction, seed, step, stream: COLOR_STREAM };
-    let map = emb.grid;
-    if (pick < a.pNoise) embeddingNoise(e, color, emb.grid, emb.noiseScale, (map = emb.colored));
-    else if (pick < a.pNoise + a.pColorAdapt) colorAdapt(e, color, emb.grid, (map = emb.colored));
-
-    // Base rows: the token crop (whole-cell shifts, so exact codebook vectors), then CutMix within the half.
-    let mixed = false;
-    const grid: GridSpace = { H, W };
-    if (this.Bb > 0) {
-      const u = drawer(seed, step, CROP_DRAW);
-      const maps: Affine[] = Array.from({ length: this.Bb }, () => (u() < a.pCrop ? drawShift(a.cropShift, H, W, u) : IDENTITY));
-      let taps = resampleTaps(maps, grid, grid, { mode: 'bicubic', padding: 'border' });
-      const mix = drawMix(this.Bb, H, W, a.pMix, 0, drawer(seed, step, BASE_MIX_DRAW));
-      if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, grid), taps);
-      mixed ||= mix.kind !== 'none';
-      mixLabels(mix, labels, 0, this.pairs, this.lam);
-      if (this.feat) {
-        emb.base.upload(composeTaps(placeTaps(this.Bb, N, T, off), taps));
-        emb.base.apply(map, this.feat, C);
-      } else {
-        emb.base.upload(taps);
-        emb.base.apply(map, emb.baseOut!, C);
-        vqAssign(e, emb.baseOut!, this.Bb * N, emb.codes, this.ids, emb.dist, emb.vq, { N, T, offset: off });
-      }
-    }
-
-    // TokenAdapt rows: the geometry and mix in TokenAdapt's space (or on the decoded pixels), back to ids.
-    const ta = this.ta;
-    if (ta) {
-      const u = drawer(seed, step, TA_GEOMETRY_DRAW);
-      const maps = Array.from({ length: this.Bt }, () => drawGeometry(this.geometry, u));
-      let taps = resampleTaps(maps, ta.space, ta.space, { mode: 'bilinear', padding: 'zeros' });
-      const mix = drawMix(this.Bt, ta.space.H, ta.space.W, a.pMix / 2, a.pMix / 2, drawer(seed, step, TA_MIX_DRAW));
-      if (mix.kind !== 'none') taps = composeTaps(mixTaps(mix, ta.space), taps);
-      mixed ||= mix.kind !== 'none';
-      mixLabels(mix, labels, this.Bb, this.pairs, this.lam);
-      ta.bridge.upload(taps);
-      const rows = this.Bt * N;
-      const K = emb.codes.shape[0];
-      const into = ta.ids ?? this.ids;
-      const at = ta.ids ? undefined : { N, T, offset: this.Bb * T + off };
-      if (ta.model) {
-        ta.pick.apply(map, ta.model.f.input, C);
-        ta.model.forward(ta.bridge);
-        argmaxRows(e, ta.model.g.output, rows, K, into, at);
-      } else {
-        ta.pick.apply(map, ta.pixels!, C);
-        ta.bridge.apply(ta.pixels!, ta.pixelsOut!, ta.channels);
-        vqAssign(e, ta.pixelsOut!, rows, emb.codes, into, emb.dist, emb.vq, at);
-      }
-      if (ta.ids && this.feat) {
-        embeddingForward(e, ta.ids, emb.table, ta.vectors!);
-        ta.place!.apply(ta.vectors!, this.feat, C, this.Bb * T);
-      }
-    }
-    const input = this.feat ? ({ kind: 'feat', feat: this.feat } as const) : ({ kind: 'ids', ids: this.ids } as const);
-    if (!mixed || !this.mix) return { rows: batch.rows, input, targets: batch.targets };
-    e.write(this.mix.pairs, this.pairs);
-    e.write(this.mix.lam, this.lam);
+    const d = { seed, step };
+    const ids = this.eda ? this.eda.apply(batch.input.ids, d) : batch.input.ids;
+    if (!this.map || !this.out) return this.eda ? { ...batch, input: { kind: 'ids', ids } } : batch;
+    const map = this.map.apply(ids, d);
+    const mixes = new MixedLabels(this.B);
+    this.base?.apply(map, this.out, mixes, labels, d);
+    this.tokenAdapt?.apply(map, this.out, mixes, labels, d);
+    const input = this.out.kind === 'feat' ? ({ kind: 'feat', feat: this.out.feat } as const) : ({ kind: 'ids', ids: this.out.ids } as const);
+    if (!mixes.mixed || !this.mix) return { rows: batch.rows, input, targets: batch.targets };
+    e.write(this.mix.pairs, mixes.pairs);
+    e.write(this.mix.lam, mixes.lam);
     return { rows: batch.rows, input, targets: { kind: 'mixed', pairs: this.mix.pairs, lam: this.mix.lam } };
   }
 
   destroy(): void {
-    [this.ids, this.feat, this.mix?.pairs, this.mix?.lam].forEach((x) => x?.destroy());
-    if (this.eda) [this.eda.synonyms, this.eda.flip].forEach((x) => x.destroy());
-    const m = this.emb;
-    if (m) {
-      [m.ids, m.table, m.codes, m.full, m.grid, m.colored, m.noiseScale, m.dist, ...Object.values(m.vq)].forEach((x) => x.destroy());
-      m.baseOut?.destroy();
-      m.strip.destroy();
-      m.base.destroy();
-    }
-    const ta = this.ta;
-    if (ta) {
-      ta.pick.destroy();
-      ta.bridge.destroy();
-      ta.place?.destroy();
-      ta.model?.params.destroy();
-      ta.model?.destroy();
-      [ta.pixels, ta.pixelsOut, ta.ids, ta.vectors].forEach((x) => x?.destroy());
-    }
+    this.eda?.destroy();
+    [this.map, this.base, this.tokenAdapt, this.gpu].forEach((stage) => stage?.destroy());
+    if (this.out) (this.out.kind === 'feat' ? this.out.feat : this.out.ids).destroy();
+    if (this.mix) [this.mix.pairs, this.mix.lam].forEach((t) => t.destroy());
   }
 }
