@@ -111,6 +111,7 @@ export const OPTIONS = [
   num({ key: 'lr', flag: 'lr', label: 'learning rate', group: 'optimizer', tasks: ALL, above: 0, ...at('lr'), help: 'AdamW peak learning rate, reached after the warmup, then a cosine decay to the preset minimum' }),
   int({ key: 'warmup', flag: 'warmup', label: 'warmup', group: 'optimizer', tasks: ALL, min: 0, ...at('warmupSteps'), help: 'Steps of linear warmup from 0 to the learning rate' }),
   num({ key: 'weightDecay', flag: 'weight-decay', label: 'weight decay', group: 'optimizer', tasks: ALL, min: 0, ...at('weightDecay'), help: "AdamW's decoupled weight decay on the weight matrices" }),
+  num({ key: 'clip', flag: 'clip', label: 'gradient clip', group: 'optimizer', tasks: ALL, min: 0, ...at('clip'), help: "Clip the gradients' global norm to this; 0: off (SeiT++'s pre-training and fine-tune do not clip)" }),
 
   num({ key: 'labels', flag: 'labels', label: 'labelled fraction', group: 'labels', tasks: ['classify'], above: 0, max: 1, ...at('labels', 1), help: 'Train on a fixed, class-balanced fraction of the training labels (1: all of them)' }),
   int({ key: 'labelSeed', flag: 'label-seed', label: 'label subset', group: 'labels', tasks: ['classify'], min: 0, ...at('labelSeed', 0), help: 'Which fixed labelled subset, independently of the seed' }),
