@@ -92,9 +92,10 @@ function nearestRecipe(a: AugmentConfig): string {
 }
 
 const ALL: readonly Task[] = ['classify', 'mtm', 'tokenadapt'];
+// The tasks whose ViT and augmentations a recipe sets (TokenAdapt's model is the dataset builder's).
 const VIT: readonly Task[] = ['classify', 'mtm'];
 const share = { min: 0, max: 1 };
-const augment = { group: 'augmentSettings', tasks: VIT, tokens: true } as const;
+const augmentSetting = { group: 'augmentSettings', tasks: VIT, tokens: true } as const;
 
 /** The options, in the order the page, --help and URLs list them; a recipe applies in this order (the augmentation recipe before single settings). */
 export const OPTIONS = [
@@ -153,18 +154,18 @@ export const OPTIONS = [
     ...augmentAt('tokenAdaptKind'),
     help: "Learned: the package's trained TokenAdapt. Oracle: decode the tokens to pixels, augment, re-tokenize (exact for a patch codebook)",
   }),
-  num({ key: 'synonym', flag: 'synonym', label: 'synonym', ...augment, ...share, ...augmentAt('pSynonym'), help: "SeiT's TokenEDA: ReplaceSynonym per sample with P (SeiT: 0.25; one choice with swap)" }),
-  num({ key: 'swap', flag: 'swap', label: 'swap', ...augment, ...share, ...augmentAt('pSwap'), help: "SeiT's TokenEDA: SwapCode per sample with P (SeiT: 0.25)" }),
-  num({ key: 'replace', flag: 'replace', label: 'synonym share', ...augment, ...share, ...augmentAt('replaceProb'), help: "ReplaceSynonym's strength: the share of cells replaced (0.25)" }),
-  num({ key: 'swapMax', flag: 'swap-max', label: 'swap size', ...augment, ...share, ...augmentAt('swapMax'), help: "SwapCode's strength: the square's largest side over the grid's (0.25)" }),
-  num({ key: 'flip', flag: 'flip', label: 'flip', ...augment, ...share, ...augmentAt('pFlip'), help: 'Horizontal flip in token space (the flip table) with P' }),
-  num({ key: 'crop', flag: 'crop', label: 'crop', ...augment, ...share, ...augmentAt('pCrop'), help: 'Token crop of the base rows, per sample with P' }),
-  int({ key: 'cropShift', flag: 'crop-shift', label: 'crop shift', ...augment, min: 0, max: 3, ...augmentAt('cropShift'), help: "The token crop's largest shift, in whole cells (1)" }),
-  num({ key: 'noise', flag: 'noise', label: 'noise', ...augment, ...share, ...augmentAt('pNoise'), help: 'Embedding noise on half the samples of a batch with P (one choice with ColorAdapt)' }),
-  num({ key: 'noiseStrength', flag: 'noise-strength', label: 'noise strength', ...augment, min: 0, ...augmentAt('noiseStrength'), help: "The noise's per-cell norm, times the codebook's code spacing (0.5)" }),
-  num({ key: 'colorAdapt', flag: 'color-adapt', label: 'ColorAdapt', ...augment, ...share, ...augmentAt('pColorAdapt'), help: 'ColorAdapt on half the samples of a batch with P' }),
-  num({ key: 'mix', flag: 'mix', label: 'mix', ...augment, ...share, ...augmentAt('pMix'), help: "Per batch, mix each half with P: CutMix in the base half, Mixup or CutMix in TokenAdapt's (classifiers only)" }),
-  num({ key: 'tokenAdaptShare', flag: 'token-adapt', label: 'TokenAdapt share', ...augment, ...share, ...augmentAt('tokenAdapt'), help: 'The fraction of each batch sent through TokenAdapt (SeiT++: 0.5)' }),
+  num({ key: 'synonym', flag: 'synonym', label: 'synonym', ...augmentSetting, ...share, ...augmentAt('pSynonym'), help: "SeiT's TokenEDA: ReplaceSynonym per sample with P (SeiT: 0.25; one choice with swap)" }),
+  num({ key: 'swap', flag: 'swap', label: 'swap', ...augmentSetting, ...share, ...augmentAt('pSwap'), help: "SeiT's TokenEDA: SwapCode per sample with P (SeiT: 0.25)" }),
+  num({ key: 'replace', flag: 'replace', label: 'synonym share', ...augmentSetting, ...share, ...augmentAt('replaceProb'), help: "ReplaceSynonym's strength: the share of cells replaced (0.25)" }),
+  num({ key: 'swapMax', flag: 'swap-max', label: 'swap size', ...augmentSetting, ...share, ...augmentAt('swapMax'), help: "SwapCode's strength: the square's largest side over the grid's (0.25)" }),
+  num({ key: 'flip', flag: 'flip', label: 'flip', ...augmentSetting, ...share, ...augmentAt('pFlip'), help: 'Horizontal flip in token space (the flip table) with P' }),
+  num({ key: 'crop', flag: 'crop', label: 'crop', ...augmentSetting, ...share, ...augmentAt('pCrop'), help: 'Token crop of the base rows, per sample with P' }),
+  int({ key: 'cropShift', flag: 'crop-shift', label: 'crop shift', ...augmentSetting, min: 0, max: 3, ...augmentAt('cropShift'), help: "The token crop's largest shift, in whole cells (1)" }),
+  num({ key: 'noise', flag: 'noise', label: 'noise', ...augmentSetting, ...share, ...augmentAt('pNoise'), help: 'Embedding noise on half the samples of a batch with P (one choice with ColorAdapt)' }),
+  num({ key: 'noiseStrength', flag: 'noise-strength', label: 'noise strength', ...augmentSetting, min: 0, ...augmentAt('noiseStrength'), help: "The noise's per-cell norm, times the codebook's code spacing (0.5)" }),
+  num({ key: 'colorAdapt', flag: 'color-adapt', label: 'ColorAdapt', ...augmentSetting, ...share, ...augmentAt('pColorAdapt'), help: 'ColorAdapt on half the samples of a batch with P' }),
+  num({ key: 'mix', flag: 'mix', label: 'mix', ...augmentSetting, ...share, ...augmentAt('pMix'), help: "Per batch, mix each half with P: CutMix in the base half, Mixup or CutMix in TokenAdapt's (classifiers only)" }),
+  num({ key: 'tokenAdaptShare', flag: 'token-adapt', label: 'TokenAdapt share', ...augmentSetting, ...share, ...augmentAt('tokenAdapt'), help: 'The fraction of each batch sent through TokenAdapt (SeiT++: 0.5)' }),
 ] as const;
 
 type Entry = (typeof OPTIONS)[number];
@@ -173,16 +174,12 @@ export type OptionKey = Entry['key'];
 export type Overrides = { [E in Entry as E['key']]?: E extends ChoiceOption<string, infer V> ? V : number };
 
 const ENTRIES: readonly Option[] = OPTIONS;
-export const option = (key: OptionKey): Option => ENTRIES.find((e) => e.key === key)!;
 export const urlKey = (e: Option) => e.url ?? e.key;
 
 const TASK_NAMES: Record<Task, string> = { classify: 'classifier', mtm: 'masked token modeling', tokenadapt: 'TokenAdapt training' };
 
 /** Whether an option applies to a config's task and input. */
 export const applies = (e: Option, c: TrainConfig) => e.tasks.includes(c.task) && !(e.tokens && c.task === 'classify' && c.input === 'pixels');
-
-/** An option's value in a config (the preset's own, read from a preset). */
-export const optionValue = (c: TrainConfig, key: OptionKey): Value => option(key).get(c);
 
 /** What values an option takes, in words: "an integer ≥ 1", "a number in (0, 1]", "one of mean, cls". */
 export function describe(e: Option): string {

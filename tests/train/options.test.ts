@@ -3,7 +3,7 @@
 // and the command line and the page give the same configs as before for the same settings.
 import { describe, expect, it } from 'vitest';
 import { NO_AUGMENT, SEIT_AUGMENT, SEIT_TA_AUGMENT } from '../../src/augment/token_augment';
-import { applies, cliHelp, cliOptions, OPTIONS, optionValue, overridesFromCli, problem, runName, urlKey, withOverrides, type Option, type OptionKey, type Value } from '../../src/train/options';
+import { applies, cliHelp, cliOptions, OPTIONS, overridesFromCli, problem, runName, urlKey, withOverrides, type Option, type Value } from '../../src/train/options';
 import { normalizeConfig, PRESETS, preset, type TrainConfig } from '../../src/train/presets';
 import { runId } from '../../src/worker/protocol';
 import { decodeRecipe, encodeRecipe, type Recipe } from '../../src/ui/urlState';
@@ -46,7 +46,7 @@ describe('recipe options', () => {
         const fromCli = overridesFromCli({ [e.flag]: String(v) });
         expect(fromCli, where).toEqual({ [e.key]: v });
         const c = withOverrides(base, fromCli);
-        expect(optionValue(c, e.key as OptionKey), where).toBe(v);
+        expect(e.get(c), where).toBe(v);
         expect(c.preset, where).toBe(name);
         if (e.relevant && !e.relevant(c)) continue;
         const recipe = { preset: name, [e.key]: v } as Recipe;
