@@ -43,7 +43,7 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   await expect(page.getByTestId('train-error')).toContainText('npm run build:tokenadapt', { timeout: 60_000 });
   await page.getByLabel('TokenAdapt kind').selectOption('oracle');
   await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
+  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick+augment=seit-ta+token-adapt-kind=oracle/seed1');
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
 
   // One click trains the same recipe without augmentation, then with it; both are plotted and tabled.
@@ -53,7 +53,7 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
   await expect(table).toContainText('tiny-aug/quick/seed1');
   await expect(table.locator('tbody tr').nth(1)).toContainText('augment.pMix: 0.5 → –');
   await expect(page.getByTestId('train-status')).toContainText('finished', { timeout: 120_000 });
-  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick-seit-ta/seed1');
+  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick+augment=seit-ta+token-adapt-kind=oracle/seed1');
   // Both runs' training curves, and each one's final test point.
   await expect(page.getByRole('img', { name: 'loss' }).locator('g[data-series^="#"]:not([data-series$=" test"]) polyline')).toHaveCount(2);
   await expect(page.getByRole('img', { name: 'loss' }).locator('g[data-series$=" test"] circle')).toHaveCount(2);

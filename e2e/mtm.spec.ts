@@ -40,9 +40,9 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await page.getByLabel('preset').selectOption('finetune-quick');
   await page.getByLabel('steps').fill('20');
   await page.getByLabel('labelled fraction').fill('0.5');
-  await page.getByLabel('start from').selectOption({ label: 'mtm-quick-crop-ta-mto seed1' });
+  await page.getByLabel('start from').selectOption({ label: 'mtm-quick+mask-token=mto-style+token-adapt-kind=oracle seed1' });
   await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick/seed1 from tiny-mtm/mtm-quick-crop-ta-mto/seed1', { timeout: 60_000 });
+  await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick+labels=0.5/seed1 from tiny-mtm/mtm-quick+mask-token=mto-style+token-adapt-kind=oracle/seed1', { timeout: 60_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   expect(errors).toEqual([]);
 });

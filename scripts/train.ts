@@ -3,6 +3,7 @@
 //                    [--checkpoint FILE] [--resume FILE] [--export FILE.safetensors]
 //   npm run train -- --preset mtm-quick [--mask-token plain|mto-style] [--block N] [--save-at 200,400]
 //   npm run train -- --preset finetune-quick [--from PRETRAINED.ckpt] [--labels 0.1] [--label-seed S]
+//   npm run train -- --help    (every recipe option, from src/train/options.ts)
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,89 +12,40 @@ import { Engine } from '../src/gpu/engine';
 import { acquireNodeDevice } from '../src/gpu/node';
 import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../src/formats/checkpoint';
 import { finetuneConfig, transferWeights } from '../src/train/finetune';
-import type { AugmentConfig } from '../src/augment/token_augment';
-import { PRESETS, preset, taskOf, withOverrides, type Overrides, type TrainConfig } from '../src/train/presets';
+import { cliHelp, cliOptions, overridesFromCli, runName, withOverrides } from '../src/train/options';
+import { normalizeConfig, PRESETS, preset, type TrainConfig } from '../src/train/presets';
 import { taskLayout } from '../src/train/tasks';
 import { DivergedError, Trainer, type EvalResult, type StepMetrics } from '../src/train/trainer';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
 import { errorMessage } from '../src/util/errors';
 
+// The recipe's flags (--steps, --lr, --augment, --mask-token, ...) come from src/train/options.ts; the rest are the script's own.
 const USAGE = `usage: npm run train -- --preset <${Object.keys(PRESETS).join('|')}> [options]
-  --steps N --seed S --lr X --batch B    override the preset
-  --warmup N --weight-decay W            the schedule's linear warmup steps, AdamW's weight decay
-  --dim D --depth L --heads H            the ViT's width, blocks and heads (a fine-tune takes its checkpoint's)
-  --eval-every N                         test points on the first images of the test split every N steps (0: end only)
   --json                                 print one JSON summary line on stdout (progress goes to stderr)
   --data DIR                             token package (default public/data/fashion-mnist)
-  --checkpoint FILE                      where to save (default checkpoints/<preset>-seed<S>.ckpt)
-  --resume FILE                          continue a run from its checkpoint
+  --checkpoint FILE                      where to save (default checkpoints/<run name>-seed<S>.ckpt, the run name being
+                                         the preset and the options changed on it, e.g. mtm-quick+mask-token=mto-style)
+  --resume FILE                          continue a run from its checkpoint (--steps N: up to N)
   --export FILE.safetensors              write the trained weights
- masked token modeling (mtm-quick, simmim-quick):
-  --mask-token plain|mto-style           the zero-initialised mask vector, or the MTO-style one
-  --block N                              block-wise masking with N x N blocks (0: random cells)
   --save-at S1,S2,...                    also evaluate and save <checkpoint>-step<S>.ckpt at these steps
- fine-tuning (finetune-quick):
-  --from FILE                            start from a pre-training checkpoint (else from scratch)
-  --labels F                             train on a class-balanced fraction F of the labels (e.g. 0.1)
-  --label-seed S                         which fixed subset (default 0)
-  --layer-decay D                        layer-wise lr decay of the pre-trained layers (finetune-quick: 0.65, SeiT++'s; 1: off)
- classifiers:
-  --pool mean|cls                        average the patch tokens (SeiT, SeiT++) or read the CLS token
-  --augment none|seit|seit-ta|seit-ta-ca|crop-ta
-                                         a token augmentation recipe (README), then any single setting below over it;
-                                         MTM pre-training takes crop-ta (its default) or none, without mixing
-  --synonym P --swap P                   SeiT's TokenEDA: per sample, ReplaceSynonym with P, SwapCode with P (SeiT: 0.25 each)
-  --replace R --swap-max S               their strengths: the share of cells replaced (0.25), the square's largest side / grid (0.25)
-  --flip P                               horizontal flip in token space (flip table) with P
-  --crop P --crop-shift S                token crop of the base rows, per sample with P: a shift by up to S whole cells (default 1)
-  --noise P --noise-strength S           embedding noise on half the samples of a batch with P, per-cell norm S x the code spacing (0.5)
-  --color-adapt P                        ColorAdapt on half the samples of a batch with P (one choice with noise)
-  --mix P                                per batch, mix each half with P: CutMix in the base half, Mixup or CutMix in TokenAdapt's
-  --token-adapt F                        send a fraction F of each batch through TokenAdapt (SeiT++: 0.5)
-  --token-adapt-kind learned|oracle      the shipped adapter, or the exact decode-augment-retokenize oracle`;
+  --from FILE                            fine-tune from a pre-training checkpoint (finetune-quick; else from scratch):
+                                         its encoder sets --dim, --depth and --heads
+ the recipe, over the preset's values ([tasks] an option applies to; augmentations need token input):
+${cliHelp()}`;
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     preset: { type: 'string', default: 'quick' },
-    steps: { type: 'string' },
-    seed: { type: 'string' },
-    lr: { type: 'string' },
-    batch: { type: 'string' },
-    warmup: { type: 'string' },
-    'weight-decay': { type: 'string' },
-    dim: { type: 'string' },
-    depth: { type: 'string' },
-    heads: { type: 'string' },
-    'eval-every': { type: 'string' },
     json: { type: 'boolean', default: false },
     data: { type: 'string', default: 'public/data/fashion-mnist' },
     checkpoint: { type: 'string' },
     resume: { type: 'string' },
     export: { type: 'string' },
-    'mask-token': { type: 'string' },
-    block: { type: 'string' },
     'save-at': { type: 'string' },
     from: { type: 'string' },
-    labels: { type: 'string' },
-    'label-seed': { type: 'string' },
-    'layer-decay': { type: 'string' },
-    pool: { type: 'string' },
-    augment: { type: 'string' },
-    synonym: { type: 'string' },
-    swap: { type: 'string' },
-    replace: { type: 'string' },
-    'swap-max': { type: 'string' },
-    flip: { type: 'string' },
-    crop: { type: 'string' },
-    'crop-shift': { type: 'string' },
-    noise: { type: 'string' },
-    'noise-strength': { type: 'string' },
-    'color-adapt': { type: 'string' },
-    mix: { type: 'string' },
-    'token-adapt': { type: 'string' },
-    'token-adapt-kind': { type: 'string' },
     help: { type: 'boolean', default: false },
+    ...cliOptions(),
   },
 });
 
@@ -136,54 +88,11 @@ function fmtTime(s: number): string {
   return m > 0 ? `${m}m${Math.round(s % 60).toString().padStart(2, '0')}s` : `${s.toFixed(0)}s`;
 }
 
-function numArg(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
-  return n;
-}
-
-/** The single augmentation settings given on the command line. */
-function augmentArgs(): Partial<AugmentConfig> {
-  const flags: [keyof AugmentConfig, string][] = [
-    ['pSynonym', 'synonym'], ['pSwap', 'swap'], ['replaceProb', 'replace'], ['swapMax', 'swap-max'], ['pFlip', 'flip'], ['pCrop', 'crop'], ['cropShift', 'crop-shift'], ['pNoise', 'noise'],
-    ['noiseStrength', 'noise-strength'], ['pColorAdapt', 'color-adapt'], ['pMix', 'mix'], ['tokenAdapt', 'token-adapt'],
-  ];
-  const out: Partial<AugmentConfig> = {};
-  for (const [key, flag] of flags) {
-    const v = numArg(flag, args[flag as keyof typeof args] as string | undefined);
-    if (v !== undefined) (out as Record<string, number>)[key] = v;
-  }
-  const kind = args['token-adapt-kind'];
-  if (kind !== undefined) out.tokenAdaptKind = kind as AugmentConfig['tokenAdaptKind'];
-  return out;
-}
-
-/** The preset with the command line's overrides, checked. */
+/** The preset with the command line's recipe options, checked. */
 function configure(): TrainConfig {
   try {
-    const maskToken = args['mask-token'] as Overrides['maskToken'];
-    let config = withOverrides(preset(args.preset!), {
-      steps: numArg('steps', args.steps),
-      seed: numArg('seed', args.seed),
-      batch: numArg('batch', args.batch),
-      lr: numArg('lr', args.lr),
-      warmup: numArg('warmup', args.warmup),
-      weightDecay: numArg('weight-decay', args['weight-decay']),
-      dim: numArg('dim', args.dim),
-      depth: numArg('depth', args.depth),
-      heads: numArg('heads', args.heads),
-      evalEvery: numArg('eval-every', args['eval-every']),
-      labels: numArg('labels', args.labels),
-      labelSeed: numArg('label-seed', args['label-seed']),
-      layerDecay: numArg('layer-decay', args['layer-decay']),
-      pool: args.pool as Overrides['pool'],
-      augmentRecipe: args.augment,
-      augment: augmentArgs(),
-      maskToken,
-      block: numArg('block', args.block),
-    });
-    if (args.from) config = finetuneConfig(config, readCheckpoint(args.from).config as TrainConfig, args.from);
+    let config = withOverrides(preset(args.preset!), overridesFromCli(args));
+    if (args.from) config = finetuneConfig(config, normalizeConfig(readCheckpoint(args.from).config), args.from);
     return config;
   } catch (err) {
     fail((err as Error).message);
@@ -195,13 +104,18 @@ async function main(): Promise<void> {
   let resume: TrainState | undefined;
   if (args.resume) {
     resume = readCheckpoint(args.resume);
-    config = resume.config as TrainConfig;
-    config.steps = intArg('steps', args.steps) ?? config.steps;
+    config = normalizeConfig(resume.config);
+    // A resumed run keeps its recipe; only its length may change.
+    try {
+      config.steps = overridesFromCli(args).steps ?? config.steps;
+    } catch (err) {
+      fail((err as Error).message);
+    }
   } else config = configure();
   const saveAt = new Set((args['save-at'] ?? '').split(',').filter(Boolean).map((s) => intArg('save-at', s)!));
   for (const s of saveAt) if (s % config.metricsEvery !== 0 || s >= config.steps) fail(`--save-at steps must be multiples of ${config.metricsEvery} below ${config.steps}, got ${s}`);
 
-  const data = config.input === 'pixels' && taskOf(config) === 'classify' ? loadFashionMnistPixels() : loadTokenPackage(args.data!);
+  const data = config.task === 'classify' && config.input === 'pixels' ? loadFashionMnistPixels() : loadTokenPackage(args.data!);
   const layout = taskLayout(config, data);
   const log = (s: string) => (args.json ? process.stderr : process.stdout).write(s + '\n');
   let init: Float32Array | undefined;
@@ -210,17 +124,19 @@ async function main(): Promise<void> {
     init = t.params;
     log(`from ${args.from}: copied ${t.copied.length} parameters; fresh: ${t.fresh.join(', ')}`);
   }
-  const checkpointFile = args.checkpoint ?? args.resume ?? `checkpoints/${config.preset}-seed${config.seed}.ckpt`;
+  const run = runName(config);
+  const checkpointFile = args.checkpoint ?? args.resume ?? `checkpoints/${run}-seed${config.seed}.ckpt`;
   const snapshotFile = (step: number) => checkpointFile.replace(/(\.ckpt)?$/, `-step${step}.ckpt`);
 
   const e = new Engine(await acquireNodeDevice());
   const trainer = new Trainer(e, data, config, resume, init);
   const m = config.model;
-  const mtm = taskOf(config) === 'mtm' ? config.mtm! : null;
+  const mtm = config.task === 'mtm' ? config.mtm : null;
+  const labels = config.task === 'classify' ? (config.labels ?? 1) : 1;
   log(`adapter: ${e.report.description}`);
   log(
-    `preset ${config.preset}: ${mtm ? `${mtm.decoder ? 'MTM' : 'SimMIM'} pre-training (${mtm.maskToken === 'mto-style' ? 'MTO-style' : 'plain'} mask token${mtm.block ? `, ${mtm.block}x${mtm.block} block masks` : ''}) of a` : `${config.input}`} ViT dim ${m.dim} depth ${m.depth} heads ${m.heads} mlp x${m.mlpRatio}, ${layout.count.toLocaleString()} parameters; ` +
-      `${trainer.task.train.count} train${config.labels && config.labels < 1 ? ` (${config.labels} of the labels)` : ''} / ${data.test.count} test images of ${data.name}; batch ${config.batch}, ${config.steps} steps${resume ? `, resuming at step ${resume.step}` : ''}`,
+    `run ${run}: ${mtm ? `${mtm.decoder ? 'MTM' : 'SimMIM'} pre-training (${mtm.maskToken === 'mto-style' ? 'MTO-style' : 'plain'} mask token${mtm.block ? `, ${mtm.block}x${mtm.block} block masks` : ''}) of a` : config.task === 'classify' ? config.input : config.task} ViT dim ${m.dim} depth ${m.depth} heads ${m.heads} mlp x${m.mlpRatio}, ${layout.count.toLocaleString()} parameters; ` +
+      `${trainer.task.train.count} train${labels < 1 ? ` (${labels} of the labels)` : ''} / ${data.test.count} test images of ${data.name}; batch ${config.batch}, ${config.steps} steps${resume ? `, resuming at step ${resume.step}` : ''}`,
   );
 
   const t0 = performance.now();
@@ -278,11 +194,12 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       preset: config.preset,
-      task: taskOf(config),
+      run,
+      task: config.task,
       seed: config.seed,
       steps: config.steps,
-      ...(mtm ? { mask_token: mtm.maskToken } : { labels: config.labels ?? 1, train_images: trainer.task.train.count, from: config.initFrom ?? null }),
-      ...(config.augment ? { augment: config.augment } : {}),
+      ...(mtm ? { mask_token: mtm.maskToken } : { labels, train_images: trainer.task.train.count, from: config.initFrom ?? null }),
+      ...(config.task !== 'tokenadapt' && config.augment ? { augment: config.augment } : {}),
       test_acc: round(result.acc),
       test_loss: round(result.loss),
       // The last report's training accuracy (on augmented batches when augmenting).

@@ -17,7 +17,7 @@ import { GpuTaps } from '../ops/row_mix';
 import { vqAssign, vqScratch, type VqScratch } from '../ops/vq';
 import { BatchOrder, BatchWriter } from '../data/batches';
 import { labeledSubset, type Examples, type TrainData } from '../data/examples';
-import type { TrainConfig } from './presets';
+import type { ClassifyConfig, MTMTrainConfig, TokenAdaptTrainConfig, TrainConfig } from './presets';
 
 export interface Task {
   readonly layout: ParamLayout;
@@ -37,7 +37,7 @@ export interface Task {
   destroy(): void;
 }
 
-export function classifierConfig(c: TrainConfig, data: TrainData): ViTConfig {
+export function classifierConfig(c: ClassifyConfig, data: TrainData): ViTConfig {
   const { embedDim, ...model } = c.model;
   const codes = c.input === 'codes';
   if (codes && !data.codebook) throw new Error('a classifier on learned code embeddings needs token data');
@@ -51,13 +51,13 @@ export function classifierConfig(c: TrainConfig, data: TrainData): ViTConfig {
   };
 }
 
-export function mtmConfig(c: TrainConfig, data: TrainData): MTMConfig {
+export function mtmConfig(c: MTMTrainConfig, data: TrainData): MTMConfig {
   if (!c.mtm || !data.codebook) throw new Error('masked token modeling needs an mtm section in the config and token data');
   const { dim, depth, heads, mlpRatio, dropPath } = c.model;
   return { ...c.mtm, grid: data.grid, vocab: data.codebook.K, embedDim: c.model.embedDim ?? 32, embedDropout: c.model.embedDropout ?? 0, encoder: { dim, depth, heads, mlpRatio, dropPath } };
 }
 
-export function tokenAdaptConfig(c: TrainConfig, data: TrainData): TokenAdaptConfig {
+export function tokenAdaptConfig(c: TokenAdaptTrainConfig, data: TrainData): TokenAdaptConfig {
   if (!c.tokenadapt || !data.codebook) throw new Error('training TokenAdapt needs a tokenadapt section in the config and a codebook');
   const { dim, heads, mlpRatio } = c.model;
   return { grid: data.grid, inDim: data.inDim, vocab: data.codebook.K, dim, heads, mlpRatio, features: c.tokenadapt.features, up: c.tokenadapt.up };
@@ -65,9 +65,8 @@ export function tokenAdaptConfig(c: TrainConfig, data: TrainData): TokenAdaptCon
 
 /** The parameter layout a config trains (what its checkpoints hold). */
 export function taskLayout(c: TrainConfig, data: TrainData): ParamLayout {
-  const task = c.task ?? 'classify';
-  if (task === 'tokenadapt') return tokenAdaptLayout(tokenAdaptConfig(c, data));
-  return task === 'mtm' ? mtmLayout(mtmConfig(c, data)) : vitLayout(classifierConfig(c, data));
+  if (c.task === 'tokenadapt') return tokenAdaptLayout(tokenAdaptConfig(c, data));
+  return c.task === 'mtm' ? mtmLayout(mtmConfig(c, data)) : vitLayout(classifierConfig(c, data));
 }
 
 /** Supervised training of the ViT on (a class-balanced fraction of) the labelled examples. */
@@ -84,7 +83,7 @@ export class ClassifyTask implements Task {
   constructor(
     private readonly e: Engine,
     data: TrainData,
-    private readonly c: TrainConfig,
+    private readonly c: ClassifyConfig,
     initialParams: Float32Array | undefined,
   ) {
     const vit = classifierConfig(c, data);
@@ -152,7 +151,7 @@ export class MTMTask implements Task {
   constructor(
     private readonly e: Engine,
     data: TrainData,
-    private readonly c: TrainConfig,
+    private readonly c: MTMTrainConfig,
     initialParams: Float32Array | undefined,
   ) {
     const mc = mtmConfig(c, data);
@@ -239,7 +238,7 @@ export class TokenAdaptTask implements Task {
   constructor(
     private readonly e: Engine,
     data: TrainData,
-    private readonly c: TrainConfig,
+    private readonly c: TokenAdaptTrainConfig,
     initialParams: Float32Array | undefined,
   ) {
     if (data.train.kind !== 'pixels' || !data.codebook) throw new Error('TokenAdapt trains on the images\' pixels and the package codebook (the dataset builder has both)');

@@ -10,7 +10,7 @@ import { adamw, gradNorm, GRAD_NORM_PARTIALS, paramGroupTable } from '../ops/opt
 import { columnSum } from '../ops/reduce';
 import type { TrainState } from '../formats/checkpoint';
 import type { Examples, TrainData } from '../data/examples';
-import { layerLrScale, learningRate, taskOf, type TrainConfig } from './presets';
+import { layerLrScale, learningRate, type TrainConfig } from './presets';
 import { ClassifyTask, MTMTask, TokenAdaptTask, type Task } from './tasks';
 
 const ZEROS = new Float32Array(3 * VIEW_ALIGN);
@@ -95,12 +95,11 @@ export class Trainer {
     /** Initial weights instead of the seeded init (a fine-tune from a checkpoint); ignored on resume. */
     init?: Float32Array,
   ) {
-    const task = taskOf(config);
-    if (task === 'classify' && (data.train.kind === 'tokens') !== (config.input !== 'pixels')) {
+    if (config.task === 'classify' && (data.train.kind === 'tokens') !== (config.input !== 'pixels')) {
       throw new Error(`preset ${config.preset} trains on ${config.input}, but the data holds ${data.train.kind}`);
     }
     const weights = resume?.params ?? init;
-    this.task = task === 'mtm' ? new MTMTask(e, data, config, weights) : task === 'tokenadapt' ? new TokenAdaptTask(e, data, config, weights) : new ClassifyTask(e, data, config, weights);
+    this.task = config.task === 'mtm' ? new MTMTask(e, data, config, weights) : config.task === 'tokenadapt' ? new TokenAdaptTask(e, data, config, weights) : new ClassifyTask(e, data, config, weights);
     const layout = this.task.layout;
     if (weights && weights.length !== layout.total) {
       this.task.destroy();

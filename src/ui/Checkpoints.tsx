@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { decodeCheckpoint } from '../formats/checkpoint';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../data/checkpoint_store';
-import type { TrainConfig } from '../train/presets';
+import { normalizeConfig } from '../train/presets';
 import { runId } from '../worker/protocol';
 import { useTraining } from './trainStore';
 import { errorMessage } from '../util/errors';
@@ -31,7 +31,7 @@ export function Checkpoints({ dataset }: { dataset: string }) {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const state = decodeCheckpoint(bytes);
-      const config = state.config as TrainConfig;
+      const config = normalizeConfig(state.config);
       const id = runId(dataset, config);
       await saveCheckpoint(id, bytes);
       await t.refreshStored();

@@ -2,7 +2,8 @@
 // masked token modeling (SeiT++, with the MTO-style mask token), and fine-tuning from a stored
 // pre-training run on a fraction of the labels.
 import { useEffect, useState } from 'react';
-import { PRESETS, taskOf, withOverrides, type Overrides } from '../train/presets';
+import { applies, applyOverrides, GROUPS, OPTIONS, withOverrides, type Group, type Option, type Value } from '../train/options';
+import { PRESETS, type TrainConfig } from '../train/presets';
 import { pretrainingRuns, runId } from '../worker/protocol';
 import type { StepMetrics } from '../train/trainer';
 import augmentStudy from '../../docs/study/augment.json';
@@ -17,18 +18,10 @@ import { MTMView } from './MTMView';
 import { RunsTable } from './RunsTable';
 import { RUN_COLORS, type RunRecord } from './runs';
 import { useTraining, type StartCommand } from './trainStore';
-import { AUGMENT_CHOICES, decodeRecipe, defaultRecipe, encodeRecipe, presetAugment, type Recipe } from './urlState';
+import { decodeRecipe, encodeRecipe, minimalRecipe, overridesOf, type Recipe } from './urlState';
 
 // The page trains on stored tokens: not the pixel baselines, nor TokenAdapt (the builder trains it on pixels).
-const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.input !== 'pixels' && taskOf(p) !== 'tokenadapt');
-
-const RECIPES: Record<(typeof AUGMENT_CHOICES)[number], string> = {
-  none: 'none',
-  seit: "SeiT's: TokenEDA, token crop, noise, CutMix",
-  'seit-ta': "SeiT's + TokenAdapt on half of each batch",
-  'seit-ta-ca': "SeiT's + TokenAdapt + ColorAdapt",
-  'crop-ta': "SeiT++'s pre-training: token crop on half, TokenAdapt on the other",
-};
+const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.task !== 'tokenadapt' && !(p.task === 'classify' && p.input === 'pixels'));
 
 /** The lessons, with what to expect from the studies' measured results. */
 const LESSONS = lessons(augmentStudy, mtmStudy, mtoStudy);
@@ -39,13 +32,17 @@ const DESCRIPTIONS: Record<string, string> = {
   'finetune-quick': 'SeiT++ classifier, a fraction of the labels',
 };
 
+const ENTRIES: readonly Option[] = OPTIONS;
+const AUGMENT_GROUPS: Group[] = ['augment', 'augmentSettings'];
+
 export function TrainPanel({ dataset }: { dataset: string | null }) {
   const t = useTraining();
   // The recipe starts from the URL (a shared link) and is written back to it on every change.
   const [initial] = useState(() => decodeRecipe(window.location.search, PAGE_PRESETS.map((p) => p.preset)));
-  const [r, setRecipe] = useState<Recipe>(initial.recipe);
-  const { preset: presetName, steps, seed, maskToken, block, labels, augment: recipe, tokenAdapt: taKind } = r;
-  const set = (patch: Partial<Recipe>) => setRecipe({ ...r, ...patch });
+  const [r, setRecipe] = useState<Recipe>(() => minimalRecipe(initial.recipe));
+  const presetName = r.preset;
+  // Only the options that change the preset are kept, so the URL and the run's name have one spelling.
+  const set = (key: string, v: Value) => setRecipe(minimalRecipe({ ...r, [key]: v }));
   useEffect(() => window.history.replaceState(null, '', window.location.pathname + encodeRecipe(r)), [r]);
   const [from, setFrom] = useState('');
   const [lesson, setLesson] = useState<string | null>(null);
@@ -53,34 +50,24 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   useEffect(() => void refreshStored(), [refreshStored]);
 
   const chosen = PRESETS[presetName];
-  const task = taskOf(chosen);
-  const finetunes = chosen.input === 'codes' && task === 'classify';
+  // The recipe's config, checked or not: what the knobs show.
+  const shown = applyOverrides(chosen, overridesOf(r));
+  const task = chosen.task;
+  const finetunes = chosen.task === 'classify' && chosen.input === 'codes';
   const sources = dataset ? pretrainingRuns(dataset, t.stored) : [];
   const busy = t.status === 'starting' || t.status === 'training';
   const last = t.metrics[t.metrics.length - 1];
-  const overrides = (augment = recipe): Overrides => ({
-    steps,
-    seed,
-    ...tunedKeys(r),
-    ...(task === 'mtm' ? { maskToken, block } : {}),
-    ...(task === 'classify' ? { labels } : {}),
-    ...(augment !== presetAugment(presetName) || augment.includes('ta') ? { augmentRecipe: augment, augment: augment.includes('ta') ? { tokenAdaptKind: taKind } : {} } : {}),
-  });
-  const command = (resume: boolean, augment = recipe): StartCommand | null =>
-    dataset ? { dataset, preset: presetName, overrides: overrides(augment), ...(finetunes && from ? { from } : {}), resume } : null;
+  const augmented = ENTRIES.some((e) => AUGMENT_GROUPS.includes(e.group) && e.key in r);
+  /** The recipe without its augmentation options: the preset's own. */
+  const unaugmented = (): Recipe => Object.fromEntries(Object.entries(r).filter(([k]) => !ENTRIES.some((e) => e.key === k && AUGMENT_GROUPS.includes(e.group)))) as Recipe;
+  const command = (resume: boolean, recipe = r): StartCommand | null =>
+    dataset ? { dataset, preset: presetName, overrides: overridesOf(recipe), ...(finetunes && from ? { from } : {}), resume } : null;
   // Resume whenever this browser holds a checkpoint of the run these settings name: after a pause,
   // an error, or a reload (a finished run resumes too, up to a larger step count).
   const cmd = command(true);
   const canResume = !!cmd && t.stored.includes(expectedRunId(cmd));
   // Why these settings cannot train, named before Start (the worker would refuse them too).
-  const configError = (() => {
-    try {
-      withOverrides(chosen, overrides());
-      return null;
-    } catch (err) {
-      return (err as Error).message;
-    }
-  })();
+  const configError = errorOf(() => withOverrides(chosen, overridesOf(r)));
   const start = (resume: boolean) => {
     const cmd = command(resume);
     if (cmd) t.start(cmd);
@@ -91,10 +78,18 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
   };
   // The same run without augmentation, then with the chosen ones: one click, one plot.
   const compare = () => {
-    const [a, b] = [command(false, 'none'), command(false)];
+    const [a, b] = [command(false, unaugmented()), command(false)];
     if (a && b) t.startSeries([a, b]);
   };
-  const running = t.config && taskOf(t.config) === 'mtm';
+  const running = t.config && t.config.task === 'mtm';
+  // A fine-tune from a checkpoint takes its encoder's size from it.
+  const fromCheckpoint = (e: Option) => !!e.encoder && finetunes && !!from;
+  /** The knobs of a group: the options that apply to this preset and matter for this recipe. */
+  const knobs = (g: Group) =>
+    ENTRIES.filter((e) => e.group === g && applies(e, chosen) && (!e.relevant || e.relevant(shown))).map((e) => (
+      <Knob key={e.key} option={e} value={e.get(shown)} disabled={busy || fromCheckpoint(e)} note={fromCheckpoint(e) ? "A fine-tune takes its encoder's size from the checkpoint." : ''} onChange={(v) => set(e.key, v)} valid={(v) => !errorOf(() => withOverrides(chosen, overridesOf(minimalRecipe({ ...r, [e.key]: v }))))} />
+    ));
+  const groups = (Object.keys(GROUPS) as Group[]).filter((g) => ENTRIES.some((e) => e.group === g && applies(e, chosen)));
 
   return (
     <section className="panel" aria-label="Training">
@@ -114,7 +109,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
             aria-pressed={lesson === l.title}
             onClick={() => {
               setLesson(l.title);
-              setRecipe({ ...defaultRecipe(l.recipe.preset ?? 'quick'), seed, ...l.recipe });
+              setRecipe(minimalRecipe({ seed: r.seed, ...l.recipe }));
             }}
           >
             {l.title}
@@ -129,101 +124,43 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       <div className="train-controls">
         <label title="A named recipe: model size, optimizer, schedule and batch (src/train/presets.ts)">
           preset{' '}
-          <select
-            value={presetName}
-            disabled={busy}
-            onChange={(ev) => setRecipe({ ...defaultRecipe(ev.target.value), seed, tokenAdapt: taKind })}
-          >
+          <select value={presetName} disabled={busy} onChange={(ev) => setRecipe(minimalRecipe({ preset: ev.target.value, seed: r.seed }))}>
             {PAGE_PRESETS.map((p) => (
               <option key={p.preset} value={p.preset}>
-                {p.preset} — {DESCRIPTIONS[p.preset] ?? `${p.input}`}, dim {p.model.dim}, depth {p.model.depth}
+                {p.preset} — {DESCRIPTIONS[p.preset] ?? (p.task === 'classify' ? p.input : p.task)}, dim {p.model.dim}, depth {p.model.depth}
               </option>
             ))}
           </select>
         </label>
-        <label title="Optimizer steps (batches) to train; Resume continues a stored run up to this many">
-          steps <input type="number" min={1} value={steps} disabled={busy} onChange={(ev) => set({ steps: Math.max(1, Math.floor(Number(ev.target.value))) })} />
-        </label>
-        <label title="Seeds the initial weights, the batch order and every random draw: the same seed repeats a run">
-          seed <input type="number" min={0} value={seed} disabled={busy} onChange={(ev) => set({ seed: Math.max(0, Math.floor(Number(ev.target.value))) })} />
-        </label>
-        {task === 'mtm' && (
-          <label title="MTO-style: a mask vector kept unlike every code embedding, and visible tokens that ignore mask tokens in the first layers (our reading of the MTO paper; its exact losses are not public)">
-            mask token{' '}
-            <select value={maskToken} disabled={busy} onChange={(ev) => set({ maskToken: ev.target.value as Recipe['maskToken'] })}>
-              <option value="plain">plain (zero-initialised)</option>
-              <option value="mto-style">MTO-style</option>
-            </select>
-          </label>
-        )}
-        {task === 'mtm' && (
-          <label title="Block-wise masking: the mask covers N×N squares of the token grid instead of independent cells (0: random cells, SeiT++'s choice)">
-            block masks{' '}
-            <input type="number" min={0} value={block} disabled={busy} onChange={(ev) => set({ block: Math.max(0, Math.floor(Number(ev.target.value))) })} />
-          </label>
-        )}
-        {task === 'classify' && (
-          <label title="A fixed, class-balanced subset of the training labels (1: all of them)">
-            labelled fraction{' '}
-            <input type="number" min={0.01} max={1} step={0.01} value={labels} disabled={busy} onChange={(ev) => set({ labels: Math.min(1, Math.max(0.01, Number(ev.target.value))) })} />
-          </label>
-        )}
         {finetunes && (
-          <>
-            <label title="Fine-tune a stored pre-training run's encoder, or train from random weights">
-              start from{' '}
-              <select value={from} disabled={busy} onChange={(ev) => setFrom(ev.target.value)}>
-                <option value="">scratch (random weights)</option>
-                {sources.map((id) => (
-                  <option key={id} value={id}>
-                    {id.split('/').slice(1).join(' ')}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </>
-        )}
-        {(task === 'classify' || task === 'mtm') && (
-          <label title="Token augmentations of the training batches (the lab below shows each one); evaluation is never augmented">
-            augmentations{' '}
-            <select value={recipe} disabled={busy} onChange={(ev) => set({ augment: ev.target.value })}>
-              {AUGMENT_CHOICES.filter((k) => (task === 'mtm') === (k === 'crop-ta') || k === 'none').map((k) => (
-                <option key={k} value={k}>
-                  {RECIPES[k]}
+          <label title="Fine-tune a stored pre-training run's encoder, or train from random weights">
+            start from{' '}
+            <select value={from} disabled={busy} onChange={(ev) => setFrom(ev.target.value)}>
+              <option value="">scratch (random weights)</option>
+              {sources.map((id) => (
+                <option key={id} value={id}>
+                  {id.split('/').slice(1).join(' ')}
                 </option>
               ))}
             </select>
           </label>
         )}
-        {recipe.includes('ta') && (
-          <label title="Learned: the package's trained TokenAdapt. Oracle: decode the tokens to pixels, augment, re-tokenize (exact for a patch codebook)">
-            TokenAdapt{' '}
-            <select aria-label="TokenAdapt kind" value={taKind} disabled={busy} onChange={(ev) => set({ tokenAdapt: ev.target.value as Recipe['tokenAdapt'] })}>
-              <option value="learned">learned (shipped)</option>
-              <option value="oracle">oracle</option>
-            </select>
-          </label>
-        )}
       </div>
-      <fieldset className="train-controls knobs" disabled={busy}>
-        <legend>model, optimizer, schedule</legend>
-        {KNOBS.map(([key, label, title, min, step]) => (
-          <label key={key} title={key in MODEL_KEYS && finetunes && from ? `${title}. A fine-tune takes its encoder's size from the checkpoint.` : title}>
-            {label}{' '}
-            <input
-              type="number"
-              min={min}
-              step={step}
-              value={r[key]}
-              disabled={key in MODEL_KEYS && finetunes && !!from}
-              onChange={(ev) => {
-                const x = Number(ev.target.value);
-                if (ev.target.value !== '' && Number.isFinite(x)) set({ [key]: step === 1 ? Math.max(min, Math.floor(x)) : Math.max(min, x) });
-              }}
-            />
-          </label>
-        ))}
-      </fieldset>
+      {groups.map((g) =>
+        g === 'augmentSettings' ? (
+          <details key={g} className="knobs">
+            <summary>{GROUPS[g]}</summary>
+            <fieldset className="train-controls" disabled={busy}>
+              {knobs(g)}
+            </fieldset>
+          </details>
+        ) : (
+          <fieldset key={g} className="train-controls knobs" disabled={busy}>
+            <legend>{GROUPS[g]}</legend>
+            {knobs(g)}
+          </fieldset>
+        ),
+      )}
       {configError && (
         <p className="message error" role="alert" data-testid="recipe-error">
           {configError}
@@ -233,7 +170,7 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
         <button disabled={!dataset || busy || !!configError} onClick={() => start(false)}>
           Start
         </button>
-        {task === 'classify' && recipe !== 'none' && (
+        {task === 'classify' && augmented && (
           <button disabled={!dataset || busy || !!configError} onClick={compare} title="Train without augmentation, then with the chosen augmentations, and plot both">
             Compare with no augmentation
           </button>
@@ -290,13 +227,13 @@ export function TrainPanel({ dataset }: { dataset: string | null }) {
       {t.result && (
         <p data-testid="train-result">
           <strong>
-            Test {t.config && taskOf(t.config) === 'mtm' ? 'masked-token accuracy' : 'accuracy'} {(100 * t.result.acc).toFixed(2)}%
+            Test {t.config && t.config.task === 'mtm' ? 'masked-token accuracy' : 'accuracy'} {(100 * t.result.acc).toFixed(2)}%
           </strong>{' '}
           (loss {t.result.loss.toFixed(4)}, {t.result.count} images)
         </p>
       )}
       {running && dataset && (t.lastCheckpoint !== null || t.status === 'training') && <MTMView dataset={dataset} />}
-      {dataset && t.config && taskOf(t.config) === 'classify' && t.metrics.length > 0 && <AttentionView dataset={dataset} />}
+      {dataset && t.config && t.config.task === 'classify' && t.metrics.length > 0 && <AttentionView dataset={dataset} />}
       {dataset && <Checkpoints dataset={dataset} />}
       {dataset && <AugmentLab dataset={dataset} />}
     </section>
@@ -332,30 +269,58 @@ function withTests(runs: RunRecord[], value: (m: { loss: number; acc: number }) 
   });
 }
 
-type TunedKey = 'batch' | 'lr' | 'warmup' | 'weightDecay' | 'dim' | 'depth' | 'heads' | 'evalEvery';
-const MODEL_KEYS = { dim: 1, depth: 1, heads: 1 };
-/** The recipe's number knobs past steps and seed: key, label, hover text, minimum, step. */
-const KNOBS: [TunedKey, string, string, number, number | 'any'][] = [
-  ['dim', 'width', 'Channels per token in every block (dim); the preset sets it', 1, 1],
-  ['depth', 'blocks', 'Transformer blocks (depth)', 1, 1],
-  ['heads', 'heads', 'Attention heads per block; they split the width, so width must be a multiple', 1, 1],
-  ['batch', 'batch', 'Images per optimizer step', 1, 1],
-  ['lr', 'learning rate', 'AdamW peak learning rate, reached after the warmup, then a cosine decay to the preset minimum', 0, 'any'],
-  ['weightDecay', 'weight decay', "AdamW's decoupled weight decay on the weight matrices", 0, 'any'],
-  ['warmup', 'warmup', 'Steps of linear warmup from 0 to the learning rate', 0, 1],
-  ['evalEvery', 'test every', 'Steps between test points (the first 1,000 test images) on the curves; 0: only the final test', 0, 1],
-];
+/** The message a check throws, or null. */
+function errorOf(check: () => unknown): string | null {
+  try {
+    check();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
-/** The knobs a recipe sets away from its preset, as overrides. */
-function tunedKeys(r: Recipe): Partial<Record<TunedKey, number>> {
-  const d = defaultRecipe(r.preset);
-  return Object.fromEntries(KNOBS.filter(([k]) => r[k] !== d[k]).map(([k]) => [k, r[k]]));
+/** One option's control: a select of its values (those the recipe accepts), or a number input kept in its range. */
+function Knob({ option: e, value, disabled, note, onChange, valid }: { option: Option; value: Value; disabled: boolean; note: string; onChange: (v: Value) => void; valid: (v: Value) => boolean }) {
+  const title = note ? `${e.help}. ${note}` : e.help;
+  if (e.type === 'choice')
+    return (
+      <label title={title}>
+        {e.label}{' '}
+        <select value={value} disabled={disabled} onChange={(ev) => onChange(ev.target.value)}>
+          {e.values
+            .filter((v) => v === value || valid(v))
+            .map((v) => (
+              <option key={v} value={v}>
+                {e.names?.[v] ?? v}
+              </option>
+            ))}
+        </select>
+      </label>
+    );
+  const clamp = (x: number) => Math.min(e.max ?? Infinity, Math.max(e.min ?? -Infinity, e.type === 'int' ? Math.floor(x) : x));
+  return (
+    <label title={title}>
+      {e.label}{' '}
+      <input
+        type="number"
+        min={e.min ?? e.above}
+        max={e.max}
+        step={e.type === 'int' ? 1 : 'any'}
+        value={value}
+        disabled={disabled}
+        onChange={(ev) => {
+          const x = Number(ev.target.value);
+          if (ev.target.value !== '' && Number.isFinite(x)) onChange(clamp(x));
+        }}
+      />
+    </label>
+  );
 }
 
 /** The run id the worker will give a start command (checkpoints are stored under it); '' if the settings are invalid. */
 function expectedRunId(cmd: StartCommand): string {
   try {
-    const config = withOverrides(PRESETS[cmd.preset], cmd.overrides ?? {});
+    const config: TrainConfig = withOverrides(PRESETS[cmd.preset], cmd.overrides ?? {});
     return runId(cmd.dataset, { ...config, initFrom: cmd.from });
   } catch {
     return '';

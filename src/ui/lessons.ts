@@ -15,7 +15,7 @@ export interface StudyRow {
 
 export interface Lesson {
   title: string;
-  recipe: Partial<Recipe>;
+  recipe: Recipe;
   text: string;
 }
 
@@ -53,7 +53,7 @@ export function lessons(augment: { rows: StudyRow[] }, mtm: { rows: StudyRow[] }
     },
     {
       title: 'Does TokenAdapt help?',
-      recipe: { preset: 'quick', ...regime, steps: FEW_LABELS.supervisedSteps, augment: 'seit-ta', tokenAdapt: 'learned' },
+      recipe: { preset: 'quick', ...regime, steps: FEW_LABELS.supervisedSteps, augment: 'seit-ta', tokenAdaptKind: 'learned' },
       text:
         `With ${fewLabels}, press "Compare with no augmentation": the same model trains without, then with SeiT's augmentations and TokenAdapt, on one plot. ` +
         `What to expect, measured over ${seeds(a)} seeds (npm run study -- augment): no augmentation ${measured(a, 'supervised', 'none')}, SeiT's augmentations ${measured(a, 'supervised', 'seit')}, with TokenAdapt ${measured(a, 'supervised', 'seit-ta')}, with its exact oracle ${measured(a, 'supervised', 'seit-oracle')}. ` +

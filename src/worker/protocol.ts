@@ -2,7 +2,8 @@
 // loop; the page only sends commands and draws what comes back, so the UI never stalls.
 import type { AugmentPreview } from '../augment/lab';
 import type { AttentionReport } from './attention_view';
-import type { Overrides, TrainConfig } from '../train/presets';
+import { runName, type Overrides } from '../train/options';
+import type { TrainConfig } from '../train/presets';
 import type { MTMPreview } from './mtm_view';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 
@@ -45,11 +46,12 @@ export type FromWorker =
   | { type: 'augment-preview-error'; message: string };
 
 /**
- * Checkpoints are kept per run: dataset, preset and seed, and for a fine-tune the run it started
- * from, so a fine-tune from scratch and one from a pre-training never share a checkpoint.
+ * Checkpoints are kept per run: dataset, run name (the preset and the options changed on it) and
+ * seed, and for a fine-tune the run it started from, so a fine-tune from scratch and one from a
+ * pre-training never share a checkpoint.
  */
-export function runId(dataset: string, config: Pick<TrainConfig, 'preset' | 'seed' | 'initFrom'>): string {
-  return `${dataset}/${config.preset}/seed${config.seed}${config.initFrom ? ` from ${config.initFrom}` : ''}`;
+export function runId(dataset: string, config: TrainConfig): string {
+  return `${dataset}/${runName(config)}/seed${config.seed}${config.initFrom ? ` from ${config.initFrom}` : ''}`;
 }
 
 /** The dataset's stored pre-training runs a classifier can be fine-tuned from. */

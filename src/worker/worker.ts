@@ -9,7 +9,8 @@ import { decodeCheckpoint, encodeCheckpoint } from '../formats/checkpoint';
 import { loadCheckpoint, saveCheckpoint } from '../data/checkpoint_store';
 import { tokenData, type Examples, type TrainData } from '../data/examples';
 import { finetuneConfig, transferWeights } from '../train/finetune';
-import { preset as presetConfig, taskOf, withOverrides, type TrainConfig } from '../train/presets';
+import { withOverrides } from '../train/options';
+import { normalizeConfig, preset as presetConfig, type TrainConfig } from '../train/presets';
 import { PreviewModel } from './mtm_view';
 import { runId as makeRunId, type FromWorker, type ToWorker, type WorkerErrorCode } from './protocol';
 import { classifierConfig, mtmConfig, taskLayout } from '../train/tasks';
@@ -77,7 +78,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       const bytes = await loadCheckpoint(msg.from);
       if (!bytes) throw fail('checkpoint', `no pre-training checkpoint ${msg.from} in this browser`);
       const source = decodeCheckpoint(bytes);
-      config = finetuneConfig(config, source.config as TrainConfig, msg.from);
+      config = finetuneConfig(config, normalizeConfig(source.config), msg.from);
       const layout = taskLayout(config, data);
       const t = transferWeights(source, layout, layout.init(config.seed));
       init = t.params;
@@ -87,7 +88,10 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const saved = msg.resume ? await loadCheckpoint(id) : undefined;
     if (msg.resume && !saved) throw fail('checkpoint', `no checkpoint for ${id} in this browser`);
     const resume = saved ? decodeCheckpoint(saved) : undefined;
-    if (resume) config = { ...(resume.config as TrainConfig), steps: msg.more ? resume.step + msg.more : (msg.overrides?.steps ?? (resume.config as TrainConfig).steps) };
+    if (resume) {
+      const stored = normalizeConfig(resume.config);
+      config = { ...stored, steps: msg.more ? resume.step + msg.more : (msg.overrides?.steps ?? stored.steps) };
+    }
     checkpointed = !!resume;
 
     post({ type: 'status', message: 'starting WebGPU' });
@@ -148,27 +152,29 @@ async function viewEngine(): Promise<Engine> {
  * A view of run `runId`: on the live run's weights (the view kept on the run for the next request),
  * or on its stored checkpoint on the preview device. `task` is the kind of run the view shows.
  */
-async function viewOfRun<M extends { destroy(): void }, R>(
+async function viewOfRun<T extends 'mtm' | 'classify', M extends { destroy(): void }, R>(
   dataset: string,
   runId: string,
   kind: 'preview' | 'attention',
-  task: 'mtm' | 'classify',
+  task: T,
   /** The view's model, built once per live run, or per request on a stored one. */
-  make: (e: Engine, config: TrainConfig, data: TrainData) => M,
+  make: (e: Engine, config: Extract<TrainConfig, { task: T }>, data: TrainData) => M,
   use: (model: M, params: Tensor | Float32Array, step: number, ex: Examples) => Promise<R>,
 ): Promise<R> {
   const wrong = new Error(task === 'mtm' ? 'previews show masked token modeling runs' : 'the attention view shows classifier runs');
+  const ofTask = (c: TrainConfig): c is Extract<TrainConfig, { task: T }> => c.task === task;
   if (live && live.runId === runId) {
     const { trainer, data, engine, views } = live;
-    if (taskOf(trainer.config) !== task) throw wrong;
-    const model = (views[kind] ??= make(engine, trainer.config, data)) as M;
+    const config = trainer.config;
+    if (!ofTask(config)) throw wrong;
+    const model = (views[kind] ??= make(engine, config, data)) as M;
     return liveView(use(model, trainer.params.params, trainer.step, data.test));
   }
   const bytes = await loadCheckpoint(runId);
   if (!bytes) throw new Error(`no checkpoint ${runId} in this browser`);
   const state = decodeCheckpoint(bytes);
-  const config = state.config as TrainConfig;
-  if (taskOf(config) !== task) throw wrong;
+  const config = normalizeConfig(state.config);
+  if (!ofTask(config)) throw wrong;
   const data = await loadData(dataset);
   if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
   const model = make(await viewEngine(), config, data);

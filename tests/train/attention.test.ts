@@ -3,7 +3,7 @@
 // map and the rollout are distributions over the cells and the probabilities sum to one.
 import { describe, expect, it } from 'vitest';
 import { AttentionProbe, pooledAttention, rollout } from '../../src/worker/attention_view';
-import { preset } from '../../src/train/presets';
+import { preset, type ClassifyConfig } from '../../src/train/presets';
 import { classifierConfig } from '../../src/train/tasks';
 import { Trainer } from '../../src/train/trainer';
 import { randint, randn, testEngine } from '../helpers/gpu';
@@ -32,8 +32,8 @@ describe('attention maps', () => {
     const make = (count: number, seed: number) => ({ kind: 'tokens' as const, count, labels: Uint8Array.from(randint(count, 3, seed)), tokens: Uint16Array.from(randint(count * 6, K, seed + 1)) });
     const data = { name: 't', classes: ['a', 'b', 'c'], grid: [2, 3] as [number, number], inDim: 4, codebook: { K, patch: 2, channels: 1, vectors: Float32Array.from(randn(K * 4, 3), Math.abs) }, train: make(64, 1), test: make(8, 2), bytesPerImage: 6 };
     for (const pool of ['mean', 'cls'] as const) {
-      const base = preset('quick');
-      const c = { ...base, model: { ...base.model, dim: 8, heads: 2, pool }, batch: 16, steps: 4, metricsEvery: 2 };
+      const base = preset('quick') as ClassifyConfig;
+      const c: ClassifyConfig = { ...base, model: { ...base.model, dim: 8, heads: 2, pool }, batch: 16, steps: 4, metricsEvery: 2 };
       const t = new Trainer(e, data, c);
       await t.run();
       const probe = new AttentionProbe(e, classifierConfig(c, data), data);

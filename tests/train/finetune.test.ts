@@ -6,7 +6,7 @@ import { vitLayout } from '../../src/nn/vit';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/formats/checkpoint';
 import { labeledSubset, type Examples, type TrainData } from '../../src/data/examples';
 import { finetuneConfig, transferWeights } from '../../src/train/finetune';
-import { preset } from '../../src/train/presets';
+import { preset, type ClassifyConfig, type MTMTrainConfig } from '../../src/train/presets';
 import { classifierConfig, mtmConfig } from '../../src/train/tasks';
 
 function examples(count: number, classes: number): Extract<Examples, { kind: 'tokens' }> {
@@ -50,7 +50,7 @@ describe('fine-tuning from an MTM checkpoint', () => {
   };
 
   it('takes the encoder architecture from the checkpoint and copies every encoder parameter', () => {
-    const pre = { ...preset('mtm-quick'), model: { ...preset('mtm-quick').model, dim: 32, depth: 3 } };
+    const pre: MTMTrainConfig = { ...(preset('mtm-quick') as MTMTrainConfig), model: { ...preset('mtm-quick').model, dim: 32, depth: 3 } };
     const from = mtmLayout(mtmConfig(pre, data));
     const values = from.init(3);
     const state = { config: pre, step: 5, seed: 1, params: values, m: new Float32Array(from.total), v: new Float32Array(from.total), history: [] };
@@ -78,7 +78,7 @@ describe('fine-tuning from an MTM checkpoint', () => {
   it('refuses a checkpoint without learned code embeddings, or one that shares nothing', () => {
     expect(() => finetuneConfig(preset('finetune-quick'), preset('quick'), 'q.ckpt')).toThrow(/no learned code embedding/);
     expect(() => finetuneConfig(preset('quick'), preset('mtm-quick'), 'm.ckpt')).toThrow(/does not fine-tune/);
-    const to = vitLayout(classifierConfig(preset('finetune-quick'), data));
+    const to = vitLayout(classifierConfig(preset('finetune-quick') as ClassifyConfig, data));
     expect(() => transferWeights({ params: new Float32Array(8), slots: [{ name: 'x', shape: [8], offset: 0 }] }, to, to.init(1))).toThrow(/shares no parameter/);
   });
 });

@@ -6,7 +6,8 @@ import { mtmLayout } from '../../src/nn/mtm';
 import { vitLayout } from '../../src/nn/vit';
 import { classifierConfig, mtmConfig } from '../../src/train/tasks';
 import type { TrainData } from '../../src/data/examples';
-import { learningRate, preset, withOverrides } from '../../src/train/presets';
+import { withOverrides } from '../../src/train/options';
+import { learningRate, preset, type ClassifyConfig, type MTMTrainConfig } from '../../src/train/presets';
 
 describe('preset overrides', () => {
   it('set the optimizer, the schedule, the model size and the test points', () => {
@@ -20,25 +21,24 @@ describe('preset overrides', () => {
   it('refuse impossible settings by name', () => {
     const q = preset('quick');
     expect(() => withOverrides(q, { dim: 64, heads: 3 })).toThrow(/dim 64.*3 heads/);
-    expect(() => withOverrides(q, { depth: 0 })).toThrow(/at least 1/);
+    expect(() => withOverrides(q, { depth: 0 })).toThrow('--depth must be an integer ≥ 1, got 0');
     expect(() => withOverrides(q, { warmup: 940 })).toThrow(/warmup \(940 steps\) must be shorter/);
-    expect(() => withOverrides(q, { weightDecay: -1 })).toThrow(/weight decay/);
-    expect(() => withOverrides(q, { evalEvery: 2.5 })).toThrow(/evalEvery must be a non-negative integer/);
-    expect(() => withOverrides(preset('tokenadapt'), { dim: 32 })).toThrow(/TokenAdapt training takes only/);
+    expect(() => withOverrides(q, { weightDecay: -1 })).toThrow(/--weight-decay must be a number ≥ 0/);
+    expect(() => withOverrides(q, { evalEvery: 2.5 })).toThrow('--eval-every must be an integer ≥ 0, got 2.5');
+    expect(() => withOverrides(preset('tokenadapt'), { dim: 32 })).toThrow('--dim applies to classifier and masked token modeling presets, not to tokenadapt (TokenAdapt training)');
   });
 
   it("pre-train with SeiT++'s augmentation by default, selectable, and never mix labels they do not have", () => {
-    const m = preset('mtm-quick');
+    const m = preset('mtm-quick') as MTMTrainConfig;
     expect(m.augment).toEqual(CROP_TA_AUGMENT);
-    const none = withOverrides(m, { augmentRecipe: 'none' });
+    const none = withOverrides(m, { augment: 'none' });
     expect(none.augment).toEqual(NO_AUGMENT);
-    expect(none.preset).toBe('mtm-quick-none');
-    expect(withOverrides(m, { augmentRecipe: 'crop-ta' }).preset).toBe('mtm-quick');
-    expect(() => withOverrides(m, { augmentRecipe: 'seit' })).toThrow(/no labels to mix/);
+    expect(none.preset).toBe('mtm-quick');
+    expect(() => withOverrides(m, { augment: 'seit' })).toThrow(/no labels to mix/);
   });
 
   it("fine-tune as SeiT++ does: layer decay 0.65, no clipping, a head initialised at std 2e-5; the mask vector decays", () => {
-    const f = preset('finetune-quick');
+    const f = preset('finetune-quick') as ClassifyConfig;
     expect(f).toMatchObject({ layerDecay: 0.65, clip: 0, model: { headInit: 2e-5 } });
     const data = { grid: [7, 7], inDim: 16, classes: Array.from({ length: 10 }, String), codebook: { K: 256, patch: 4, channels: 1, vectors: new Float32Array(256 * 16) } } as unknown as TrainData;
     const layout = vitLayout(classifierConfig(f, data));
@@ -47,6 +47,6 @@ describe('preset overrides', () => {
     const std = Math.sqrt(w.reduce((a, x) => a + x * x, 0) / w.length);
     expect(std).toBeGreaterThan(1e-5);
     expect(std).toBeLessThan(4e-5);
-    expect(mtmLayout(mtmConfig(preset('mtm-quick'), data)).slots.find((s) => s.name === 'mask')!.decay).toBe(true);
+    expect(mtmLayout(mtmConfig(preset('mtm-quick') as MTMTrainConfig, data)).slots.find((s) => s.name === 'mask')!.decay).toBe(true);
   });
 });

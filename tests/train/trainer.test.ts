@@ -9,7 +9,8 @@ import { decodeCheckpoint, encodeCheckpoint, type TrainState } from '../../src/f
 import type { TrainData } from '../../src/data/examples';
 import { SEIT_TA_AUGMENT, SEIT_TA_CA_AUGMENT } from '../../src/augment/token_augment';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
-import { NO_AUGMENT, preset, withOverrides, type TrainConfig } from '../../src/train/presets';
+import { withOverrides } from '../../src/train/options';
+import { NO_AUGMENT, preset, type ClassifyConfig, type MTMTrainConfig, type TrainConfig } from '../../src/train/presets';
 import { finetuneConfig, transferWeights } from '../../src/train/finetune';
 import { taskLayout } from '../../src/train/tasks';
 import { DivergedError, Trainer, type StepMetrics } from '../../src/train/trainer';
@@ -37,12 +38,12 @@ function syntheticData(): TrainData {
 }
 
 /** A small MTM pre-training config on the synthetic grids. */
-function mtmConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  const c = preset('mtm-quick');
+function mtmConfig(overrides: Partial<MTMTrainConfig> = {}): MTMTrainConfig {
+  const c = preset('mtm-quick') as MTMTrainConfig;
   return {
     ...c,
     model: { ...c.model, dim: 16, depth: 2, heads: 2, embedDim: 8 },
-    mtm: { ...c.mtm!, decoder: { dim: 8, depth: 1, heads: 2, mlpRatio: 2 }, recalibrateLayers: 1 },
+    mtm: { ...c.mtm, decoder: { dim: 8, depth: 1, heads: 2, mlpRatio: 2 }, recalibrateLayers: 1 },
     batch: 32,
     steps: 24,
     warmupSteps: 4,
@@ -55,8 +56,8 @@ function mtmConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   };
 }
 
-function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  const c = preset('quick');
+function config(overrides: Partial<ClassifyConfig> = {}): ClassifyConfig {
+  const c = preset('quick') as ClassifyConfig;
   return { ...c, model: { ...c.model, dim: 16, depth: 2, heads: 2, dropPath: 0.3 }, batch: 32, steps: 24, warmupSteps: 4, lr: 3e-3, metricsEvery: 4, checkpointEvery: 8, ...overrides };
 }
 
@@ -155,7 +156,7 @@ describe('trainer', () => {
     expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
 
     const end = decodeCheckpoint(encodeCheckpoint(await resumed.state(), resumed.layout));
-    const ft = finetuneConfig({ ...preset('finetune-quick'), batch: 32, steps: 8, metricsEvery: 4, labels: 0.5 }, end.config as TrainConfig, 'mtm');
+    const ft = finetuneConfig({ ...(preset('finetune-quick') as ClassifyConfig), batch: 32, steps: 8, metricsEvery: 4, labels: 0.5 }, end.config as TrainConfig, 'mtm');
     const layout = taskLayout(ft, data);
     const { params } = transferWeights(end, layout, layout.init(1));
     const tuned = new Trainer(e, data, ft, undefined, params);
@@ -184,9 +185,9 @@ describe('trainer', () => {
     const [x, y] = [await aug.evaluate(data.test), await check.evaluate(data.test)];
     expect([x.loss, x.acc, x.count]).toEqual([y.loss, y.acc, y.count]);
     for (const t of [plain, aug, check]) t.destroy();
-    expect(() => withOverrides(preset('pixel-quick'), { augment: { pFlip: 0.5 } })).toThrow(/token preset/);
-    expect(() => withOverrides(preset('quick'), { augment: { pSynonym: 0.7, pSwap: 0.5 } })).toThrow(/at most 1/);
-    expect(withOverrides(preset('quick'), { augment: { pSynonym: 0.25, pSwap: 0.25 } })).toMatchObject({ preset: 'quick-aug', augment: { pSynonym: 0.25, pSwap: 0.25, pFlip: 0 } });
+    expect(() => withOverrides(preset('pixel-quick'), { flip: 0.5 })).toThrow(/--flip: token augmentations need a token preset/);
+    expect(() => withOverrides(preset('quick'), { synonym: 0.7, swap: 0.5 })).toThrow(/at most 1/);
+    expect(withOverrides(preset('quick'), { synonym: 0.25, swap: 0.25 })).toMatchObject({ preset: 'quick', augment: { pSynonym: 0.25, pSwap: 0.25, pFlip: 0 } });
   });
 
   it("SeiT++'s recipe trains: TokenEDA, crop, noise or ColorAdapt, CutMix or Mixup, TokenAdapt learned and oracle", async () => {

@@ -3,21 +3,20 @@
 import { describe, expect, it } from 'vitest';
 import augmentStudy from '../../docs/study/augment.json';
 import mtmStudy from '../../docs/study/mtm.json';
-import { PRESETS, withOverrides } from '../../src/train/presets';
+import { withOverrides } from '../../src/train/options';
+import { PRESETS } from '../../src/train/presets';
 import { FEW_LABELS } from '../../src/train/regime';
 import mtoStudy from '../../docs/study/mto.json';
 import { lessons, measured } from '../../src/ui/lessons';
-import { defaultRecipe } from '../../src/ui/urlState';
+import { overridesOf } from '../../src/ui/urlState';
 
 const LESSONS = lessons(augmentStudy, mtmStudy, mtoStudy);
 
 describe('lessons', () => {
   it('set recipes their presets accept, the method lessons in the studies\' regime', () => {
     for (const l of LESSONS) {
-      const r = { ...defaultRecipe(l.recipe.preset), ...l.recipe };
-      expect(PRESETS[r.preset], l.title).toBeDefined();
-      const o = { steps: r.steps, batch: r.batch, ...(PRESETS[r.preset].task === 'mtm' ? { maskToken: r.maskToken, augmentRecipe: r.augment } : { labels: r.labels, augmentRecipe: r.augment }) };
-      expect(() => withOverrides(PRESETS[r.preset], o), l.title).not.toThrow();
+      expect(PRESETS[l.recipe.preset], l.title).toBeDefined();
+      expect(() => withOverrides(PRESETS[l.recipe.preset], overridesOf(l.recipe)), l.title).not.toThrow();
     }
     const ta = LESSONS.find((l) => l.title === 'Does TokenAdapt help?')!;
     expect(ta.recipe).toMatchObject({ labels: FEW_LABELS.labels, steps: FEW_LABELS.supervisedSteps, augment: 'seit-ta' });
