@@ -52,13 +52,13 @@ export function classifierConfig(c: ClassifyConfig, data: TrainData): ViTConfig 
 }
 
 export function mtmConfig(c: MTMTrainConfig, data: TrainData): MTMConfig {
-  if (!c.mtm || !data.codebook) throw new Error('masked token modeling needs an mtm section in the config and token data');
+  if (!data.codebook) throw new Error('masked token modeling needs token data');
   const { dim, depth, heads, mlpRatio, dropPath } = c.model;
   return { ...c.mtm, grid: data.grid, vocab: data.codebook.K, embedDim: c.model.embedDim ?? 32, embedDropout: c.model.embedDropout ?? 0, encoder: { dim, depth, heads, mlpRatio, dropPath } };
 }
 
 export function tokenAdaptConfig(c: TokenAdaptTrainConfig, data: TrainData): TokenAdaptConfig {
-  if (!c.tokenadapt || !data.codebook) throw new Error('training TokenAdapt needs a tokenadapt section in the config and a codebook');
+  if (!data.codebook) throw new Error('training TokenAdapt needs the package codebook');
   const { dim, heads, mlpRatio } = c.model;
   return { grid: data.grid, inDim: data.inDim, vocab: data.codebook.K, dim, heads, mlpRatio, features: c.tokenadapt.features, up: c.tokenadapt.up };
 }
@@ -275,9 +275,9 @@ export class TokenAdaptTask implements Task {
     const { e, ta, cfg } = this;
     const N = cfg.grid[0] * cfg.grid[1];
     const { patch: P, channels: ch } = this.codebook;
-    const spec: GeometrySpec = this.c.tokenadapt!.geometry;
+    const spec: GeometrySpec = this.c.tokenadapt.geometry;
     const u = drawer(seed, step, 0);
-    const maps = Array.from({ length: ta.B }, (_, b) => (b < n && u() >= this.c.tokenadapt!.pIdentity ? drawGeometry(spec, u) : IDENTITY));
+    const maps = Array.from({ length: ta.B }, (_, b) => (b < n && u() >= this.c.tokenadapt.pIdentity ? drawGeometry(spec, u) : IDENTITY));
     const [fh, fw] = featureGrid(cfg);
     const fTaps = resampleTaps(maps, patchOrder(fh, fw, cfg.up), patchOrder(fh, fw, cfg.up), { mode: 'bilinear', padding: 'zeros' });
     const pTaps = resampleTaps(maps, patchOrder(cfg.grid[0] * P, cfg.grid[1] * P, P), patchOrder(cfg.grid[0] * P, cfg.grid[1] * P, P), { mode: 'bilinear', padding: 'zeros' });
