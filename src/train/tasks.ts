@@ -73,6 +73,9 @@ export function taskLayout(c: TrainConfig, data: TrainData): ParamLayout {
 export class ClassifyTask implements Task {
   readonly layout: ParamLayout;
   readonly model: ViT;
+  readonly params: ParamBuffers;
+  readonly loss: Tensor;
+  readonly correct: Tensor;
   readonly train: Examples;
   readonly order: BatchOrder;
   private readonly codebook: Tensor | null;
@@ -90,22 +93,13 @@ export class ClassifyTask implements Task {
     this.layout = vitLayout(vit);
     this.codebook = c.input === 'tokens' && data.codebook ? codebookTable(e, data.codebook) : null;
     this.model = new ViT(e, vit, c.batch, this.codebook, initialParams ?? this.layout.init(c.seed));
+    ({ params: this.params, loss: this.loss, correct: this.correct } = this.model);
     this.train = labeledSubset(data.train, c.labels ?? 1, c.labelSeed ?? 0);
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
     this.batches = new BatchWriter(e, { B: c.batch, cells: vit.grid[0] * vit.grid[1], cls: hasCls(vit), inDim: vit.inDim, K: data.codebook?.K ?? 0 }, data.train.kind);
     if (c.augment && (c.input === 'pixels' || !data.codebook)) throw new Error('token augmentations need token data, not pixels');
     const shape = { B: c.batch, grid: vit.grid, cls: hasCls(vit), output: c.input === 'tokens' ? 'feat' : 'ids', labels: true } as const;
     this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, shape, data.tokenAdapt) : null;
-  }
-
-  get params(): ParamBuffers {
-    return this.model.params;
-  }
-  get loss(): Tensor {
-    return this.model.loss;
-  }
-  get correct(): Tensor {
-    return this.model.correct;
   }
 
   trainStep(step: number): number {
@@ -141,6 +135,9 @@ const EVAL_MASK_SEED = 0x5eed;
 export class MTMTask implements Task {
   readonly layout: ParamLayout;
   readonly model: MTM;
+  readonly params: ParamBuffers;
+  readonly loss: Tensor;
+  readonly correct: Tensor;
   readonly train: Examples;
   readonly order: BatchOrder;
   private readonly batches: BatchWriter;
@@ -157,21 +154,12 @@ export class MTMTask implements Task {
     const mc = mtmConfig(c, data);
     this.layout = mtmLayout(mc);
     this.model = new MTM(e, mc, c.batch, initialParams ?? this.layout.init(c.seed));
+    ({ params: this.params, loss: this.loss, correct: this.correct } = this.model);
     this.train = data.train;
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
     this.batches = new BatchWriter(e, { B: c.batch, cells: this.model.N, cls: true, inDim: data.inDim, K: mc.vocab }, 'tokens');
     const shape = { B: c.batch, grid: mc.grid, cls: true, output: 'ids', labels: false } as const;
     this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, shape, data.tokenAdapt) : null;
-  }
-
-  get params(): ParamBuffers {
-    return this.model.params;
-  }
-  get loss(): Tensor {
-    return this.model.loss;
-  }
-  get correct(): Tensor {
-    return this.model.correct;
   }
 
   trainStep(step: number): number {
