@@ -78,7 +78,7 @@ function readCheckpoint(file: string) {
   try {
     return decodeCheckpoint(new Uint8Array(readFileSync(file)));
   } catch (err) {
-    fail(`${file}: ${(err as Error).message}`);
+    fail(`${file}: ${errorMessage(err)}`);
   }
 }
 
@@ -95,7 +95,7 @@ function configure(): TrainConfig {
     if (args.from) config = finetuneConfig(config, normalizeConfig(readCheckpoint(args.from).config), args.from);
     return config;
   } catch (err) {
-    fail((err as Error).message);
+    fail(errorMessage(err));
   }
 }
 
@@ -109,11 +109,11 @@ async function main(): Promise<void> {
     try {
       config.steps = overridesFromCli(args).steps ?? config.steps;
     } catch (err) {
-      fail((err as Error).message);
+      fail(errorMessage(err));
     }
   } else config = configure();
   const saveAt = new Set((args['save-at'] ?? '').split(',').filter(Boolean).map((s) => intArg('save-at', s)!));
-  for (const s of saveAt) if (s % config.metricsEvery !== 0 || s >= config.steps) fail(`--save-at steps must be multiples of ${config.metricsEvery} below ${config.steps}, got ${s}`);
+  for (const s of saveAt) if (!(s > 0 && s < config.steps)) fail(`--save-at steps must lie between 0 and the last step (${config.steps}), got ${s}`);
 
   const data = config.task === 'classify' && config.input === 'pixels' ? loadFashionMnistPixels() : loadTokenPackage(args.data!);
   const layout = taskLayout(config, data);

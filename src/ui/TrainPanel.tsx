@@ -1,6 +1,7 @@
 // Train a ViT on a stored token dataset, in a Web Worker, with live curves: supervised (SeiT),
 // masked token modeling (SeiT++, with the MTO-style mask token), and fine-tuning from a stored
 // pre-training run on a fraction of the labels.
+import { errorMessage } from '../util/errors';
 import { useEffect, useState } from 'react';
 import { applies, applyOverrides, GROUPS, OPTIONS, withOverrides, type Group, type Option, type Value } from '../train/options';
 import { PRESETS, type TrainConfig } from '../train/presets';
@@ -275,7 +276,7 @@ function errorOf(check: () => unknown): string | null {
     check();
     return null;
   } catch (err) {
-    return (err as Error).message;
+    return errorMessage(err);
   }
 }
 
