@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   const saveAt = new Set((args['save-at'] ?? '').split(',').filter(Boolean).map((s) => intArg('save-at', s)!));
   for (const s of saveAt) if (s % config.metricsEvery !== 0 || s >= config.steps) fail(`--save-at steps must be multiples of ${config.metricsEvery} below ${config.steps}, got ${s}`);
 
-  const data = config.input === 'pixels' && taskOf(config) === 'classify' ? loadFashionMnistPixels() : loadTokenPackage(args.data!);
+  const data = config.input === 'pixels' && taskOf(config) === 'classify' ? loadFashionMnistPixels() : await loadTokenPackage(args.data!);
   const layout = taskLayout(config, data);
   const log = (s: string) => (args.json ? process.stderr : process.stdout).write(s + '\n');
   let init: Float32Array | undefined;

@@ -11,7 +11,7 @@
 // Usage: npx vite-node scripts/data/sweep.ts -- [--settings 4x64,4x128,4x256,4x512] [--iterations 20] [--seed 0]
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
-import { encodeCodebook } from '../../src/formats/shard';
+import { encodeCodebook } from '../../src/formats/codebook';
 import { decodeTokens, encodeImages, fitCodebook, psnr, tokenGrid } from '../../src/data/tokenizer';
 import { uniforms } from '../../src/util/rng';
 import { DEFAULT_SHARD_SIZE, encodeShards } from './build';
