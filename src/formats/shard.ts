@@ -56,8 +56,12 @@ export function encodeShard(s: TokenSplit, deflate: Deflate): Uint8Array {
   return sealFrame(bytes);
 }
 
-/** Decodes a shard; asynchronous because the platform's inflate is a stream. */
-export async function decodeShard(bytes: Uint8Array, file = 'token shard'): Promise<TokenSplit> {
+/**
+ * Decodes a shard; asynchronous because the platform's inflate is a stream. `into` are the arrays
+ * to fill, of exactly this shard's sizes: views into a whole split's arrays, so that a split of
+ * several shards needs no second copy (large allocations and copies are slow in Chromium).
+ */
+export async function decodeShard(bytes: Uint8Array, file = 'token shard', into?: { tokens: Uint16Array; labels: Uint8Array }): Promise<TokenSplit> {
   const view = openFrame(bytes, SHARD_MAGIC, 'token shard', file, SHARD_HEADER);
   const fail = failFor(file);
   const count = view.getUint32(12, true);
@@ -75,14 +79,26 @@ export async function decodeShard(bytes: Uint8Array, file = 'token shard'): Prom
   const w = idBytes(K);
   const size = count + n * w;
   if (size > MAX_DEFLATE_RATIO * dataBytes) fail('too-large', `${n} tokens and ${count} labels declared but only ${dataBytes} bytes of token data`);
+  if (into && (into.labels.length !== count || into.tokens.length !== n)) {
+    fail('corrupt', `holds ${count} images of ${rows}x${cols} tokens; expected ${into.labels.length} images, ${into.tokens.length} tokens`);
+  }
 
-  const plain = await inflateRaw(bytes.subarray(SHARD_HEADER, SHARD_HEADER + dataBytes), size, 'the token data', file);
-  const tokens = new Uint16Array(n);
-  if (w === 1) tokens.set(plain.subarray(count));
-  else for (let i = 0; i < n; i++) tokens[i] = plain[count + 2 * i] | (plain[count + 2 * i + 1] << 8);
+  const chunks = await inflateRaw(bytes.subarray(SHARD_HEADER, SHARD_HEADER + dataBytes), size, 'the token data', file);
+  // Each chunk goes straight to where it belongs (labels, then ids), without a whole-payload copy.
+  const labels = into?.labels ?? new Uint8Array(count);
+  const tokens = into?.tokens ?? new Uint16Array(n);
+  const wide = w === 2 ? new Uint8Array(2 * n) : null;
+  let at = 0;
+  for (const c of chunks) {
+    const inLabels = Math.max(0, Math.min(c.length, count - at));
+    if (inLabels > 0) labels.set(c.subarray(0, inLabels), at);
+    if (inLabels < c.length) (wide ?? tokens).set(c.subarray(inLabels), at + inLabels - count);
+    at += c.length;
+  }
+  if (wide) for (let i = 0; i < n; i++) tokens[i] = wide[2 * i] | (wide[2 * i + 1] << 8);
   // Ids must be below K; the width holds larger ones unless K fills it.
   if (K < 2 ** (8 * w)) {
     for (let i = 0; i < n; i++) if (tokens[i] >= K) fail('corrupt', `token ${i} is ${tokens[i]}, outside 0..${K - 1}`);
   }
-  return { count, grid: [rows, cols], K, tokens, labels: plain.slice(0, count) };
+  return { count, grid: [rows, cols], K, tokens, labels };
 }

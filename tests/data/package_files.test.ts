@@ -72,7 +72,7 @@ describe('package files', () => {
   it("the CLI refuses a package the page would refuse, with the page's messages", async () => {
     const p = tinyPackage();
     const count = { ...p.manifest, splits: { ...p.manifest.splits, test: { count: 4, shards: [{ ...p.manifest.splits.test.shards[0], count: 4 }] } } };
-    await expect(loadTokenPackage(writePackage('miscounted', { ...p, manifest: count }, false))).rejects.toThrow(/test-000\.tshard: holds 3 images; the manifest says 4; rebuild the package/);
+    await expect(loadTokenPackage(writePackage('miscounted', { ...p, manifest: count }, false))).rejects.toThrow(/test-000\.tshard: holds 3 images of 2x3 tokens; expected 4 images, 24 tokens; rebuild the package/);
     const damaged = { ...p.files, 'train-001.tshard': p.files['train-001.tshard'].map((b, i) => (i === 20 ? b ^ 1 : b)) };
     await expect(loadTokenPackage(writePackage('damaged', { ...p, files: damaged }, false))).rejects.toThrow(/train-001\.tshard has CRC-32 0x[0-9a-f]{8}; the manifest says/);
     const v1 = { ...p.manifest, formatVersion: 1 };

@@ -4,7 +4,7 @@ import { FORMAT_VERSION, type Manifest } from '../../src/formats/package';
 import { decodeBundle, encodeBundle } from '../../src/formats/bundle';
 import { decodeCodebook, encodeCodebook } from '../../src/formats/codebook';
 import { crc32 } from '../../src/formats/crc';
-import { concatSplits } from '../../src/formats/decode_package';
+import { decodePackage } from '../../src/formats/decode_package';
 import { DataFormatError } from '../../src/formats/error';
 import { fileCrc32 } from '../../src/formats/frame';
 import { parseManifest } from '../../src/formats/manifest';
@@ -129,24 +129,22 @@ describe('shard', () => {
   });
 });
 
-describe('concatSplits', () => {
-  it('joins shards in order', async () => {
-    const a = await decodeShard(encode(randomShard(300, [3, 2], 5, true, 20)));
-    const b = await decodeShard(encode(randomShard(300, [3, 2], 0, true, 21)));
-    const c = await decodeShard(encode(randomShard(300, [3, 2], 7, false, 22)));
-    const all = concatSplits([a, b, c]);
-    expect(all.count).toBe(12);
-    expect(all.grid).toEqual([3, 2]);
-    expect(all.K).toBe(300);
-    expect(Array.from(all.tokens)).toEqual([...a.tokens, ...c.tokens]);
-    expect(Array.from(all.labels)).toEqual([...a.labels, ...c.labels]);
+describe('decodePackage', () => {
+  it("joins a split's shards in order, empty ones included", async () => {
+    const { manifest, files } = tinyPackage({ train: [5, 0, 4], test: [3] });
+    const d = await decodePackage(manifest, files);
+    const parts = await Promise.all(manifest.splits.train.shards.map((r) => decodeShard(files[r.file], r.file)));
+    expect(d.train.count).toBe(9);
+    expect(d.train.grid).toEqual(manifest.tokenizer.grid);
+    expect(Array.from(d.train.tokens)).toEqual(parts.flatMap((p) => Array.from(p.tokens)));
+    expect(Array.from(d.train.labels)).toEqual(parts.flatMap((p) => Array.from(p.labels)));
+    expect(d.test.count).toBe(3);
   });
 
-  it('rejects shards that disagree, and no shards', async () => {
-    const a = await decodeShard(encode(randomShard(300, [3, 2], 2, true, 23)));
-    const b = await decodeShard(encode(randomShard(301, [3, 2], 2, true, 24)));
-    await expectFormatError(() => concatSplits([a, b]), 'corrupt', /disagree/);
-    await expectFormatError(() => concatSplits([]), 'corrupt');
+  it('refuses a shard whose grid or K disagrees with the manifest', async () => {
+    const { manifest, files } = tinyPackage();
+    const K = { ...manifest, tokenizer: { ...manifest.tokenizer, K: 17 } };
+    await expectFormatError(() => decodePackage(K, files), 'corrupt', /codebook\.tcb: holds K=16/);
   });
 });
 
