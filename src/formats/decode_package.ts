@@ -25,7 +25,7 @@ export async function decodePackage(manifest: Manifest, files: Record<string, Ui
   const t0 = performance.now();
   for (const ref of packageFiles(manifest)) {
     const b = files[ref.file];
-    if (!(b instanceof Uint8Array)) throw new DataFormatError('truncated', 'is missing', ref.file);
+    if (!(b instanceof Uint8Array)) throw new DataFormatError('truncated', `${ref.file} is missing`);
     const wrong = fileMismatch(b, ref);
     if (wrong) throw new DataFormatError(wrong.code, wrong.message);
   }

@@ -75,6 +75,8 @@ describe('package files', () => {
     await expect(loadTokenPackage(writePackage('miscounted', { ...p, manifest: count }, false))).rejects.toThrow(/test-000\.tshard: holds 3 images of 2x3 tokens; expected 4 images, 24 tokens; rebuild the package/);
     const damaged = { ...p.files, 'train-001.tshard': p.files['train-001.tshard'].map((b, i) => (i === 20 ? b ^ 1 : b)) };
     await expect(loadTokenPackage(writePackage('damaged', { ...p, files: damaged }, false))).rejects.toThrow(/train-001\.tshard has CRC-32 0x[0-9a-f]{8}; the manifest says/);
+    const { 'train-000.tshard': _, ...missing } = p.files;
+    await expect(loadTokenPackage(writePackage('missing', { ...p, files: missing }, false))).rejects.toThrow(/: train-000\.tshard is missing; rebuild the package with npm run build:data/);
     const v1 = { ...p.manifest, formatVersion: 1 };
     await expect(loadTokenPackage(writePackage('v1', { ...p, manifest: v1 }, false))).rejects.toThrow(/format v1 \(Huffman-coded shards\); this Tessera reads v2: rebuild the package/);
     const oldShard = { ...p.files, 'test-000.tshard': withFormatVersion(p.files['test-000.tshard'], 1) };
