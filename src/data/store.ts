@@ -2,7 +2,7 @@
 //
 // One object store, two kinds of keys:
 //   ['dataset', name]                  -> DatasetRecord: the manifest and which copy of the files is live
-//   ['file', name, generation, file]   -> Uint8Array: one package file (codebook or shard), as fetched
+//   ['file', name, generation, file]   -> Uint8Array: one package file (packageFiles: codebook, shard, TokenAdapt), as fetched
 // A generation is a version plus a write stamp, so a new copy never overwrites the live one's keys.
 // Replacing a dataset writes the new generation's files first, then switches the record in one
 // write, then deletes the old generation: a failure before the switch (quota, closed tab) leaves the
