@@ -3,7 +3,7 @@
 // draw changes the random ones. The tiny package ships no TokenAdapt, so the learned one is left
 // out and its oracle shown; then a run trains with the augmentations chosen in the recipe.
 import { expect, test } from '@playwright/test';
-import { encodeBundle } from '../src/formats/shard';
+import { encodeBundle } from '../src/formats/bundle';
 import { readFileSync } from 'node:fs';
 import { FEW_LABELS } from '../src/train/regime';
 import { measured, type StudyRow } from '../src/ui/lessons';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { encodeBundle, parseManifest } from '../src/formats/shard';
+import { encodeBundle } from '../src/formats/bundle';
+import { packageFiles, parseManifest } from '../src/formats/manifest';
 import { formatSize } from '../src/data/store';
 import { tinyPackage } from '../tests/data/tiny-package';
 
@@ -10,7 +11,7 @@ const SHIPPED = 'public/data/fashion-mnist';
 
 test('loads the shipped package with progress, and after a reload from IndexedDB without fetching a shard', async ({ page }, testInfo) => {
   const manifest = parseManifest(JSON.parse(readFileSync(`${SHIPPED}/manifest.json`, 'utf8')));
-  const refs = [manifest.tokenizer.codebook, ...manifest.splits.train.shards, ...manifest.splits.test.shards, ...(manifest.tokenadapt ? [manifest.tokenadapt] : [])];
+  const refs = packageFiles(manifest);
   const total = refs.reduce((n, r) => n + r.bytes, 0);
   const images = (manifest.splits.train.count + manifest.splits.test.count).toLocaleString('en-US');
   const requests: string[] = [];

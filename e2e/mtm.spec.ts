@@ -2,7 +2,7 @@
 // the masked-token view (mask, prediction, original), then fine-tune a classifier from that
 // pre-training run on half of the labels. A tiny imported package keeps SwiftShader to seconds.
 import { expect, test } from '@playwright/test';
-import { encodeBundle } from '../src/formats/shard';
+import { encodeBundle } from '../src/formats/bundle';
 import { tinyPackage } from '../tests/data/tiny-package';
 
 test('pre-trains by masked token modeling, shows the masked-token view, and fine-tunes from it', async ({ page }) => {

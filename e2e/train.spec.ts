@@ -3,7 +3,7 @@
 // checkpoint, resumes after a reload; a dataset missing from IndexedDB gives a message.
 // A tiny imported package keeps SwiftShader's share of the work to seconds.
 import { expect, test, type Page } from '@playwright/test';
-import { encodeBundle } from '../src/formats/shard';
+import { encodeBundle } from '../src/formats/bundle';
 import { tinyPackage } from '../tests/data/tiny-package';
 
 async function importTiny(page: Page, name: string): Promise<void> {

@@ -40,7 +40,7 @@ const int = (name: string, v: string | undefined) => {
 
 async function main(): Promise<void> {
   const dir = args.data!;
-  const tokens = loadTokenPackage(dir);
+  const tokens = await loadTokenPackage(dir);
   const pixels = loadFashionMnistPixels(tokens.codebook!.patch);
   if (pixels.train.count !== tokens.train.count || pixels.grid.join() !== tokens.grid.join()) fail(`${dir} was not built from Debian's Fashion-MNIST (rebuild it with npm run build:data -- fashion-mnist)`);
   const data = { ...pixels, codebook: tokens.codebook };

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   const saveAt = new Set((args['save-at'] ?? '').split(',').filter(Boolean).map((s) => intArg('save-at', s)!));
   for (const s of saveAt) if (!(s > 0 && s < config.steps)) fail(`--save-at steps must lie between 0 and the last step (${config.steps}), got ${s}`);
 
-  const data = config.task === 'classify' && config.input === 'pixels' ? loadFashionMnistPixels() : loadTokenPackage(args.data!);
+  const data = config.task === 'classify' && config.input === 'pixels' ? loadFashionMnistPixels() : await loadTokenPackage(args.data!);
   const layout = taskLayout(config, data);
   const log = (s: string) => (args.json ? process.stderr : process.stdout).write(s + '\n');
   let init: Float32Array | undefined;

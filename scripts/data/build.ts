@@ -6,9 +6,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Engine } from '../../src/gpu/engine';
 import { FORMAT_VERSION, MANIFEST_FORMAT, type FileRef, type Manifest, type ShardRef, type SplitName, type StorageReport } from '../../src/formats/package';
-import { crc32, encodeBundle, encodeCodebook, encodeShard, fileCrc32 } from '../../src/formats/shard';
+import { encodeBundle } from '../../src/formats/bundle';
+import { encodeCodebook } from '../../src/formats/codebook';
+import { fileCrc32 } from '../../src/formats/frame';
+import { encodeShard } from '../../src/formats/shard';
 import { decodeTokens, encodeImages, fitCodebook, psnr, tokenGrid } from '../../src/data/tokenizer';
+import { deflateRaw } from './deflate';
 import { pngBytes } from './images';
+import { sealManifest } from './ship';
 import { InputError, type Labelled, type Source } from './sources';
 
 export interface BuildOptions {
@@ -76,13 +81,12 @@ export async function buildPackage(e: Engine, src: Source, opts: BuildOptions): 
 
   log('measuring the storage report (gzip -9 of all pixels, one PNG per image)');
   const storage = storageReport(src, Object.values(files), shards, psnrDb);
-  const allCrcs = new Uint8Array(new Uint32Array(Object.values(files).map(fileCrc32)).buffer);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     formatVersion: FORMAT_VERSION,
     name: src.name,
     title: src.title,
-    version: crc32(allCrcs).toString(16).padStart(8, '0'),
+    version: '', // sealManifest: a hash of the files' CRCs
     classes: src.classes,
     image: { width, height, channels },
     tokenizer: { kind: 'patch-kmeans', patch, grid, K, codebook: codebookRef },
@@ -93,13 +97,7 @@ export async function buildPackage(e: Engine, src: Source, opts: BuildOptions): 
     storage,
     created: new Date().toISOString(),
   };
-  // packageBytes counts the manifest itself, whose length depends on that number.
-  let json = '';
-  for (let bytes = -1; bytes !== storage.packageBytes; ) {
-    bytes = storage.packageBytes;
-    json = JSON.stringify(manifest, null, 2) + '\n';
-    storage.packageBytes = storage.tokenBytes + codebookRef.bytes + Buffer.byteLength(json);
-  }
+  const json = sealManifest(manifest, files);
 
   mkdirSync(opts.out, { recursive: true });
   for (const f of readdirSync(opts.out)) if (PACKAGE_FILE.test(f)) rmSync(join(opts.out, f));
@@ -118,7 +116,7 @@ export function encodeShards(tokens: Uint16Array, labels: Uint8Array, grid: [num
   return Array.from({ length: n }, (_, i) => {
     const first = i * per;
     const c = Math.max(0, Math.min(per, count - first));
-    return { bytes: encodeShard({ tokens: tokens.slice(first * T, (first + c) * T), labels: labels.slice(first, first + c), count: c, grid, K }), count: c };
+    return { bytes: encodeShard({ tokens: tokens.slice(first * T, (first + c) * T), labels: labels.slice(first, first + c), count: c, grid, K }, deflateRaw), count: c };
   });
 }
 

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
-import { DataFormatError } from '../../src/formats/shard';
+import { DataFormatError } from '../../src/formats/error';
 import { buildPackage, DEFAULT_SHARD_SIZE, storageTable } from './build';
 import { FASHION_MNIST_DIR, InputError, packageName, readCifar10, readFashionMnist, readImageFolder, type Source } from './sources';
 

@@ -2,7 +2,7 @@
 // size P and codebook size K: fit on the train split (as the builder does: same seed, same
 // iterations), encode both splits, and report
 //   - PSNR of decode(encode(x)) on the test split;
-//   - token entropy (bits a token, order 0) and the bytes an image of the entropy-coded shards
+//   - token entropy (bits a token, order 0) and the bytes an image of the compressed shards
 //     (the builder's shard layout), and with the codebook spread over all 70,000 images;
 //   - the test accuracy of a FIXED probe: multinomial logistic regression on the one-hot token
 //     grid (features scaled by 1/sqrt(tokens) so that the logit scale does not depend on the grid),
@@ -11,7 +11,7 @@
 // Usage: npx vite-node scripts/data/sweep.ts -- [--settings 4x64,4x128,4x256,4x512] [--iterations 20] [--seed 0]
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
-import { encodeCodebook } from '../../src/formats/shard';
+import { encodeCodebook } from '../../src/formats/codebook';
 import { decodeTokens, encodeImages, fitCodebook, psnr, tokenGrid } from '../../src/data/tokenizer';
 import { uniforms } from '../../src/util/rng';
 import { DEFAULT_SHARD_SIZE, encodeShards } from './build';

@@ -2,31 +2,30 @@
 // IndexedDB), or Fashion-MNIST's raw pixels cut into the same patches (the SeiT baseline).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeTokenAdapt } from '../../src/formats/tokenadapt';
-import type { FileRef, Manifest } from '../../src/formats/package';
-import { concatSplits, decodeCodebook, fileMismatch, decodeShard, parseManifest } from '../../src/formats/shard';
+import { decodePackage } from '../../src/formats/decode_package';
+import { DataFormatError } from '../../src/formats/error';
+import { packageFiles, parseManifest } from '../../src/formats/manifest';
 import { patchify, tokenGrid } from '../../src/data/tokenizer';
 import { tokenData, type Examples, type TrainData } from '../../src/data/examples';
 import { readFashionMnist, type Labelled } from '../data/sources';
 
-function readChecked(dir: string, ref: FileRef): Uint8Array {
-  const path = join(dir, ref.file);
-  if (!existsSync(path)) throw new Error(`missing file ${path} (named by ${join(dir, 'manifest.json')}); rebuild the package with npm run build:data`);
-  const bytes = new Uint8Array(readFileSync(path));
-  const wrong = fileMismatch(bytes, ref);
-  if (wrong) throw new Error(`${dir}: ${wrong.message}; rebuild the package`);
-  return bytes;
-}
-
-/** A dataset package written by `npm run build:data`. */
-export function loadTokenPackage(dir: string): TrainData {
+/** A dataset package written by `npm run build:data`, checked as the page checks it (src/formats/decode_package.ts). */
+export async function loadTokenPackage(dir: string): Promise<TrainData> {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new Error(`no dataset package at ${dir} (missing manifest.json); build one with npm run build:data -- fashion-mnist`);
-  const manifest: Manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
-  const codebook = decodeCodebook(readChecked(dir, manifest.tokenizer.codebook), manifest.tokenizer.codebook.file);
-  const split = (name: 'train' | 'test') => concatSplits(manifest.splits[name].shards.map((ref) => decodeShard(readChecked(dir, ref), ref.file)));
-  const tokenAdapt = manifest.tokenadapt ? decodeTokenAdapt(readChecked(dir, manifest.tokenadapt), manifest.tokenadapt.file) : undefined;
-  return tokenData(manifest, codebook, split('train'), split('test'), tokenAdapt);
+  try {
+    const manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+    // A missing file is left out here and reported by decodePackage, with the other checks.
+    const files: Record<string, Uint8Array> = {};
+    for (const { file } of packageFiles(manifest)) if (existsSync(join(dir, file))) files[file] = new Uint8Array(readFileSync(join(dir, file)));
+    const d = await decodePackage(manifest, files);
+    return tokenData(manifest, d.codebook, d.train, d.test, d.tokenAdapt);
+  } catch (e) {
+    if (!(e instanceof DataFormatError || e instanceof SyntaxError)) throw e;
+    // A version mismatch says what to do already; anything else is a damaged or partial package.
+    const advice = e instanceof DataFormatError && e.code === 'bad-version' ? '' : '; rebuild the package with npm run build:data';
+    throw new Error(`${dir}: ${e.message}${advice}`, { cause: e });
+  }
 }
 
 /** Fashion-MNIST pixels as patch vectors on the token grid's patches. */

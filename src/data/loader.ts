@@ -3,11 +3,12 @@
 // file is checked against the manifest (size, CRC-32) and decoded before anything is stored, so bad
 // input fails with a message saying what is wrong and leaves the stored datasets as they were.
 
-import type { Codebook, FileRef, Manifest, SplitName, TokenSplit } from '../formats/package';
-import { concatSplits, decodeBundle, decodeCodebook, decodeShard, fileMismatch, parseManifest } from '../formats/shard';
-import { decodeTokenAdapt } from '../formats/tokenadapt';
+import type { Codebook, FileRef, Manifest, TokenSplit } from '../formats/package';
+import { decodeBundle } from '../formats/bundle';
+import { decodePackage } from '../formats/decode_package';
+import { packageFiles, parseManifest } from '../formats/manifest';
 import type { TokenAdaptWeights } from '../nn/tokenadapt';
-import { openStore, packageFiles, type DatasetStore, type StoredPackage } from './store';
+import { openStore, type DatasetStore, type StoredPackage } from './store';
 
 export interface LoadProgress {
   phase: 'manifest' | 'download' | 'decode' | 'store' | 'done';
@@ -88,7 +89,7 @@ export async function loadDataset(baseUrl: string, options: LoadOptions = {}): P
     const stored = store ? await findStored(store, base) : undefined;
     if (!stored) throw new DatasetLoadError(`Could not fetch ${manifestUrl} (${errorText(e)}) and no copy of this dataset is stored in this browser`, { cause: e });
     return {
-      ...fromStored(stored.manifest, stored.files, now() - t0, onProgress),
+      ...(await fromStored(stored.manifest, stored.files, now() - t0, onProgress)),
       offline: `Could not fetch ${manifestUrl} (${errorText(e)}); using the copy stored ${stored.info.stored.slice(0, 10)}.`,
     };
   }
@@ -100,7 +101,7 @@ export async function loadDataset(baseUrl: string, options: LoadOptions = {}): P
     throw new DatasetLoadError(`Could not read the package at ${base.href}: ${errorText(e)}`, { cause: e });
   }
   // parseManifest allows flat file names only, so every URL stays inside the package folder.
-  const urls = new Map(packageFiles(manifest).map((f) => [f, new URL(f, base).href]));
+  const urls = new Map(packageFiles(manifest).map(({ file }) => [file, new URL(file, base).href]));
 
   if (store) {
     const t0 = now();
@@ -109,7 +110,7 @@ export async function loadDataset(baseUrl: string, options: LoadOptions = {}): P
     // least), even where a version string failed to change.
     if (stored && stored.info.version === manifest.version && JSON.stringify(stored.manifest) === JSON.stringify(manifest)) {
       try {
-        return fromStored(manifest, stored.files, now() - t0, onProgress);
+        return await fromStored(manifest, stored.files, now() - t0, onProgress);
       } catch {
         // A damaged stored copy: download it again below, which replaces it.
       }
@@ -119,7 +120,7 @@ export async function loadDataset(baseUrl: string, options: LoadOptions = {}): P
   const t0 = now();
   const files = await download(manifest, urls, fetchFn, onProgress, signal);
   const readMs = now() - t0;
-  const loaded = decodePackage(manifest, files, manifest.title, onProgress);
+  const loaded = await decodeChecked(manifest, files, manifest.title, onProgress);
   const result: LoadedDataset = { ...loaded, source: 'network', timings: { ...loaded.timings, readMs } };
   return keep(result, files, base.href, store, onProgress);
 }
@@ -134,8 +135,8 @@ export async function loadStored(name: string, options: Pick<LoadOptions, 'onPro
   return fromStored(stored.manifest, stored.files, now() - t0, options.onProgress);
 }
 
-function fromStored(manifest: Manifest, files: Record<string, Uint8Array>, readMs: number, onProgress?: (p: LoadProgress) => void): LoadedDataset {
-  const loaded = decodePackage(manifest, files, 'The stored copy', onProgress);
+async function fromStored(manifest: Manifest, files: Record<string, Uint8Array>, readMs: number, onProgress?: (p: LoadProgress) => void): Promise<LoadedDataset> {
+  const loaded = await decodeChecked(manifest, files, 'The stored copy', onProgress);
   const { totalBytes, totalImages } = totals(manifest);
   onProgress?.({ phase: 'done', bytes: totalBytes, totalBytes, images: totalImages, totalImages });
   return { ...loaded, source: 'indexeddb', timings: { ...loaded.timings, readMs } };
@@ -155,7 +156,7 @@ export async function importBundle(file: Blob, options: Pick<LoadOptions, 'onPro
     throw new DatasetLoadError(errorText(e), { cause: e });
   }
   const readMs = now() - t0;
-  const loaded = decodePackage(bundle.manifest, bundle.files, label, onProgress);
+  const loaded = await decodeChecked(bundle.manifest, bundle.files, label, onProgress);
   const result: LoadedDataset = { ...loaded, source: 'bundle', timings: { ...loaded.timings, readMs } };
   return keep(result, bundle.files, `bundle:${label}`, store, onProgress);
 }
@@ -187,12 +188,7 @@ async function findStored(store: DatasetStore, base: URL): Promise<StoredPackage
 }
 
 function totals(m: Manifest): { totalBytes: number; totalImages: number } {
-  const refs = allRefs(m);
-  return { totalBytes: refs.reduce((n, r) => n + r.bytes, 0), totalImages: m.splits.train.count + m.splits.test.count };
-}
-
-function allRefs(m: Manifest): FileRef[] {
-  return [m.tokenizer.codebook, ...m.splits.train.shards, ...m.splits.test.shards, ...(m.tokenadapt ? [m.tokenadapt] : [])];
+  return { totalBytes: packageFiles(m).reduce((n, r) => n + r.bytes, 0), totalImages: m.splits.train.count + m.splits.test.count };
 }
 
 /** Fetches every package file at once, reporting bytes as they arrive and images as shards complete. */
@@ -256,70 +252,29 @@ async function download(
   };
 
   try {
-    return Object.fromEntries(await Promise.all(allRefs(manifest).map(fetchOne)));
+    return Object.fromEntries(await Promise.all(packageFiles(manifest).map(fetchOne)));
   } catch (e) {
     abort.abort();
     throw e;
   }
 }
 
-/** Checks every file against the manifest, then decodes the codebook and both splits (timed). */
-function decodePackage(
+/** Decodes a package with every check (src/formats/decode_package.ts); a failure names the source and changes nothing stored. */
+async function decodeChecked(
   manifest: Manifest,
   files: Record<string, Uint8Array>,
   label: string,
   onProgress?: (p: LoadProgress) => void,
-): Omit<LoadedDataset, 'source' | 'offline' | 'storeError'> {
+): Promise<Omit<LoadedDataset, 'source' | 'offline' | 'storeError'>> {
   const { totalBytes, totalImages } = totals(manifest);
   onProgress?.({ phase: 'decode', bytes: totalBytes, totalBytes, images: totalImages, totalImages });
-  const bad = (what: string, cause?: unknown): never => {
-    throw new DatasetLoadError(`${label}: ${what}`, { cause });
-  };
-
-  const t0 = now();
-  for (const ref of allRefs(manifest)) {
-    const b = files[ref.file];
-    if (!b) bad(`${ref.file} is missing`);
-    const wrong = fileMismatch(b, ref);
-    if (wrong) bad(wrong.message);
-  }
-
-  const t1 = now();
-  const { tokenizer } = manifest;
-  let codebook: Codebook;
-  const splits = {} as Record<SplitName, TokenSplit>;
   try {
-    codebook = decodeCodebook(files[tokenizer.codebook.file], tokenizer.codebook.file);
-    if (codebook.K !== tokenizer.K || codebook.patch !== tokenizer.patch || codebook.channels !== manifest.image.channels) {
-      bad(`${tokenizer.codebook.file} holds K=${codebook.K}, patch ${codebook.patch}, ${codebook.channels} channels; the manifest says K=${tokenizer.K}, patch ${tokenizer.patch}, ${manifest.image.channels} channels`);
-    }
-    for (const split of ['train', 'test'] as const) {
-      const parts = manifest.splits[split].shards.map((ref) => {
-        const s = decodeShard(files[ref.file], ref.file);
-        if (s.count !== ref.count) bad(`${ref.file} holds ${s.count} images; the manifest says ${ref.count}`);
-        if (s.K !== tokenizer.K || s.grid[0] !== tokenizer.grid[0] || s.grid[1] !== tokenizer.grid[1]) {
-          bad(`${ref.file} has a ${s.grid.join('x')} grid over K=${s.K}; the manifest says ${tokenizer.grid.join('x')}, K=${tokenizer.K}`);
-        }
-        return s;
-      });
-      const all = parts.length === 1 ? parts[0] : concatSplits(parts);
-      if (all.count !== manifest.splits[split].count) bad(`the ${split} shards hold ${all.count} images; the manifest says ${manifest.splits[split].count}`);
-      splits[split] = all;
-    }
+    const { timings, ...decoded } = await decodePackage(manifest, files);
+    return { manifest, ...decoded, timings: { readMs: 0, storeMs: 0, ...timings } };
   } catch (e) {
-    if (e instanceof DatasetLoadError) throw e;
-    return bad(errorText(e), e);
+    throw new DatasetLoadError(`${label}: ${errorText(e)}`, { cause: e });
   }
-  let tokenAdapt: TokenAdaptWeights | undefined;
-  try {
-    if (manifest.tokenadapt) tokenAdapt = decodeTokenAdapt(files[manifest.tokenadapt.file], manifest.tokenadapt.file);
-  } catch (e) {
-    return bad(errorText(e), e);
-  }
-  const t2 = now();
-  return { manifest, codebook, train: splits.train, test: splits.test, tokenAdapt, timings: { readMs: 0, verifyMs: t1 - t0, decodeMs: t2 - t1, storeMs: 0 } };
 }
-
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message || e.name : String(e);

@@ -2,7 +2,7 @@
 //
 // One object store, two kinds of keys:
 //   ['dataset', name]                  -> DatasetRecord: the manifest and which copy of the files is live
-//   ['file', name, generation, file]   -> Uint8Array: one package file (codebook or shard), as fetched
+//   ['file', name, generation, file]   -> Uint8Array: one package file (packageFiles: codebook, shard, TokenAdapt), as fetched
 // A generation is a version plus a write stamp, so a new copy never overwrites the live one's keys.
 // Replacing a dataset writes the new generation's files first, then switches the record in one
 // write, then deletes the old generation: a failure before the switch (quota, closed tab) leaves the
@@ -10,12 +10,13 @@
 
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Manifest } from '../formats/package';
+import { packageFiles } from '../formats/manifest';
 
 export interface StoredDataset {
   name: string;
   title: string;
   version: string;
-  /** Bytes of the stored package files (codebook and shards). */
+  /** Bytes of the stored package files (all but the manifest). */
   bytes: number;
   /** When this version was stored, ISO 8601. */
   stored: string;
@@ -132,7 +133,7 @@ export class DatasetStore {
    * On failure the previously stored version stays live and the error says so.
    */
   async put(manifest: Manifest, files: Record<string, Uint8Array>, origin: string): Promise<StoredDataset> {
-    const names = packageFiles(manifest);
+    const names = packageFiles(manifest).map((r) => r.file);
     for (const f of names) if (!files[f]) throw new Error(`Cannot store ${manifest.title}: ${f} is missing. The datasets already stored are unchanged.`);
     const bytes = names.reduce((n, f) => n + files[f].byteLength, 0);
     const what = `${manifest.title} (version ${manifest.version})`;
@@ -255,11 +256,6 @@ export class DatasetStore {
     const locks = (globalThis as { navigator?: Navigator }).navigator?.locks;
     return locks ? (locks.request('tessera-datasets', fn) as Promise<T>) : fn();
   }
-}
-
-/** Every file of a package besides the manifest: the codebook, then the shards in split order. */
-export function packageFiles(m: Manifest): string[] {
-  return [m.tokenizer.codebook.file, ...m.splits.train.shards.map((s) => s.file), ...m.splits.test.shards.map((s) => s.file), ...(m.tokenadapt ? [m.tokenadapt.file] : [])];
 }
 
 function info(r: DatasetRecord): StoredDataset {

@@ -1,7 +1,7 @@
 // Checkpoints (everything needed to resume training) and weight exports, both as safetensors so
 // the page's IndexedDB and the CLI's files hold the same bytes and other tools can open them.
 import type { ParamLayout } from '../nn/params';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';
 
 export interface TrainState {
   /** The full training config; JSON-serializable. */
@@ -48,7 +48,7 @@ export function encodeCheckpoint(state: TrainState, layout: ParamLayout): Uint8A
   checkLength('params', state.params, layout.total);
   checkLength('adam.m', state.m, layout.total);
   checkLength('adam.v', state.v, layout.total);
-  const flat = (data: Float32Array): Tensor => ({ dtype: 'F32', shape: [data.length], data });
+  const flat = (data: Float32Array): SafeTensor => ({ dtype: 'F32', shape: [data.length], data });
   return encodeSafetensors(
     { params: flat(state.params), 'adam.m': flat(state.m), 'adam.v': flat(state.v) },
     {
@@ -147,13 +147,13 @@ export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout
 /** Trained weights for users: one tensor per parameter, named and shaped as in the model, no padding. */
 export function exportWeights(params: Float32Array, layout: ParamLayout, config: unknown, format = 'tessera-vit', extra: Record<string, string> = {}): Uint8Array {
   checkLength('params', params, layout.total);
-  const tensors: Record<string, Tensor> = {};
+  const tensors: Record<string, SafeTensor> = {};
   for (const s of layout.slots) tensors[s.name] = { dtype: 'F32', shape: s.shape, data: params.subarray(s.offset, s.offset + s.size) };
   return encodeSafetensors(tensors, { ...extra, format, config: toJson('config', config) });
 }
 
 /** Reads exported weights back into a layout's flat buffer, refusing missing or misshapen tensors. */
-export function importWeights(tensors: Record<string, Tensor>, layout: ParamLayout): Float32Array {
+export function importWeights(tensors: Record<string, SafeTensor>, layout: ParamLayout): Float32Array {
   const params = new Float32Array(layout.total);
   for (const s of layout.slots) {
     const t = tensors[s.name];

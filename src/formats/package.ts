@@ -1,10 +1,16 @@
 // A Tessera dataset package: what the builder writes to public/data/<name>/, what the page fetches
-// and keeps in IndexedDB. Files: manifest.json, the codebook, and one or more shards per split.
-// The binary layouts are in docs/dataset-format.md; the codecs in src/formats/shard.ts.
+// and keeps in IndexedDB. Files: manifest.json, the codebook, one or more shards per split, and
+// optionally TokenAdapt's weights. The binary layouts are in docs/dataset-format.md; the codecs in
+// src/formats/ (frame.ts, shard.ts, codebook.ts, bundle.ts, manifest.ts, tokenadapt.ts).
 
 export const MANIFEST_FORMAT = 'tessera-dataset';
 /** Bumped when the manifest or a binary layout changes incompatibly; readers reject others. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+
+/** Ids are Uint16 in memory, so a codebook holds at most 65536 codes. */
+export const MAX_K = 65536;
+export const MAX_PATCH = 64;
+export const MAX_CHANNELS = 4;
 
 export type SplitName = 'train' | 'test';
 
@@ -12,7 +18,7 @@ export interface FileRef {
   /** Path relative to the manifest. */
   file: string;
   bytes: number;
-  /** CRC-32 (IEEE) of the whole file, as an unsigned integer. */
+  /** CRC-32 (IEEE) of the file without its 4-byte CRC trailer (fileCrc32), as an unsigned integer. */
   crc32: number;
 }
 
@@ -29,7 +35,7 @@ export interface StorageReport {
   gzipBytes: number;
   /** Each image as its own PNG, summed. */
   pngBytes: number;
-  /** Everything the package holds: manifest, codebook, shards. */
+  /** Everything the package holds: manifest, codebook, shards, TokenAdapt. */
   packageBytes: number;
   /** Token shards alone. */
   tokenBytes: number;

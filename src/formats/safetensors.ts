@@ -12,7 +12,7 @@ interface Arrays {
   U8: Uint8Array;
 }
 
-export type Tensor = { [D in Dtype]: { dtype: D; shape: number[]; data: Arrays[D] } }[Dtype];
+export type SafeTensor = { [D in Dtype]: { dtype: D; shape: number[]; data: Arrays[D] } }[Dtype];
 
 const ARRAY = { F32: Float32Array, I32: Int32Array, U32: Uint32Array, U8: Uint8Array } as const;
 
@@ -36,7 +36,7 @@ const isDtype = (x: unknown): x is Dtype => typeof x === 'string' && Object.hasO
  * dtypes first (then by name) so every tensor starts aligned to its element size, as the
  * reference writer does. Typed arrays are host-endian: every platform with WebGPU is little-endian.
  */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, SafeTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(tensors).sort(byName);
   for (const name of names) {
     const t = tensors[name];
@@ -93,7 +93,7 @@ interface Entry {
  * object, every tensor's bytes must match its dtype and shape, and the tensors must tile the data
  * exactly (no overlap, no gap, nothing after). Tensor data is copied into fresh, aligned arrays.
  */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new Error(`checkpoint is truncated: ${bytes.length} bytes, too short for the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER)) throw notSafetensors(`implausible header length ${n}`);
@@ -140,7 +140,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
 
   const tensors = entries.map((e) => {
     const data = new ARRAY[e.dtype](bytes.slice(dataStart + e.begin, dataStart + e.end).buffer);
-    return [e.name, { dtype: e.dtype, shape: e.shape, data } as Tensor] as const;
+    return [e.name, { dtype: e.dtype, shape: e.shape, data } as SafeTensor] as const;
   });
   return { tensors: Object.fromEntries(tensors), metadata: Object.fromEntries(Object.entries(metadata)) };
 }

@@ -1,7 +1,7 @@
 // The TokenAdapt file a dataset package ships (tokenadapt.tta): in the package files' frame
 // (magic, version, length, CRC), a safetensors body with f's and g's weights, one tensor per
 // parameter, and the model's config and the builder's agreement report as metadata.
-import { decodeFramed, encodeFramed } from './shard';
+import { decodeFramed, encodeFramed } from './frame';
 import { decodeSafetensors } from './safetensors';
 import { exportWeights, importWeights } from './checkpoint';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';

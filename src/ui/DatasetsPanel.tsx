@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { create } from 'zustand';
 import { importBundle, loadDataset, loadStored, sharedStore, type LoadedDataset, type LoadProgress } from '../data/loader';
 import type { Manifest } from '../formats/package';
-import { parseManifest } from '../formats/shard';
+import { parseManifest } from '../formats/manifest';
 import { formatSize, type StoredDataset } from '../data/store';
 import { gallery, galleryPages } from '../data/gallery';
 import { PixelCanvas } from './PixelCanvas';

@@ -133,8 +133,8 @@ describe('embedding noise and ColorAdapt vs reference', () => {
   }
 });
 
-describe('embedding noise on the shipped codebook', () => {
-  const data = loadTokenPackage('public/data/fashion-mnist');
+describe('embedding noise on the shipped codebook', async () => {
+  const data = await loadTokenPackage('public/data/fashion-mnist');
   const cb = data.codebook!;
   const { K, vectors } = cb;
   const C = data.inDim;

@@ -120,8 +120,8 @@ describe('token tables', () => {
     expect(synonymTable({ K: 3, patch: 1, channels: 1, vectors: Float32Array.from([0, 1, -1]) }, 1)[0]).toBe(1);
   });
 
-  it("the shipped codebook's blank code has near-blank synonyms", () => {
-    const cb = loadTokenPackage('public/data/fashion-mnist').codebook!;
+  it("the shipped codebook's blank code has near-blank synonyms", async () => {
+    const cb = (await loadTokenPackage('public/data/fashion-mnist')).codebook!;
     const D = cb.vectors.length / cb.K;
     const code = (k: number) => Array.from(cb.vectors.subarray(k * D, (k + 1) * D));
     const norm = (k: number) => Math.hypot(...code(k));

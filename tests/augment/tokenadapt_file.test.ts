@@ -26,8 +26,8 @@ describe('TokenAdapt file', () => {
     expect(() => decodeTokenAdapt(new TextEncoder().encode('{"not": "weights"}'))).toThrow(/not a Tessera TokenAdapt file/);
   });
 
-  it('the shipped package names it and its adapter fits the codebook', () => {
-    const data = loadTokenPackage('public/data/fashion-mnist');
+  it('the shipped package names it and its adapter fits the codebook', async () => {
+    const data = await loadTokenPackage('public/data/fashion-mnist');
     const ta = data.tokenAdapt!;
     expect(ta.config.vocab).toBe(data.codebook!.K);
     expect(ta.config.inDim).toBe(data.inDim);

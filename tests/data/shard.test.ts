@@ -1,27 +1,19 @@
-// Round trips of the package codecs (shard, codebook, bundle, manifest) and the coder choice.
+// Round trips of the package codecs (shard, codebook, bundle, manifest), and the shard's refusals.
 import { describe, expect, it } from 'vitest';
 import { FORMAT_VERSION, type Manifest } from '../../src/formats/package';
-import {
-  CODER_HUFFMAN,
-  CODER_PACKED,
-  DataFormatError,
-  concatSplits,
-  crc32,
-  decodeBundle,
-  decodeCodebook,
-  decodeShard,
-  encodeBundle,
-  encodeCodebook,
-  encodeShard,
-  fileCrc32,
-  parseManifest,
-} from '../../src/formats/shard';
+import { decodeBundle, encodeBundle } from '../../src/formats/bundle';
+import { decodeCodebook, encodeCodebook } from '../../src/formats/codebook';
+import { crc32 } from '../../src/formats/crc';
+import { decodePackage } from '../../src/formats/decode_package';
+import { DataFormatError } from '../../src/formats/error';
+import { fileCrc32 } from '../../src/formats/frame';
+import { parseManifest } from '../../src/formats/manifest';
+import { decodeShard, encodeShard } from '../../src/formats/shard';
+import { deflateRaw } from '../../scripts/data/deflate';
 import { uniforms } from '../../src/util/rng';
-import { tinyPackage } from './tiny-package';
+import { tinyPackage, withFormatVersion } from './tiny-package';
 
-/** Byte 24 of a shard is its token coder (docs/dataset-format.md). */
-const coderOf = (shard: Uint8Array) => shard[24];
-const packedWidth = (K: number) => Math.max(1, Math.ceil(Math.log2(K)));
+const encode = (s: Parameters<typeof encodeShard>[0]) => encodeShard(s, deflateRaw);
 
 function randomShard(K: number, grid: [number, number], count: number, skewed: boolean, seed: number) {
   const u = uniforms(seed);
@@ -39,10 +31,10 @@ function expectSame(name: string, got: ArrayLike<number>, want: ArrayLike<number
   expect(i < want.length ? `${name}[${i}] = ${got[i]}, expected ${want[i]}` : null).toBeNull();
 }
 
-function expectFormatError(f: () => unknown, code: DataFormatError['code'], match?: RegExp): DataFormatError {
+async function expectFormatError(f: () => unknown, code: DataFormatError['code'], match?: RegExp): Promise<DataFormatError> {
   let caught: unknown;
   try {
-    f();
+    await f();
   } catch (e) {
     caught = e;
   }
@@ -60,8 +52,8 @@ describe('crc32', () => {
   });
 
   it('manifest checksums tell valid files apart (a whole framed file would always give 0x2144DF1C)', () => {
-    const a = encodeShard({ tokens: new Uint16Array([1, 2, 3, 4]), labels: new Uint8Array([0]), count: 1, grid: [2, 2], K: 8 });
-    const b = encodeShard({ tokens: new Uint16Array([4, 3, 2, 1]), labels: new Uint8Array([1]), count: 1, grid: [2, 2], K: 8 });
+    const a = encode({ tokens: new Uint16Array([1, 2, 3, 4]), labels: new Uint8Array([0]), count: 1, grid: [2, 2], K: 8 });
+    const b = encode({ tokens: new Uint16Array([4, 3, 2, 1]), labels: new Uint8Array([1]), count: 1, grid: [2, 2], K: 8 });
     expect(crc32(a)).toBe(crc32(b));
     expect(fileCrc32(a)).not.toBe(fileCrc32(b));
   });
@@ -81,113 +73,78 @@ describe('shard', () => {
       for (const count of counts) {
         for (const skewed of [false, true]) {
           const s = seed++;
-          it(`round-trips K=${K} ${grid.join('x')} x${count} ${skewed ? 'skewed' : 'uniform'}`, () => {
+          it(`round-trips K=${K} ${grid.join('x')} x${count} ${skewed ? 'skewed' : 'uniform'}`, async () => {
             const src = randomShard(K, grid, count, skewed, s);
-            const bytes = encodeShard(src);
-            const out = decodeShard(bytes, 'x.tshard');
+            const bytes = encode(src);
+            const out = await decodeShard(bytes, 'x.tshard');
             expect(out.count).toBe(count);
             expect(out.grid).toEqual(grid);
             expect(out.K).toBe(K);
             expectSame('tokens', out.tokens, src.tokens);
             expectSame('labels', out.labels, src.labels);
-            // The encoder keeps the smaller coding, so it is never worse than packing.
-            const n = src.tokens.length;
-            expect(bytes.length).toBeLessThanOrEqual(44 + count + Math.ceil((n * packedWidth(K)) / 8));
           });
         }
       }
     }
   }
 
-  it('picks Huffman for skewed tokens and packing for uniform ones', () => {
-    const skewed = encodeShard(randomShard(256, [7, 7], 1000, true, 7));
-    const uniform = encodeShard(randomShard(256, [7, 7], 1000, false, 8));
-    expect(coderOf(skewed)).toBe(CODER_HUFFMAN);
-    expect(coderOf(uniform)).toBe(CODER_PACKED);
-    expect(uniform.length).toBe(44 + 1000 + 49000);
-    console.log(`[shard] K=256 7x7 x1000: skewed ${skewed.length} B (huffman), uniform ${uniform.length} B (packed)`);
-  });
-
-  it('limits Huffman codes to 16 bits on a Fibonacci histogram (plain Huffman would need 25)', () => {
-    const fib = [1, 1];
-    while (fib.length < 26) fib.push(fib[fib.length - 1] + fib[fib.length - 2]);
-    const tokens = new Uint16Array(fib.reduce((a, b) => a + b, 0));
-    let i = 0;
-    fib.forEach((f, sym) => tokens.fill(sym * 7, i, (i += f)));
-    const u = uniforms(3);
-    for (let j = tokens.length - 1; j > 0; j--) {
-      const k = Math.floor(u() * (j + 1));
-      [tokens[j], tokens[k]] = [tokens[k], tokens[j]];
-    }
-    const src = { tokens, labels: new Uint8Array(tokens.length), count: tokens.length, grid: [1, 1] as [number, number], K: 200 };
-    const bytes = encodeShard(src);
-    expect(coderOf(bytes)).toBe(CODER_HUFFMAN);
-    expectSame('tokens', decodeShard(bytes).tokens, tokens);
-    // Plain Huffman codes this histogram at 1, 2, ..., 24, 25, 25 bits; the 16-bit limit costs little.
-    const total = tokens.length;
-    const entropy = fib.reduce((h, f) => h - (f / total) * Math.log2(f / total), 0);
-    const unlimited = fib.reduce((b, f, i) => b + f * (fib.length - Math.max(1, i)), 0) / total;
-    const bits = (new DataView(bytes.buffer).getUint32(36, true) * 8) / total;
-    console.log(`[shard] Fibonacci histogram: entropy ${entropy.toFixed(3)}, plain Huffman ${unlimited.toFixed(3)}, 16-bit limited ${bits.toFixed(3)} bits/token`);
-    expect(bits).toBeLessThan(unlimited + 0.01);
-  });
-
-  it('round-trips a shard with a single distinct token and K=1', () => {
+  it('round-trips a shard with a single distinct token and K=1', async () => {
     const one = { tokens: new Uint16Array(300).fill(42), labels: new Uint8Array(100), count: 100, grid: [1, 3] as [number, number], K: 256 };
-    const bytes = encodeShard(one);
-    expect(coderOf(bytes)).toBe(CODER_HUFFMAN);
-    expectSame('tokens', decodeShard(bytes).tokens, one.tokens);
+    expectSame('tokens', (await decodeShard(encode(one))).tokens, one.tokens);
     const k1 = { tokens: new Uint16Array(4), labels: new Uint8Array(4), count: 4, grid: [1, 1] as [number, number], K: 1 };
-    expectSame('tokens', decodeShard(encodeShard(k1)).tokens, k1.tokens);
+    expectSame('tokens', (await decodeShard(encode(k1))).tokens, k1.tokens);
   });
 
   it('rejects inconsistent input when encoding', () => {
     const ok = randomShard(16, [2, 2], 3, false, 9);
-    expect(() => encodeShard({ ...ok, K: 8, tokens: ok.tokens.map(() => 8) })).toThrow(RangeError);
-    expect(() => encodeShard({ ...ok, tokens: ok.tokens.subarray(1) })).toThrow(RangeError);
-    expect(() => encodeShard({ ...ok, labels: ok.labels.subarray(1) })).toThrow(RangeError);
-    expect(() => encodeShard({ ...ok, K: 65537 })).toThrow(RangeError);
-    expect(() => encodeShard({ ...ok, grid: [0, 4] })).toThrow(RangeError);
+    expect(() => encode({ ...ok, K: 8, tokens: ok.tokens.map(() => 8) })).toThrow(RangeError);
+    expect(() => encode({ ...ok, tokens: ok.tokens.subarray(1) })).toThrow(RangeError);
+    expect(() => encode({ ...ok, labels: ok.labels.subarray(1) })).toThrow(RangeError);
+    expect(() => encode({ ...ok, K: 65537 })).toThrow(RangeError);
+    expect(() => encode({ ...ok, grid: [0, 4] })).toThrow(RangeError);
   });
 
-  it('names the file in its errors', () => {
-    const err = expectFormatError(() => decodeShard(new Uint8Array(10), 'train-003.tshard'), 'bad-magic');
+  it('names the file in its errors', async () => {
+    const err = await expectFormatError(() => decodeShard(new Uint8Array(10), 'train-003.tshard'), 'bad-magic');
     expect(err.file).toBe('train-003.tshard');
     expect(err.message).toMatch(/^train-003\.tshard: /);
   });
 
-  it('decodes Fashion-MNIST-sized data (70,000 x 7x7, K=256) quickly', () => {
+  it('refuses a v1 (Huffman) shard, saying to rebuild the package', async () => {
+    const v1 = withFormatVersion(encode(randomShard(256, [7, 7], 10, true, 12)), 1);
+    await expectFormatError(() => decodeShard(v1, 'train-000.tshard'), 'bad-version', /^train-000\.tshard: token shard was written by format v1 \(Huffman-coded shards\); this Tessera reads v2: rebuild the package with npm run build:data/);
+  });
+
+  it('decodes Fashion-MNIST-sized data (70,000 x 7x7, K=256) quickly', async () => {
     const src = randomShard(256, [7, 7], 70000, true, 11);
-    const bytes = encodeShard(src);
-    decodeShard(bytes);
+    const bytes = encode(src);
+    await decodeShard(bytes);
     const t0 = performance.now();
-    const out = decodeShard(bytes);
+    const out = await decodeShard(bytes);
     const ms = performance.now() - t0;
     expectSame('tokens', out.tokens, src.tokens);
     console.log(`[shard] 3.43M tokens: ${bytes.length} B, decode ${ms.toFixed(1)} ms`);
-    // Measured ~30 ms; the bound only catches a gross regression on a busy machine.
+    // The bound only catches a gross regression on a busy machine.
     expect(ms).toBeLessThan(1000);
   });
 });
 
-describe('concatSplits', () => {
-  it('joins shards in order', () => {
-    const a = decodeShard(encodeShard(randomShard(300, [3, 2], 5, true, 20)));
-    const b = decodeShard(encodeShard(randomShard(300, [3, 2], 0, true, 21)));
-    const c = decodeShard(encodeShard(randomShard(300, [3, 2], 7, false, 22)));
-    const all = concatSplits([a, b, c]);
-    expect(all.count).toBe(12);
-    expect(all.grid).toEqual([3, 2]);
-    expect(all.K).toBe(300);
-    expect(Array.from(all.tokens)).toEqual([...a.tokens, ...c.tokens]);
-    expect(Array.from(all.labels)).toEqual([...a.labels, ...c.labels]);
+describe('decodePackage', () => {
+  it("joins a split's shards in order, empty ones included", async () => {
+    const { manifest, files } = tinyPackage({ train: [5, 0, 4], test: [3] });
+    const d = await decodePackage(manifest, files);
+    const parts = await Promise.all(manifest.splits.train.shards.map((r) => decodeShard(files[r.file], r.file)));
+    expect(d.train.count).toBe(9);
+    expect(d.train.grid).toEqual(manifest.tokenizer.grid);
+    expect(Array.from(d.train.tokens)).toEqual(parts.flatMap((p) => Array.from(p.tokens)));
+    expect(Array.from(d.train.labels)).toEqual(parts.flatMap((p) => Array.from(p.labels)));
+    expect(d.test.count).toBe(3);
   });
 
-  it('rejects shards that disagree, and no shards', () => {
-    const a = decodeShard(encodeShard(randomShard(300, [3, 2], 2, true, 23)));
-    const b = decodeShard(encodeShard(randomShard(301, [3, 2], 2, true, 24)));
-    expectFormatError(() => concatSplits([a, b]), 'corrupt', /disagree/);
-    expectFormatError(() => concatSplits([]), 'corrupt');
+  it('refuses a shard whose grid or K disagrees with the manifest', async () => {
+    const { manifest, files } = tinyPackage();
+    const K = { ...manifest, tokenizer: { ...manifest.tokenizer, K: 17 } };
+    await expectFormatError(() => decodePackage(K, files), 'corrupt', /codebook\.tcb: holds K=16/);
   });
 });
 
@@ -229,10 +186,10 @@ describe('manifest', () => {
     expect(parseManifest({ ...m, extra: 1 })).toEqual(m);
   });
 
-  it('rejects other format versions with a message that says what to do', () => {
-    expectFormatError(() => parseManifest(edit((m) => (m.formatVersion = FORMAT_VERSION + 2))), 'bad-version', new RegExp(`version ${FORMAT_VERSION + 2} is newer than this Tessera \\(${FORMAT_VERSION}\\); update the app`));
-    expectFormatError(() => parseManifest(edit((m) => (m.formatVersion = FORMAT_VERSION - 1))), 'bad-version', /is older than this Tessera .*rebuild the package/);
-    expectFormatError(() => parseManifest(edit((m) => (m.format = 'something-else'))), 'bad-magic');
+  it('rejects other format versions with a message that says what to do', async () => {
+    await expectFormatError(() => parseManifest(edit((m) => (m.formatVersion = FORMAT_VERSION + 2))), 'bad-version', new RegExp(`version ${FORMAT_VERSION + 2} is newer than this Tessera \\(${FORMAT_VERSION}\\); update the app`));
+    await expectFormatError(() => parseManifest(edit((m) => (m.formatVersion = 1))), 'bad-version', /^manifest\.json: dataset package was written by format v1 \(Huffman-coded shards\); this Tessera reads v2: rebuild the package with npm run build:data/);
+    await expectFormatError(() => parseManifest(edit((m) => (m.format = 'something-else'))), 'bad-magic');
   });
 
   const broken: [string, (m: Record<string, any>) => void][] = [
@@ -271,13 +228,13 @@ describe('manifest', () => {
     ['no created', (m) => delete m.created],
   ];
   for (const [what, f] of broken) {
-    it(`rejects ${what}`, () => {
-      expectFormatError(() => parseManifest(edit(f)), 'corrupt');
+    it(`rejects ${what}`, async () => {
+      await expectFormatError(() => parseManifest(edit(f)), 'corrupt');
     });
   }
 
-  it('rejects non-objects', () => {
-    for (const v of [null, 3, 'manifest', [], undefined]) expectFormatError(() => parseManifest(v), 'corrupt');
+  it('rejects non-objects', async () => {
+    for (const v of [null, 3, 'manifest', [], undefined]) await expectFormatError(() => parseManifest(v), 'corrupt');
   });
 });
 
@@ -295,14 +252,14 @@ describe('bundle', () => {
     }
   });
 
-  it('verifies each file against its manifest entry', () => {
+  it('verifies each file against its manifest entry', async () => {
     const { manifest, files } = tinyPackage();
     const bytes = encodeBundle(manifest, files);
     // Flip a byte inside the last file and re-seal the bundle: only the FileRef CRC can catch it.
     const bad = bytes.slice();
     bad[bad.length - 6] ^= 1;
     new DataView(bad.buffer).setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
-    expectFormatError(() => decodeBundle(bad, 'tiny.tessera'), 'checksum', /^tiny\.tessera: test-000\.tshard is corrupt: its CRC-32 trailer/);
+    await expectFormatError(() => decodeBundle(bad, 'tiny.tessera'), 'checksum', /^tiny\.tessera: test-000\.tshard is corrupt: its CRC-32 trailer/);
   });
 
   it("rejects a valid file put in another file's place", () => {

@@ -4,7 +4,9 @@ import 'fake-indexeddb/auto';
 import { createStore, entries, keys, set, type UseStore } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import { DatasetLoadError, importBundle, loadDataset, loadStored, type LoadProgress } from '../../src/data/loader';
-import { crc32, encodeBundle, fileCrc32 } from '../../src/formats/shard';
+import { encodeBundle } from '../../src/formats/bundle';
+import { crc32 } from '../../src/formats/crc';
+import { fileCrc32 } from '../../src/formats/frame';
 import { DatasetStore, formatSize, openStore, StorageQuotaError } from '../../src/data/store';
 import { tinyPackage, withFormatVersion, type TinyPackage } from './tiny-package';
 import { errorMessage } from '../../src/util/errors';
@@ -303,19 +305,21 @@ describe('loader', () => {
   const shard = 'train-001.tshard';
   const flipped = pkg.files[shard].slice();
   flipped[50] ^= 0x20;
-  const newerManifest = { ...pkg.manifest, formatVersion: 2 };
-  const newerShard = withFormatVersion(pkg.files[shard], 2);
-  const newerShardManifest = {
-    ...pkg.manifest,
-    splits: { ...pkg.manifest.splits, train: { ...pkg.manifest.splits.train, shards: pkg.manifest.splits.train.shards.map((s) => (s.file === shard ? { ...s, crc32: fileCrc32(newerShard) } : s)) } },
+  /** The package with one shard rewritten to another format version, and the manifest naming it. */
+  const withShardVersion = (version: number) => {
+    const bytes = withFormatVersion(pkg.files[shard], version);
+    const shards = pkg.manifest.splits.train.shards.map((s) => (s.file === shard ? { ...s, crc32: fileCrc32(bytes) } : s));
+    return { 'manifest.json': JSON.stringify({ ...pkg.manifest, splits: { ...pkg.manifest.splits, train: { ...pkg.manifest.splits.train, shards } } }), [shard]: bytes };
   };
   const cases: [string, Record<string, Uint8Array | string>, RegExp][] = [
     ['a damaged shard', { [shard]: flipped }, /train-001\.tshard has CRC-32 0x[0-9a-f]{8}; the manifest says 0x[0-9a-f]{8}\. Nothing stored was changed\./],
     ['a truncated shard', { [shard]: pkg.files[shard].subarray(0, 30) }, /Tiny: train-001\.tshard is truncated: 30 of \d+ bytes arrived\. Nothing stored was changed\./],
     ['a shard longer than the manifest says', { [shard]: new Uint8Array(pkg.files[shard].length + 1) }, /Tiny: train-001\.tshard is larger than the \d+ bytes the manifest says\. Nothing stored was changed\./],
     ['a missing shard', { [shard]: undefined as unknown as string }, /Tiny: Downloading train-001\.tshard failed: HTTP 404 Not Found\. Nothing stored was changed\./],
-    ['a manifest from a newer format', { 'manifest.json': JSON.stringify(newerManifest) }, /Could not read the package at http:\/\/tessera\.test\/data\/tiny\/: manifest\.json: dataset format version 2 is newer than this Tessera \(1\); update the app\. Nothing stored was changed\./],
-    ['a shard from a newer format', { 'manifest.json': JSON.stringify(newerShardManifest), [shard]: newerShard }, /train-001\.tshard: token shard format version 2 is newer than this Tessera \(1\); update the app\. Nothing stored was changed\./],
+    ['a manifest from a newer format', { 'manifest.json': JSON.stringify({ ...pkg.manifest, formatVersion: 3 }) }, /Could not read the package at http:\/\/tessera\.test\/data\/tiny\/: manifest\.json: dataset package format version 3 is newer than this Tessera \(2\); update the app\. Nothing stored was changed\./],
+    ['a shard from a newer format', withShardVersion(3), /train-001\.tshard: token shard format version 3 is newer than this Tessera \(2\); update the app\. Nothing stored was changed\./],
+    ['a v1 manifest', { 'manifest.json': JSON.stringify({ ...pkg.manifest, formatVersion: 1 }) }, /manifest\.json: dataset package was written by format v1 \(Huffman-coded shards\); this Tessera reads v2: rebuild the package with npm run build:data.*Nothing stored was changed\./],
+    ['a v1 shard', withShardVersion(1), /Tiny: train-001\.tshard: token shard was written by format v1 \(Huffman-coded shards\); this Tessera reads v2: rebuild the package with npm run build:data.*Nothing stored was changed\./],
     ['a manifest that is not JSON', { 'manifest.json': '<!doctype html><html></html>' }, /manifest\.json is not JSON \(the server sent a web page: is the package there\?\)\. Nothing stored was changed\./],
     ['a manifest with a bad field', { 'manifest.json': JSON.stringify({ ...pkg.manifest, name: 'Bad Name' }) }, /Could not read the package at .*: manifest\.json: name "Bad Name" must match.*Nothing stored was changed\./],
   ];
@@ -360,7 +364,7 @@ describe('loader', () => {
   it.each([
     ['damaged', (b: Uint8Array) => ((b[b.length >> 1] ^= 1), b), /bad\.tessera: CRC-32 mismatch .*the file is damaged\. Nothing stored was changed\./],
     ['truncated', (b: Uint8Array) => b.subarray(0, b.length - 100), /bad\.tessera: \d+ of its \d+ bytes are present \(incomplete download\?\)\. Nothing stored was changed\./],
-    ['from a newer format', (b: Uint8Array) => withFormatVersion(b, 7), /bad\.tessera: bundle format version 7 is newer than this Tessera \(1\); update the app\. Nothing stored was changed\./],
+    ['from a newer format', (b: Uint8Array) => withFormatVersion(b, 7), /bad\.tessera: bundle format version 7 is newer than this Tessera \(2\); update the app\. Nothing stored was changed\./],
     ['not a bundle', () => new TextEncoder().encode('hello, world: not a bundle'), /bad\.tessera: not a Tessera bundle.*Nothing stored was changed\./],
   ] as const)('rejects a %s bundle and changes nothing stored', async (_, damage, pattern) => {
     const idb = freshIdb();

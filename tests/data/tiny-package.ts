@@ -1,7 +1,11 @@
 // A small, valid dataset package made with the real encoders: for the store/loader unit tests and
 // for the page's bundle-import e2e. Seeded, so the same options give the same bytes.
 import { FORMAT_VERSION, MANIFEST_FORMAT, type Manifest } from '../../src/formats/package';
-import { crc32, encodeCodebook, encodeShard, fileCrc32 } from '../../src/formats/shard';
+import { encodeCodebook } from '../../src/formats/codebook';
+import { crc32 } from '../../src/formats/crc';
+import { fileCrc32 } from '../../src/formats/frame';
+import { encodeShard } from '../../src/formats/shard';
+import { deflateRaw } from '../../scripts/data/deflate';
 
 export interface TinyPackage {
   manifest: Manifest;
@@ -25,7 +29,7 @@ export function tinyPackage(opts: { name?: string; title?: string; seed?: number
       const file = `${split}-${String(i).padStart(3, '0')}.tshard`;
       const tokens = Uint16Array.from({ length: count * grid[0] * grid[1] }, () => Math.floor(rand() * K));
       const labels = Uint8Array.from({ length: count }, () => Math.floor(rand() * classes.length));
-      files[file] = encodeShard({ tokens, labels, count, grid, K });
+      files[file] = encodeShard({ tokens, labels, count, grid, K }, deflateRaw);
       return { ...ref(file), count };
     });
   const trainShards = shards('train', train);

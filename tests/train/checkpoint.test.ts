@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { vitLayout, type ViTConfig } from '../../src/nn/vit';
 import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../../src/formats/checkpoint';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/formats/safetensors';
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../../src/formats/safetensors';
 import { normal, uniforms } from '../../src/util/rng';
 
 function randomF32(n: number, seed: number): Float32Array {
@@ -23,7 +23,7 @@ function withHeader(bytes: Uint8Array, edit: (json: string) => string): Uint8Arr
   return out;
 }
 
-const SAMPLE: Record<string, Tensor> = {
+const SAMPLE: Record<string, SafeTensor> = {
   'w.f32': { dtype: 'F32', shape: [2, 3], data: Float32Array.of(1, -2.5, 3e-8, Math.PI, -0, 65504) },
   ids: { dtype: 'I32', shape: [4], data: Int32Array.of(-2147483648, -1, 0, 2147483647) },
   counts: { dtype: 'U32', shape: [1, 1], data: Uint32Array.of(4294967295) },
