@@ -10,6 +10,7 @@ import { DataFormatError } from './error';
 import { fileMismatch, packageFiles } from './manifest';
 import { decodeShard } from './shard';
 import { decodeTokenAdapt } from './tokenadapt';
+import { errorMessage } from '../util/errors';
 
 export interface DecodedPackage {
   codebook: Codebook;
@@ -63,7 +64,7 @@ export async function decodePackage(manifest: Manifest, files: Record<string, Ui
       tokenAdapt = decodeTokenAdapt(files[manifest.tokenadapt.file], manifest.tokenadapt.file);
     } catch (e) {
       // decodeTokenAdapt's messages already name the file.
-      throw e instanceof DataFormatError ? e : new DataFormatError('corrupt', (e as Error).message);
+      throw e instanceof DataFormatError ? e : new DataFormatError('corrupt', errorMessage(e));
     }
   }
   return { codebook, train, test, tokenAdapt, timings: { verifyMs: t1 - t0, decodeMs: performance.now() - t1 } };

@@ -2,6 +2,7 @@
 // header length N, N bytes of JSON header padded with spaces to a multiple of 8, then raw
 // little-endian tensor bytes. Checkpoints and weight exports both use it, so files written here
 // load in PyTorch/NumPy tooling and the same bytes go to IndexedDB and to disk.
+import { errorMessage } from '../util/errors';
 
 export type Dtype = 'F32' | 'I32' | 'U32' | 'U8';
 
@@ -104,7 +105,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (err) {
-    throw notSafetensors(`the header is not valid JSON (${(err as Error).message})`);
+    throw notSafetensors(`the header is not valid JSON (${errorMessage(err)})`);
   }
   if (!isObject(header)) throw notSafetensors('the header is not a JSON object');
 

@@ -6,6 +6,7 @@ import { decodeSafetensors } from './safetensors';
 import { exportWeights, importWeights } from './checkpoint';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
 import type { TokenAdaptWeights } from '../nn/tokenadapt';
+import { errorMessage } from '../util/errors';
 
 export const TOKENADAPT_FILE = 'tokenadapt.tta';
 const MAGIC = 'TSTA';
@@ -24,6 +25,6 @@ export function decodeTokenAdapt(bytes: Uint8Array, file = TOKENADAPT_FILE): Tok
     if (!config || !Array.isArray(config.grid) || !fields.every((k) => Number.isInteger(config[k]) && config[k] > 0)) throw new Error('its config is missing or malformed');
     return { config, params: importWeights(tensors, tokenAdaptLayout(config)), report: JSON.parse(metadata.report ?? '{}') };
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`${file}: ${errorMessage(e)}`, { cause: e });
   }
 }
