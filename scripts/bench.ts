@@ -1,9 +1,11 @@
-// Benchmarks, each against a peer measured in the same process on the same device.
-// Usage: npm run bench -- kernels
+// Benchmarks: throughput against a peer measured in the same process on the same device (kernels,
+// train), and a recipe's time to a test accuracy (time-to-accuracy).
+// Usage: npm run bench -- kernels | train | time-to-accuracy
 import { benchKernels } from './bench/kernels';
+import { benchTimeToAccuracy } from './bench/time_to_accuracy';
 import { benchTrain } from './bench/train';
 
-const BENCHES: Record<string, () => Promise<void>> = { kernels: benchKernels, train: benchTrain };
+const BENCHES: Record<string, () => Promise<void>> = { kernels: benchKernels, train: benchTrain, 'time-to-accuracy': benchTimeToAccuracy };
 
 const name = process.argv.slice(2).find((a) => a !== '--');
 const bench = name ? BENCHES[name] : undefined;
