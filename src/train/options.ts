@@ -106,6 +106,7 @@ export const OPTIONS = [
   int({ key: 'dim', flag: 'dim', label: 'width', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.dim'), help: 'Channels per token in every block (dim)' }),
   int({ key: 'depth', flag: 'depth', label: 'blocks', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.depth'), help: 'Transformer blocks (depth)' }),
   int({ key: 'heads', flag: 'heads', label: 'heads', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.heads'), help: 'Attention heads per block; they split the width, so the width must be a multiple' }),
+  choice({ key: 'input', flag: 'input', label: 'token input', group: 'model', tasks: ['classify'], tokens: true, encoder: true, values: ['tokens', 'codes'], names: { tokens: 'frozen codebook vectors', codes: 'learned code embeddings' }, ...at('input'), help: "What the stem reads of each token: its frozen codebook vector (SeiT), or a learned embedding of its id (SeiT++'s fine-tuning)" }),
   choice({ key: 'pool', flag: 'pool', label: 'pooling', group: 'model', tasks: ['classify'], values: ['mean', 'cls'], ...at('model.pool'), help: 'Average the patch tokens (SeiT, SeiT++) or read the CLS token' }),
 
   int({ key: 'batch', flag: 'batch', label: 'batch', group: 'optimizer', tasks: ALL, min: 1, ...at('batch'), help: 'Images per optimizer step' }),
