@@ -58,7 +58,7 @@ export async function augmentPreviews(e: Engine, data: TrainData, index: number,
       const shown = actsOnEmbeddings(a) ? a : { ...a, pCrop: 1, cropShift: 0 };
       const aug = new TokenAugmenter(e, shown, cb, shape, data.tokenAdapt, TOKENADAPT_GEOMETRY, 1);
       try {
-        const out = aug.apply(e, batches.write(ex, indices), [0, 1, 2, 3], seed, 0);
+        const out = aug.apply(batches.write(ex, indices), [0, 1, 2, 3], seed, 0);
         if (out.input.kind !== 'feat') throw new Error('the lab previews features');
         const [feat] = await e.read(out.input.feat);
         images.push({ name: p.name, label: p.label, rgba: toRgba(feat.subarray(0, N * C), data.grid, P, cb.channels) });

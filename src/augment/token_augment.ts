@@ -418,8 +418,8 @@ export class TokenAugmenter {
   private readonly B: number;
 
   constructor(
-    e: Engine,
-    readonly a: AugmentConfig,
+    private readonly e: Engine,
+    a: AugmentConfig,
     codebook: Codebook,
     shape: AugmentShape,
     tokenAdapt?: TokenAdaptWeights,
@@ -437,16 +437,17 @@ export class TokenAugmenter {
     const L: Layout = { B: s.B, N, T: N + off, off, C: codebook.patch * codebook.patch * codebook.channels, K: codebook.K };
     this.Bt = a.tokenAdapt > 0 ? Math.min(s.B, Math.max(1, Math.round(a.tokenAdapt * s.B))) : 0;
     this.Bb = s.B - this.Bt;
+    // Refusals first, so nothing is allocated for a recipe that cannot run.
+    const learned = this.Bt > 0 && a.tokenAdaptKind === 'learned' ? tokenAdapt : null;
+    if (this.Bt > 0 && a.tokenAdaptKind === 'learned' && !learned) throw new Error('TokenAdapt (learned) needs the trained adapter the dataset package ships; build it with npm run build:tokenadapt, or choose the oracle');
+    if (learned && (learned.config.inDim !== L.C || learned.config.vocab !== L.K || learned.config.grid[0] !== H || learned.config.grid[1] !== W)) {
+      throw new Error('the shipped TokenAdapt was trained for another codebook or grid; rebuild it with npm run build:tokenadapt');
+    }
     this.eda = a.pSynonym > 0 || a.pSwap > 0 || a.pFlip > 0 ? new TokenEDAStage(e, a, codebook, s, L) : null;
     this.mix = a.pMix > 0 ? { pairs: e.tensor([s.B, 2], 'i32', undefined, 'augment.pairs'), lam: e.tensor([s.B], 'f32', undefined, 'augment.lam') } : null;
     if (!actsOnEmbeddings(a)) {
       [this.gpu, this.map, this.base, this.tokenAdapt, this.out] = [null, null, null, null, null];
       return;
-    }
-    const learned = this.Bt > 0 && a.tokenAdaptKind === 'learned' ? tokenAdapt : null;
-    if (this.Bt > 0 && a.tokenAdaptKind === 'learned' && !learned) throw new Error('TokenAdapt (learned) needs the trained adapter the dataset package ships; build it with npm run build:tokenadapt, or choose the oracle');
-    if (learned && (learned.config.inDim !== L.C || learned.config.vocab !== L.K || learned.config.grid[0] !== H || learned.config.grid[1] !== W)) {
-      throw new Error('the shipped TokenAdapt was trained for another codebook or grid; rebuild it with npm run build:tokenadapt');
     }
     if (s.output === 'feat') this.out = { kind: 'feat', feat: e.tensor([s.B * L.T, L.C], 'f32', undefined, 'augment.feat') };
     else {
@@ -463,7 +464,7 @@ export class TokenAugmenter {
    * The augmented batch of training step `step`, from the batch writer's ids batch; `labels` are
    * its classes on the host (for the mixed pairs).
    */
-  apply(e: Engine, batch: Batch, labels: ArrayLike<number>, seed: number, step: number): Batch {
+  apply(batch: Batch, labels: ArrayLike<number>, seed: number, step: number): Batch {
     if (batch.input.kind !== 'ids') throw new Error('token augmentations take a batch of token ids');
     const d = { seed, step };
     const ids = this.eda ? this.eda.apply(batch.input.ids, d) : batch.input.ids;
@@ -474,8 +475,8 @@ export class TokenAugmenter {
     this.tokenAdapt?.apply(map, this.out, mixes, labels, d);
     const input = this.out.kind === 'feat' ? ({ kind: 'feat', feat: this.out.feat } as const) : ({ kind: 'ids', ids: this.out.ids } as const);
     if (!mixes.mixed || !this.mix) return { rows: batch.rows, input, targets: batch.targets };
-    e.write(this.mix.pairs, mixes.pairs);
-    e.write(this.mix.lam, mixes.lam);
+    this.e.write(this.mix.pairs, mixes.pairs);
+    this.e.write(this.mix.lam, mixes.lam);
     return { rows: batch.rows, input, targets: { kind: 'mixed', pairs: this.mix.pairs, lam: this.mix.lam } };
   }
 

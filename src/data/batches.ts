@@ -13,8 +13,9 @@ export interface BatchShape {
   cells: number;
   /** A CLS cell before the grid: its id is K (the codebook's zero row, the table's CLS row). */
   cls: boolean;
-  /** Pixels per cell (pixel examples); the codebook size K (token examples). */
+  /** Pixels per cell (pixel examples only). */
   inDim: number;
+  /** The codebook size: CLS and padding cells hold id K (token examples). */
   K: number;
 }
 

@@ -9,6 +9,7 @@ import { decodePackage } from '../formats/decode_package';
 import { packageFiles, parseManifest } from '../formats/manifest';
 import type { TokenAdaptWeights } from '../nn/tokenadapt';
 import { openStore, type DatasetStore, type StoredPackage } from './store';
+import { errorMessage } from '../util/errors';
 
 export interface LoadProgress {
   phase: 'manifest' | 'download' | 'decode' | 'store' | 'done';
@@ -87,10 +88,10 @@ export async function loadDataset(baseUrl: string, options: LoadOptions = {}): P
     // Offline (or the server lost the package): the stored copy is still good to train on.
     const t0 = now();
     const stored = store ? await findStored(store, base) : undefined;
-    if (!stored) throw new DatasetLoadError(`Could not fetch ${manifestUrl} (${errorText(e)}) and no copy of this dataset is stored in this browser`, { cause: e });
+    if (!stored) throw new DatasetLoadError(`Could not fetch ${manifestUrl} (${errorMessage(e)}) and no copy of this dataset is stored in this browser`, { cause: e });
     return {
       ...(await fromStored(stored.manifest, stored.files, now() - t0, onProgress)),
-      offline: `Could not fetch ${manifestUrl} (${errorText(e)}); using the copy stored ${stored.info.stored.slice(0, 10)}.`,
+      offline: `Could not fetch ${manifestUrl} (${errorMessage(e)}); using the copy stored ${stored.info.stored.slice(0, 10)}.`,
     };
   }
 
@@ -98,7 +99,7 @@ export async function loadDataset(baseUrl: string, options: LoadOptions = {}): P
   try {
     manifest = parseManifest(json);
   } catch (e) {
-    throw new DatasetLoadError(`Could not read the package at ${base.href}: ${errorText(e)}`, { cause: e });
+    throw new DatasetLoadError(`Could not read the package at ${base.href}: ${errorMessage(e)}`, { cause: e });
   }
   // parseManifest allows flat file names only, so every URL stays inside the package folder.
   const urls = new Map(packageFiles(manifest).map(({ file }) => [file, new URL(file, base).href]));
@@ -153,7 +154,7 @@ export async function importBundle(file: Blob, options: Pick<LoadOptions, 'onPro
   try {
     bundle = decodeBundle(bytes, label);
   } catch (e) {
-    throw new DatasetLoadError(errorText(e), { cause: e });
+    throw new DatasetLoadError(errorMessage(e), { cause: e });
   }
   const readMs = now() - t0;
   const loaded = await decodeChecked(bundle.manifest, bundle.files, label, onProgress);
@@ -170,7 +171,7 @@ async function keep(result: LoadedDataset, files: Record<string, Uint8Array>, or
     try {
       await store.put(result.manifest, files, origin);
     } catch (e) {
-      result.storeError = errorText(e);
+      result.storeError = errorMessage(e);
     }
   } else {
     result.storeError = 'IndexedDB is not available in this browser, so the dataset is not kept between visits.';
@@ -217,7 +218,7 @@ async function download(
     try {
       res = await fetchFn(url, { cache: 'no-cache', signal: abort.signal });
     } catch (e) {
-      throw fail(`Downloading ${ref.file} failed (${errorText(e)})`, e);
+      throw fail(`Downloading ${ref.file} failed (${errorMessage(e)})`, e);
     }
     if (!res.ok) throw fail(`Downloading ${ref.file} failed: HTTP ${res.status} ${res.statusText}`.trim());
     // Read into a buffer of the manifest's size: a longer file is wrong, a shorter one truncated.
@@ -243,7 +244,7 @@ async function download(
       }
     } catch (e) {
       if (e instanceof DatasetLoadError) throw e;
-      throw fail(`Downloading ${ref.file} failed after ${n} of ${ref.bytes} bytes (${errorText(e)})`, e);
+      throw fail(`Downloading ${ref.file} failed after ${n} of ${ref.bytes} bytes (${errorMessage(e)})`, e);
     }
     if (n < ref.bytes) throw fail(`${ref.file} is truncated: ${n} of ${ref.bytes} bytes arrived`);
     images += counts.get(ref.file) ?? 0;
@@ -272,10 +273,7 @@ async function decodeChecked(
     const { timings, ...decoded } = await decodePackage(manifest, files);
     return { manifest, ...decoded, timings: { readMs: 0, storeMs: 0, ...timings } };
   } catch (e) {
-    throw new DatasetLoadError(`${label}: ${errorText(e)}`, { cause: e });
+    throw new DatasetLoadError(`${label}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message || e.name : String(e);
-}

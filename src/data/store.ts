@@ -11,6 +11,7 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Manifest } from '../formats/package';
 import { packageFiles } from '../formats/manifest';
+import { errorMessage } from '../util/errors';
 
 export interface StoredDataset {
   name: string;
@@ -272,6 +273,4 @@ function isQuotaError(e: unknown): boolean {
 }
 
 /** The error's message without a final period, for embedding in a sentence. */
-function errorText(e: unknown): string {
-  return (e instanceof Error ? e.message || e.name : String(e)).replace(/\.$/, '');
-}
+const errorText = (e: unknown) => errorMessage(e).replace(/\.$/, '');

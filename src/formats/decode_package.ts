@@ -10,7 +10,6 @@ import { DataFormatError } from './error';
 import { fileMismatch, packageFiles } from './manifest';
 import { decodeShard } from './shard';
 import { decodeTokenAdapt } from './tokenadapt';
-import { errorMessage } from '../util/errors';
 
 export interface DecodedPackage {
   codebook: Codebook;
@@ -59,13 +58,6 @@ export async function decodePackage(manifest: Manifest, files: Record<string, Ui
   const train = await split('train');
   const test = await split('test');
   let tokenAdapt: TokenAdaptWeights | undefined;
-  if (manifest.tokenadapt) {
-    try {
-      tokenAdapt = decodeTokenAdapt(files[manifest.tokenadapt.file], manifest.tokenadapt.file);
-    } catch (e) {
-      // decodeTokenAdapt's messages already name the file.
-      throw e instanceof DataFormatError ? e : new DataFormatError('corrupt', errorMessage(e));
-    }
-  }
+  if (manifest.tokenadapt) tokenAdapt = decodeTokenAdapt(files[manifest.tokenadapt.file], manifest.tokenadapt.file);
   return { codebook, train, test, tokenAdapt, timings: { verifyMs: t1 - t0, decodeMs: performance.now() - t1 } };
 }

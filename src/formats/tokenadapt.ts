@@ -4,8 +4,8 @@
 import { decodeFramed, encodeFramed } from './frame';
 import { decodeSafetensors } from './safetensors';
 import { exportWeights, importWeights } from './checkpoint';
-import { tokenAdaptLayout, type TokenAdaptConfig } from '../nn/tokenadapt';
-import type { TokenAdaptWeights } from '../nn/tokenadapt';
+import { tokenAdaptLayout, type TokenAdaptConfig, type TokenAdaptWeights } from '../nn/tokenadapt';
+import { DataFormatError } from './error';
 import { errorMessage } from '../util/errors';
 
 export const TOKENADAPT_FILE = 'tokenadapt.tta';
@@ -25,6 +25,8 @@ export function decodeTokenAdapt(bytes: Uint8Array, file = TOKENADAPT_FILE): Tok
     if (!config || !Array.isArray(config.grid) || !fields.every((k) => Number.isInteger(config[k]) && config[k] > 0)) throw new Error('its config is missing or malformed');
     return { config, params: importWeights(tensors, tokenAdaptLayout(config)), report: JSON.parse(metadata.report ?? '{}') };
   } catch (e) {
-    throw new Error(`${file}: ${errorMessage(e)}`, { cause: e });
+    // The frame's errors (magic, version, length, CRC) name the file and keep their code.
+    if (e instanceof DataFormatError) throw e;
+    throw new DataFormatError('corrupt', errorMessage(e), file);
   }
 }

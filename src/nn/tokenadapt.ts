@@ -36,16 +36,16 @@ export interface TokenAdaptConfig {
   up: number;
 }
 
-/**
- * TokenAdapt at small scale: the paper's block scaled down would be a 96-wide block with MLP ratio 4;
- * 64 wide with ratio 2 trains about 3x faster on this project's CPU driver (lavapipe).
- */
 /** A trained TokenAdapt: what the dataset package ships and the augmenter runs. */
 export interface TokenAdaptWeights {
   config: TokenAdaptConfig;
   params: Float32Array;
 }
 
+/**
+ * TokenAdapt at small scale: the paper's block scaled down would be a 96-wide block with MLP ratio 4;
+ * 64 wide with ratio 2 trains about 3x faster on this project's CPU driver (lavapipe).
+ */
 export const TOKENADAPT_MODEL = { dim: 64, heads: 2, mlpRatio: 2, features: 16, up: 2 } as const;
 
 const block = (c: TokenAdaptConfig): BlocksConfig => ({ dim: c.dim, depth: 1, heads: c.heads, mlpRatio: c.mlpRatio });

@@ -4,7 +4,7 @@
 // recipe, and run names. A default is always the chosen preset's own value, read through `get`.
 // Adding a knob is adding an entry.
 import { AUGMENT_RECIPES, checkAugment, completeAugment, type AugmentConfig } from '../augment/token_augment';
-import { PRESETS, type Task, type TrainConfig } from './presets';
+import { PRESETS, type TaskKind, type TrainConfig } from './presets';
 
 export type Value = number | string;
 
@@ -31,7 +31,7 @@ interface Common<K extends string, V extends Value> {
   help: string;
   group: Group;
   /** The tasks it applies to; `tokens`: a classifier's also only on tokens (pixels have no tokens to augment). */
-  tasks: readonly Task[];
+  tasks: readonly TaskKind[];
   tokens?: true;
   get(c: TrainConfig): V;
   set(c: TrainConfig, v: V): void;
@@ -91,9 +91,9 @@ function nearestRecipe(a: AugmentConfig): string {
   return Object.keys(AUGMENT_RECIPES).reduce((best, k) => (apart(AUGMENT_RECIPES[k]) < apart(AUGMENT_RECIPES[best]) ? k : best));
 }
 
-const ALL: readonly Task[] = ['classify', 'mtm', 'tokenadapt'];
+const ALL: readonly TaskKind[] = ['classify', 'mtm', 'tokenadapt'];
 // The tasks whose ViT and augmentations a recipe sets (TokenAdapt's model is the dataset builder's).
-const VIT: readonly Task[] = ['classify', 'mtm'];
+const VIT: readonly TaskKind[] = ['classify', 'mtm'];
 const share = { min: 0, max: 1 };
 const augmentSetting = { group: 'augmentSettings', tasks: VIT, tokens: true } as const;
 
@@ -174,10 +174,11 @@ export type OptionKey = Entry['key'];
 /** What a user may change on a preset: any option, by key. */
 export type Overrides = { [E in Entry as E['key']]?: E extends ChoiceOption<string, infer V> ? V : number };
 
-const ENTRIES: readonly Option[] = OPTIONS;
+/** The options as one list of the common type. */
+export const ENTRIES: readonly Option[] = OPTIONS;
 export const urlKey = (e: Option) => e.url ?? e.key;
 
-const TASK_NAMES: Record<Task, string> = { classify: 'classifier', mtm: 'masked token modeling', tokenadapt: 'TokenAdapt training' };
+const TASK_NAMES: Record<TaskKind, string> = { classify: 'classifier', mtm: 'masked token modeling', tokenadapt: 'TokenAdapt training' };
 
 /** Whether an option applies to a config's task and input. */
 export const applies = (e: Option, c: TrainConfig) => e.tasks.includes(c.task) && !(e.tokens && c.task === 'classify' && c.input === 'pixels');

@@ -3,7 +3,7 @@
 // patch pixels: SeiT's baseline. `mtm-quick` pre-trains by masked token modeling (SeiT++) without
 // labels, and `finetune-quick` trains SeiT++'s classifier, from a pre-training checkpoint or from
 // scratch, on a class-balanced fraction of the labels.
-import { CROP_TA_AUGMENT, NO_AUGMENT, type AugmentConfig } from '../augment/token_augment';
+import { CROP_TA_AUGMENT, type AugmentConfig } from '../augment/token_augment';
 import { TOKENADAPT_GEOMETRY, type GeometrySpec } from '../augment/geometry';
 import type { MTMConfig } from '../nn/mtm';
 import { TOKENADAPT_MODEL } from '../nn/tokenadapt';
@@ -80,7 +80,7 @@ export interface TokenAdaptTrainConfig extends RunConfig {
 }
 
 export type TrainConfig = ClassifyConfig | MTMTrainConfig | TokenAdaptTrainConfig;
-export type Task = TrainConfig['task'];
+export type TaskKind = TrainConfig['task'];
 
 /**
  * A config as a checkpoint stores it, in today's shape: checkpoints older than `task` were all
@@ -93,7 +93,6 @@ export function normalizeConfig(raw: unknown): TrainConfig {
   return c;
 }
 
-export { NO_AUGMENT };
 
 const QUICK_MODEL: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', labelSmoothing: 0.1, dropPath: 0 };
 // Drop-path 0.1 is SeiT's setting.

@@ -84,12 +84,16 @@ export class ClassifyTask implements Task {
   private readonly augmenter: TokenAugmenter | null;
 
   constructor(
-    private readonly e: Engine,
+    e: Engine,
     data: TrainData,
     private readonly c: ClassifyConfig,
     initialParams: Float32Array | undefined,
   ) {
     const vit = classifierConfig(c, data);
+    if (c.augment && (c.input === 'pixels' || !data.codebook)) throw new Error('token augmentations need token data, not pixels');
+    // The augmenter first: it refuses what it cannot do (a learned TokenAdapt the package lacks) before anything else is allocated.
+    const shape = { B: c.batch, grid: vit.grid, cls: hasCls(vit), output: c.input === 'tokens' ? 'feat' : 'ids', labels: true } as const;
+    this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, shape, data.tokenAdapt) : null;
     this.layout = vitLayout(vit);
     this.codebook = c.input === 'tokens' && data.codebook ? codebookTable(e, data.codebook) : null;
     this.model = new ViT(e, vit, c.batch, this.codebook, initialParams ?? this.layout.init(c.seed));
@@ -97,15 +101,12 @@ export class ClassifyTask implements Task {
     this.train = labeledSubset(data.train, c.labels ?? 1, c.labelSeed ?? 0);
     this.order = new BatchOrder(this.train.count, c.batch, c.seed);
     this.batches = new BatchWriter(e, { B: c.batch, cells: vit.grid[0] * vit.grid[1], cls: hasCls(vit), inDim: vit.inDim, K: data.codebook?.K ?? 0 }, data.train.kind);
-    if (c.augment && (c.input === 'pixels' || !data.codebook)) throw new Error('token augmentations need token data, not pixels');
-    const shape = { B: c.batch, grid: vit.grid, cls: hasCls(vit), output: c.input === 'tokens' ? 'feat' : 'ids', labels: true } as const;
-    this.augmenter = c.augment ? new TokenAugmenter(e, completeAugment(c.augment), data.codebook!, shape, data.tokenAdapt) : null;
   }
 
   trainStep(step: number): number {
     const indices = this.order.indices(step);
     let batch = this.batches.write(this.train, indices);
-    if (this.augmenter) batch = this.augmenter.apply(this.e, batch, Array.from(indices, (i) => this.train.labels[i]), this.c.seed, step);
+    if (this.augmenter) batch = this.augmenter.apply(batch, Array.from(indices, (i) => this.train.labels[i]), this.c.seed, step);
     this.model.forward(batch, { seed: this.c.seed, step });
     this.model.backward();
     return this.model.B;
@@ -124,8 +125,8 @@ export class ClassifyTask implements Task {
   }
 }
 
-// Evaluation masks come from their own seed, so every run is scored on the same masks.
-const EVAL_MASK_SEED = 0x5eed;
+// Evaluation draws (MTM's masks, TokenAdapt's geometry) come from their own seed, so every run is scored on the same ones.
+const EVAL_SEED = 0x5eed;
 
 /**
  * Masked token modeling on every training example's tokens; labels are never read. With token
@@ -146,7 +147,7 @@ export class MTMTask implements Task {
   private ratios: number[] = [];
 
   constructor(
-    private readonly e: Engine,
+    e: Engine,
     data: TrainData,
     private readonly c: MTMTrainConfig,
     initialParams: Float32Array | undefined,
@@ -164,7 +165,7 @@ export class MTMTask implements Task {
 
   trainStep(step: number): number {
     let batch = this.batches.write(this.train, this.order.indices(step));
-    if (this.augmenter) batch = this.augmenter.apply(this.e, batch, [], this.c.seed, step);
+    if (this.augmenter) batch = this.augmenter.apply(batch, [], this.c.seed, step);
     const draw = this.model.forward(batch, { seed: this.c.seed, step }, true);
     this.model.backward();
     this.ratios.push(draw.ratio);
@@ -172,7 +173,7 @@ export class MTMTask implements Task {
   }
 
   evalBatch(ex: Examples, first: number, n: number): number {
-    return n * this.model.forward(this.batches.range(ex, first, n), { seed: EVAL_MASK_SEED, step: first }).nMask;
+    return n * this.model.forward(this.batches.range(ex, first, n), { seed: EVAL_SEED, step: first }).nMask;
   }
 
   /** The mean mask ratio since the last report and the MTO-style diagnostics of the last step. */
@@ -255,7 +256,7 @@ export class TokenAdaptTask implements Task {
     this.batches = new BatchWriter(e, { B, cells: N, cls: false, inDim: cfg.inDim, K: cfg.vocab }, 'pixels');
   }
 
-  /** Records a batch of `n` images' augmentation draws (`seed`, `step`), forward and loss; backward when training. */
+  /** Records `batch` (its `rows` images): augmentation draws (`seed`, `step`), forward and loss; backward when training. */
   private record(batch: Batch, seed: number, step: number, train: boolean): number {
     if (batch.input.kind !== 'feat') throw new Error('TokenAdapt trains on pixels');
     const pixels = batch.input.feat;
@@ -292,7 +293,7 @@ export class TokenAdaptTask implements Task {
   }
 
   evalBatch(ex: Examples, first: number, n: number): number {
-    return this.record(this.batches.range(ex, first, n), EVAL_MASK_SEED, first, false);
+    return this.record(this.batches.range(ex, first, n), EVAL_SEED, first, false);
   }
 
   destroy(): void {

@@ -11,7 +11,7 @@ import { columnSum } from '../ops/reduce';
 import type { TrainState } from '../formats/checkpoint';
 import type { Examples, TrainData } from '../data/examples';
 import { layerLrScale, learningRate, type TrainConfig } from './presets';
-import { ClassifyTask, MTMTask, TokenAdaptTask, type Task } from './tasks';
+import { ClassifyTask, MTMTask, taskLayout, TokenAdaptTask, type Task } from './tasks';
 
 const ZEROS = new Float32Array(3 * VIEW_ALIGN);
 
@@ -99,12 +99,10 @@ export class Trainer {
       throw new Error(`preset ${config.preset} trains on ${config.input}, but the data holds ${data.train.kind}`);
     }
     const weights = resume?.params ?? init;
+    const total = taskLayout(config, data).total;
+    if (weights && weights.length !== total) throw new Error(`the ${resume ? 'checkpoint' : 'initial weights'} were made for a different model (${weights.length} values, this model has ${total})`);
     this.task = config.task === 'mtm' ? new MTMTask(e, data, config, weights) : config.task === 'tokenadapt' ? new TokenAdaptTask(e, data, config, weights) : new ClassifyTask(e, data, config, weights);
     const layout = this.task.layout;
-    if (weights && weights.length !== layout.total) {
-      this.task.destroy();
-      throw new Error(`the ${resume ? 'checkpoint' : 'initial weights'} were made for a different model (${weights.length} values, this model has ${layout.total})`);
-    }
     this.m = e.tensor([layout.total], 'f32', resume?.m, 'adam.m');
     this.v = e.tensor([layout.total], 'f32', resume?.v, 'adam.v');
     this.groups = paramGroupTable(e, layout.groups((layer) => layerLrScale(config, layer)));

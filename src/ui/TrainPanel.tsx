@@ -3,7 +3,7 @@
 // pre-training run on a fraction of the labels.
 import { errorMessage } from '../util/errors';
 import { useEffect, useState } from 'react';
-import { applies, applyOverrides, GROUPS, OPTIONS, withOverrides, type Group, type Option, type Value } from '../train/options';
+import { applies, applyOverrides, ENTRIES, GROUPS, withOverrides, type Group, type Option, type Value } from '../train/options';
 import { PRESETS, type TrainConfig } from '../train/presets';
 import { pretrainingRuns, runId } from '../worker/protocol';
 import type { StepMetrics } from '../train/trainer';
@@ -33,7 +33,6 @@ const DESCRIPTIONS: Record<string, string> = {
   'finetune-quick': 'SeiT++ classifier, a fraction of the labels',
 };
 
-const ENTRIES: readonly Option[] = OPTIONS;
 const AUGMENT_GROUPS: Group[] = ['augment', 'augmentSettings'];
 
 export function TrainPanel({ dataset }: { dataset: string | null }) {

@@ -1,7 +1,7 @@
 // The training recipe in the page's URL, so a link reproduces a run's settings: the preset and
 // the options that change it (src/train/options.ts: each option's URL key and values), under a
 // format version (v=1). Unknown or invalid values are dropped (with the reason), never guessed.
-import { applyOverrides, OPTIONS, optionDiff, parseValue, problem, urlKey, type Option, type Overrides, type Value } from '../train/options';
+import { applyOverrides, ENTRIES, optionDiff, parseValue, problem, urlKey, type Overrides, type Value } from '../train/options';
 import { PRESETS } from '../train/presets';
 
 export const URL_STATE_VERSION = 1;
@@ -11,7 +11,6 @@ export type Recipe = { preset: string } & Overrides;
 
 export const overridesOf = ({ preset: _, ...o }: Recipe): Overrides => o;
 
-const ENTRIES: readonly Option[] = OPTIONS;
 
 /** The recipe with only the options that change its preset's config (so a link, and a run's name, has one spelling). */
 export function minimalRecipe(r: Recipe): Recipe {

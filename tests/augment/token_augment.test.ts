@@ -40,7 +40,7 @@ async function run(e: Engine, a: Partial<AugmentConfig>, s: AugmentShape, ids: I
   const weights = { config: taConfig, params: tokenAdaptLayout(taConfig).init(1) };
   const aug = new TokenAugmenter(e, { ...NO_AUGMENT, ...a }, CB, s, weights, geometry);
   const labels = Array.from({ length: B }, (_, b) => b % 4);
-  const r = await read(e, aug.apply(e, idsBatch(e, ids), labels, 3, 7));
+  const r = await read(e, aug.apply(idsBatch(e, ids), labels, 3, 7));
   aug.destroy();
   return { ...r, Bb: aug.Bb };
 }
@@ -76,7 +76,7 @@ describe('token augmentation pipeline', () => {
     const shifts = new Map<string, number>();
     for (let step = 0; step < 12; step++) {
       const aug = new TokenAugmenter(e, { ...NO_AUGMENT, pCrop: 1, cropShift: 1 }, CB, shape('feat', false));
-      const { feat } = await read(e, aug.apply(e, idsBatch(e, ids), new Array(B).fill(0), 3, step));
+      const { feat } = await read(e, aug.apply(idsBatch(e, ids), new Array(B).fill(0), 3, step));
       aug.destroy();
       for (let b = 0; b < B; b++) {
         // Find the shift (dy, dx) in [-1, 1]^2 that explains the whole sample exactly.
@@ -141,9 +141,9 @@ describe('token augmentation pipeline', () => {
     const e = await testEngine();
     const batch = idsBatch(e, rawIds(false));
     const off = new TokenAugmenter(e, NO_AUGMENT, CB, shape('feat', false));
-    expect(off.apply(e, batch, new Array(B).fill(0), 3, 7)).toBe(batch);
+    expect(off.apply(batch, new Array(B).fill(0), 3, 7)).toBe(batch);
     const eda = new TokenAugmenter(e, { ...NO_AUGMENT, pFlip: 1 }, CB, shape('feat', false));
-    const out = eda.apply(e, batch, new Array(B).fill(0), 3, 7);
+    const out = eda.apply(batch, new Array(B).fill(0), 3, 7);
     expect(out.input.kind).toBe('ids');
     expect(out.input).not.toBe(batch.input);
     expect(out.targets).toBe(batch.targets);

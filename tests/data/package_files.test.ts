@@ -12,7 +12,8 @@ import { importBundle } from '../../src/data/loader';
 import { openStore } from '../../src/data/store';
 import { decodeBundle, encodeBundle } from '../../src/formats/bundle';
 import { packageFiles, parseManifest } from '../../src/formats/manifest';
-import { encodeTokenAdapt, TOKENADAPT_FILE } from '../../src/formats/tokenadapt';
+import { DataFormatError } from '../../src/formats/error';
+import { decodeTokenAdapt, encodeTokenAdapt, TOKENADAPT_FILE } from '../../src/formats/tokenadapt';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
 import { shipTokenAdapt } from '../../scripts/data/ship';
 import { loadTokenPackage } from '../../scripts/train/datasets';
@@ -67,6 +68,18 @@ describe('package files', () => {
     expect(() => encodeBundle(p.manifest, { ...p.files, [TOKENADAPT_FILE]: adapter })).toThrow(/not named by the manifest/);
     const named = { ...p.manifest, tokenadapt: { file: TOKENADAPT_FILE, bytes: adapter.length, crc32: 0 } };
     expect(() => encodeBundle(named, p.files)).toThrow(/names tokenadapt\.tta but it was not given/);
+  });
+
+  it('a TokenAdapt file from another format version keeps its error code, its name said once', () => {
+    let err: unknown;
+    try {
+      decodeTokenAdapt(withFormatVersion(adapter, 9));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as DataFormatError).code).toBe('bad-version');
+    expect((err as Error).message.match(/tokenadapt\.tta/g)).toHaveLength(1);
   });
 
   it("the CLI refuses a package the page would refuse, with the page's messages", async () => {

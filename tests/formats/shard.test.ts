@@ -11,7 +11,7 @@ import { parseManifest } from '../../src/formats/manifest';
 import { decodeShard, encodeShard } from '../../src/formats/shard';
 import { deflateRaw } from '../../scripts/data/deflate';
 import { uniforms } from '../../src/util/rng';
-import { tinyPackage, withFormatVersion } from './tiny-package';
+import { tinyPackage, withFormatVersion } from '../data/tiny-package';
 
 const encode = (s: Parameters<typeof encodeShard>[0]) => encodeShard(s, deflateRaw);
 
