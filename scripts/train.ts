@@ -15,7 +15,7 @@ import { finetuneConfig, transferWeights } from '../src/train/finetune';
 import { cliHelp, cliOptions, overridesFromCli, runName, withOverrides } from '../src/train/options';
 import { normalizeConfig, PRESETS, preset, type TrainConfig } from '../src/train/presets';
 import { taskLayout } from '../src/train/tasks';
-import { DivergedError, Trainer, type EvalResult, type StepMetrics } from '../src/train/trainer';
+import { DivergedError, Trainer, trainingSeconds, type EvalResult } from '../src/train/trainer';
 import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
 import { errorMessage } from '../src/util/errors';
 
@@ -188,9 +188,8 @@ async function main(): Promise<void> {
   }
   const steps = trainer.history.filter((h) => 'imagesPerSec' in h);
   // Training throughput over this session's reports, evaluations and checkpoints left out (as each report's is).
-  const reports = (steps as StepMetrics[]).filter((s) => s.step > (resume?.step ?? 0));
   const trainedImages = (config.steps - (resume?.step ?? 0)) * config.batch;
-  const trainSeconds = reports.length ? reports.reduce((sum, s, i) => sum + ((s.step - (i ? reports[i - 1].step : (resume?.step ?? 0))) * config.batch) / s.imagesPerSec, 0) : wallS;
+  const trainSeconds = trainingSeconds(trainer.history, config.batch, resume?.step ?? 0) || wallS;
   console.log(
     JSON.stringify({
       preset: config.preset,

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
 import { preset } from '../../src/train/presets';
-import { Trainer, type EvalResult, type StepMetrics } from '../../src/train/trainer';
+import { Trainer, trainingSeconds, type EvalResult } from '../../src/train/trainer';
 import { loadTokenPackage } from '../train/datasets';
 
 const TARGET = 0.85;
@@ -36,10 +36,9 @@ export async function benchTimeToAccuracy(): Promise<void> {
     shouldStop: () => hit !== null,
   });
   const wallS = (performance.now() - t0) / 1000;
-  // Training seconds up to the step that first reached the target: each report's images over its rate.
-  const reports = trainer.history.filter((h): h is StepMetrics => 'imagesPerSec' in h && (!hit || h.step <= hit.step));
-  const seconds = reports.reduce((sum, m, i) => sum + ((m.step - (i ? reports[i - 1].step : 0)) * config.batch) / m.imagesPerSec, 0);
   const reached = hit as EvalResult | null;
+  // Training seconds up to the step that first reached the target.
+  const seconds = trainingSeconds(trainer.history, config.batch, 0, reached?.step);
   console.log(reached ? `reached ${(reached.acc * 100).toFixed(2)}% at step ${reached.step}: ${seconds.toFixed(0)} s of training (${wallS.toFixed(0)} s with the test points)` : `not reached in ${config.steps} steps (best ${(best * 100).toFixed(2)}%)`);
   console.log(
     JSON.stringify({

@@ -59,6 +59,21 @@ export interface TrainHooks {
   snapshotAt?(step: number): boolean;
 }
 
+/**
+ * Training seconds over the reports of steps (from, to]: each report's images over its rate, so the
+ * time spent testing and checkpointing stays out, as it does of every report's rate.
+ */
+export function trainingSeconds(history: readonly (StepMetrics | EvalResult)[], batch: number, from = 0, to = Infinity): number {
+  let seconds = 0;
+  let last = from;
+  for (const m of history) {
+    if (!('imagesPerSec' in m) || m.step <= from || m.step > to) continue;
+    seconds += ((m.step - last) * batch) / m.imagesPerSec;
+    last = m.step;
+  }
+  return seconds;
+}
+
 /** Training hit a NaN or infinite loss; the last good checkpoint is the one to resume from. */
 export class DivergedError extends Error {
   constructor(readonly step: number) {
