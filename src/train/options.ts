@@ -4,7 +4,7 @@
 // recipe, and run names. A default is always the chosen preset's own value, read through `get`.
 // Adding a knob is adding an entry.
 import { AUGMENT_RECIPES, checkAugment, completeAugment, type AugmentConfig } from '../augment/token_augment';
-import { PRESETS, type TaskKind, type TrainConfig } from './presets';
+import { DEFAULT_EMBED_DIM, PRESETS, type TaskKind, type TrainConfig } from './presets';
 
 export type Value = number | string;
 
@@ -106,9 +106,12 @@ export const OPTIONS = [
   int({ key: 'dim', flag: 'dim', label: 'width', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.dim'), help: 'Channels per token in every block (dim)' }),
   int({ key: 'depth', flag: 'depth', label: 'blocks', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.depth'), help: 'Transformer blocks (depth)' }),
   int({ key: 'heads', flag: 'heads', label: 'heads', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.heads'), help: 'Attention heads per block; they split the width, so the width must be a multiple' }),
+  int({ key: 'mlpRatio', flag: 'mlp-ratio', label: 'MLP ratio', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.mlpRatio'), help: "The MLP's hidden width over the block width" }),
   choice({ key: 'input', flag: 'input', label: 'token input', group: 'model', tasks: ['classify'], tokens: true, encoder: true, values: ['tokens', 'codes'], names: { tokens: 'frozen codebook vectors', codes: 'learned code embeddings' }, ...at('input'), help: "What the stem reads of each token: its frozen codebook vector (SeiT), or a learned embedding of its id (SeiT++'s fine-tuning)" }),
+  int({ key: 'embedDim', flag: 'embed-dim', label: 'code embedding width', group: 'model', tasks: VIT, min: 1, encoder: true, relevant: (c) => c.task === 'mtm' || (c.task === 'classify' && c.input === 'codes'), ...at('model.embedDim', DEFAULT_EMBED_DIM), help: 'Width of the learned code embedding, before the stem widens it to the block width (learned code embeddings only)' }),
   choice({ key: 'pool', flag: 'pool', label: 'pooling', group: 'model', tasks: ['classify'], values: ['mean', 'cls'], ...at('model.pool'), help: 'Average the patch tokens (SeiT, SeiT++) or read the CLS token' }),
 
+  num({ key: 'labelSmoothing', flag: 'label-smoothing', label: 'label smoothing', group: 'model', tasks: ['classify'], min: 0, max: 0.5, ...at('model.labelSmoothing'), help: "Label smoothing of the classification loss: the target puts this share evenly over all classes" }),
   int({ key: 'batch', flag: 'batch', label: 'batch', group: 'optimizer', tasks: ALL, min: 1, ...at('batch'), help: 'Images per optimizer step' }),
   num({ key: 'lr', flag: 'lr', label: 'learning rate', group: 'optimizer', tasks: ALL, above: 0, ...at('lr'), help: 'AdamW peak learning rate, reached after the warmup, then a cosine decay to the preset minimum' }),
   int({ key: 'warmup', flag: 'warmup', label: 'warmup', group: 'optimizer', tasks: ALL, min: 0, ...at('warmupSteps'), help: 'Steps of linear warmup from 0 to the learning rate' }),

@@ -10,6 +10,9 @@ import { TOKENADAPT_MODEL } from '../nn/tokenadapt';
 import type { ViTConfig } from '../nn/vit';
 import { MTM_MASK_RATIO } from '../ops/masking';
 
+/** The learned code embedding's width when a config names none (SeiT++'s encoder at small scale). */
+export const DEFAULT_EMBED_DIM = 32;
+
 /** What every run has: the preset it started from, the model's trunk, the optimizer and schedule. */
 interface RunConfig {
   /** The preset this run started from (its differences from it name the run: src/train/options.ts runName). */
@@ -131,7 +134,7 @@ const STANDARD: Omit<ClassifyConfig, 'preset' | 'task' | 'input'> = {
 };
 
 // SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, the quick trunk.
-const MTM_ENCODER: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', clsToken: true, labelSmoothing: 0.1, embedDim: 32, embedDropout: 0.1, dropPath: 0 };
+const MTM_ENCODER: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', clsToken: true, labelSmoothing: 0.1, embedDim: DEFAULT_EMBED_DIM, embedDropout: 0.1, dropPath: 0 };
 
 const MTM_QUICK: Omit<MTMTrainConfig, 'preset'> = {
   ...QUICK,

@@ -17,7 +17,7 @@ import { GpuTaps } from '../ops/row_mix';
 import { vqAssign, vqScratch, type VqScratch } from '../ops/vq';
 import { BatchOrder, BatchWriter } from '../data/batches';
 import { labeledSubset, type Examples, type TrainData } from '../data/examples';
-import type { ClassifyConfig, MTMTrainConfig, TokenAdaptTrainConfig, TrainConfig } from './presets';
+import { DEFAULT_EMBED_DIM, type ClassifyConfig, type MTMTrainConfig, type TokenAdaptTrainConfig, type TrainConfig } from './presets';
 
 export interface Task {
   readonly layout: ParamLayout;
@@ -45,7 +45,7 @@ export function classifierConfig(c: ClassifyConfig, data: TrainData): ViTConfig 
     ...model,
     input: c.input,
     grid: data.grid,
-    inDim: codes ? (embedDim ?? 32) : data.inDim,
+    inDim: codes ? (embedDim ?? DEFAULT_EMBED_DIM) : data.inDim,
     vocab: codes ? data.codebook!.K : undefined,
     classes: data.classes.length,
   };
@@ -54,7 +54,7 @@ export function classifierConfig(c: ClassifyConfig, data: TrainData): ViTConfig 
 export function mtmConfig(c: MTMTrainConfig, data: TrainData): MTMConfig {
   if (!data.codebook) throw new Error('masked token modeling needs token data');
   const { dim, depth, heads, mlpRatio, dropPath } = c.model;
-  return { ...c.mtm, grid: data.grid, vocab: data.codebook.K, embedDim: c.model.embedDim ?? 32, embedDropout: c.model.embedDropout ?? 0, encoder: { dim, depth, heads, mlpRatio, dropPath } };
+  return { ...c.mtm, grid: data.grid, vocab: data.codebook.K, embedDim: c.model.embedDim ?? DEFAULT_EMBED_DIM, embedDropout: c.model.embedDropout ?? 0, encoder: { dim, depth, heads, mlpRatio, dropPath } };
 }
 
 export function tokenAdaptConfig(c: TokenAdaptTrainConfig, data: TrainData): TokenAdaptConfig {
