@@ -4,12 +4,13 @@ import { encodeBundle } from '../src/formats/bundle';
 import { packageFiles, parseManifest } from '../src/formats/manifest';
 import { formatSize } from '../src/data/store';
 import { tinyPackage } from '../tests/data/tiny-package';
+import { openPage, trainButton } from './helpers';
 
 const isPackageFile = (url: string) => /\.tshard$|codebook|\.tcb$|\.tta$/.test(new URL(url).pathname);
 
 const SHIPPED = 'public/data/fashion-mnist';
 
-test('loads the shipped package with progress, and after a reload from IndexedDB without fetching a shard', async ({ page }, testInfo) => {
+test('a first visit loads the shipped package by itself with progress, and after a reload from IndexedDB without fetching a shard', async ({ page }, testInfo) => {
   const manifest = parseManifest(JSON.parse(readFileSync(`${SHIPPED}/manifest.json`, 'utf8')));
   const refs = packageFiles(manifest);
   const total = refs.reduce((n, r) => n + r.bytes, 0);
@@ -28,12 +29,13 @@ test('loads the shipped package with progress, and after a reload from IndexedDB
 
   await expect(page.getByTestId('package-fashion-mnist')).toContainText(`${images} images`);
   await expect(page.getByTestId('stored-empty')).toBeVisible();
-  await page.getByTestId('load-fashion-mnist').click();
-
+  // Nobody presses Load: the download starts by itself, its progress in the Datasets panel and beside the Train button.
   const progress = page.getByTestId('dataset-progress');
   await expect(progress).toBeVisible();
   await expect(page.getByTestId('dataset-progress-text')).toContainText('Downloading');
   await expect(progress.getByRole('progressbar')).toHaveAttribute('aria-valuemax', String(total));
+  await expect(page.getByTestId('dataset-status').getByRole('progressbar', { name: 'Loading the dataset' })).toHaveAttribute('max', String(total));
+  await expect(trainButton(page)).toBeDisabled();
 
   const report = page.getByTestId('storage-report');
   await expect(report).toBeVisible();
@@ -55,15 +57,18 @@ test('loads the shipped package with progress, and after a reload from IndexedDB
   await expect(rows.first()).not.toHaveAccessibleName(firstRow!);
   await expect(page.getByTestId('stored-fashion-mnist')).toBeVisible();
   expect(requests.filter(isPackageFile).length).toBe(refs.length);
+  // Then training is one click away, on the adapter's preset: quick, as SwiftShader is a software adapter.
+  await expect(page.getByTestId('dataset-status')).toContainText('Fashion-MNIST: 60,000 training and 10,000 test images, ready.');
+  await expect(page.getByLabel('preset')).toHaveValue('quick');
+  await expect(trainButton(page)).toBeEnabled();
   console.log(`[dataset] network load: ${await page.getByTestId('dataset-decode-time').textContent()}`);
   console.log(`[dataset] storage report: ${(await report.innerText()).replace(/\s*\n\s*/g, ' | ')}`);
   await testInfo.attach('loaded', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 
   await page.unroute(lastShard);
-  await page.reload();
   requests.length = 0;
+  await page.reload();
   await expect(page.getByTestId('package-fashion-mnist')).toContainText('stored, loads without downloading');
-  await page.getByTestId('load-fashion-mnist').click();
   await expect(page.getByTestId('dataset-source')).toContainText('from IndexedDB (no download)');
   await expect(page.getByTestId('storage-report')).toBeVisible();
   console.log(`[dataset] IndexedDB load: ${await page.getByTestId('dataset-decode-time').textContent()}`);
@@ -75,7 +80,7 @@ test('loads the shipped package with progress, and after a reload from IndexedDB
 test('imports a .tessera bundle by file input and by drop, rejects a damaged one, and deletes', async ({ page }) => {
   const p = tinyPackage({ name: 'tiny-e2e', title: 'Tiny E2E', seed: 3 });
   const bundle = encodeBundle(p.manifest, p.files);
-  await page.goto('/');
+  await openPage(page);
 
   await page.getByTestId('dataset-file').setInputFiles({ name: 'tiny.tessera', mimeType: 'application/octet-stream', buffer: Buffer.from(bundle) });
   await expect(page.getByTestId('dataset-source')).toContainText('Tiny E2E');
@@ -104,5 +109,6 @@ test('imports a .tessera bundle by file input and by drop, rejects a damaged one
 
   await page.getByTestId('delete-tiny-e2e').click();
   await expect(page.getByTestId('stored-tiny-e2e')).toHaveCount(0);
-  await expect(page.getByTestId('stored-empty')).toBeVisible();
+  // Only that one: the shipped package the page loaded stays.
+  await expect(page.getByTestId('stored-fashion-mnist')).toBeVisible();
 });

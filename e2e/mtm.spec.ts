@@ -2,16 +2,12 @@
 // the masked-token view (mask, prediction, original), then fine-tune a classifier from that
 // pre-training run on half of the labels. A tiny imported package keeps SwiftShader to seconds.
 import { expect, test } from '@playwright/test';
-import { encodeBundle } from '../src/formats/bundle';
-import { tinyPackage } from '../tests/data/tiny-package';
+import { chart, complaints, importTiny, openPage, trainButton } from './helpers';
 
 test('pre-trains by masked token modeling, shows the masked-token view, and fine-tunes from it', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/');
-  const p = tinyPackage({ name: 'tiny-mtm', title: 'tiny-mtm', seed: 7, train: [200, 56], test: [40] });
-  await page.getByTestId('dataset-file').setInputFiles({ name: 'tiny-mtm.tessera', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeBundle(p.manifest, p.files)) });
-  await expect(page.getByTestId('stored-tiny-mtm')).toBeVisible();
+  const problems = complaints(page);
+  await openPage(page);
+  await importTiny(page, 'tiny-mtm', { seed: 7, train: [200, 56], test: [40] });
 
   await page.getByLabel('preset').selectOption('mtm-quick');
   await page.getByLabel('steps').fill('20');
@@ -19,18 +15,19 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   // Pre-training augments its batches as SeiT++ does; the tiny package ships no learned TokenAdapt, so its oracle.
   await expect(page.getByLabel('augmentations')).toHaveValue('crop-ta');
   await page.getByLabel('TokenAdapt kind').selectOption('oracle');
-  await page.getByRole('button', { name: 'Start' }).click();
+  await trainButton(page).click();
   await expect(page.getByTestId('train-result')).toContainText('Test masked-token accuracy', { timeout: 120_000 });
   await expect(page.getByTestId('mtm-stats')).toContainText('mask ratio');
   // Layer 0 is recalibrated: visible tokens pay mask tokens no attention there.
   await expect(page.getByTestId('mtm-stats')).toContainText('0.00 / –');
-  await expect(page.getByRole('img', { name: 'MTO-style diagnostics' })).toBeVisible();
+  await expect(chart(page, 'MTO-style diagnostics')).toBeVisible();
 
   const view = page.getByTestId('mtm-view');
   await expect(view.getByTestId('mtm-preview-stats')).toContainText('tokens masked', { timeout: 60_000 });
   await expect(view.locator('canvas')).toHaveCount(3);
   const before = await view.getByTestId('mtm-preview-stats').textContent();
-  const pixels = () => view.locator('canvas').first().evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());
+  // Compared as data URLs: repeated getImageData readbacks make Chrome warn in the console, which stays clean here.
+  const pixels = () => view.locator('canvas').first().evaluate((c: HTMLCanvasElement) => c.toDataURL());
   const firstMask = await pixels();
   await view.getByRole('button', { name: 'New mask' }).click();
   await expect.poll(pixels, { timeout: 30_000 }).not.toBe(firstMask);
@@ -41,8 +38,8 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await page.getByLabel('steps').fill('20');
   await page.getByLabel('labelled fraction').fill('0.5');
   await page.getByLabel('start from').selectOption({ label: 'mtm-quick+mask-token=mto-style+token-adapt-kind=oracle seed1' });
-  await page.getByRole('button', { name: 'Start' }).click();
+  await trainButton(page).click();
   await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick+labels=0.5/seed1 from tiny-mtm/mtm-quick+mask-token=mto-style+token-adapt-kind=oracle/seed1', { timeout: 60_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
-  expect(errors).toEqual([]);
+  expect(problems).toEqual([]);
 });

@@ -1,7 +1,10 @@
 import { expect, test } from '@playwright/test';
+import { complaints, openPage } from './helpers';
 
 test('the page shows the WebGPU adapter, its optional features and limits', async ({ page }, testInfo) => {
-  await page.goto('/');
+  // A first visit logs nothing: no error, no warning, no missing file.
+  const problems = complaints(page);
+  await openPage(page);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tessera');
   await expect(page.getByText('Train Vision Transformers on VQ tokens in your browser')).toBeVisible();
 
@@ -21,6 +24,32 @@ test('the page shows the WebGPU adapter, its optional features and limits', asyn
   await expect(page.getByTestId('limit-maxStorageBufferBindingSize')).toBeVisible();
   await expect(page.getByTestId('limit-maxStorageBufferBindingSize')).toContainText(/\d/);
   await testInfo.attach('page', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  expect(problems).toEqual([]);
+});
+
+test('the dashboard is recipe, curves and views side by side on a wide screen, and one column on a phone', async ({ page }) => {
+  const box = async (name: string) => (await page.getByRole(name === 'Recipe' ? 'complementary' : 'region', { name, exact: true }).boundingBox())!;
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/');
+  const [recipe, curves, views] = [await box('Recipe'), await box('Training'), await box('Model views')];
+  expect(recipe.x + recipe.width).toBeLessThanOrEqual(curves.x);
+  expect(curves.x + curves.width).toBeLessThanOrEqual(views.x);
+  expect(views.x + views.width).toBeLessThanOrEqual(1440);
+  expect(Math.abs(recipe.y - curves.y)).toBeLessThan(2);
+  expect(Math.abs(views.y - curves.y)).toBeLessThan(2);
+  // The Train button shows without scrolling.
+  const train = (await page.getByRole('button', { name: 'Train', exact: true }).boundingBox())!;
+  expect(train.y + train.height).toBeLessThan(900);
+  await page.screenshot({ path: test.info().outputPath('wide.png') });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  const [r, c, v] = [await box('Recipe'), await box('Training'), await box('Model views')];
+  for (const b of [r, c, v]) expect(b.x + b.width).toBeLessThanOrEqual(390);
+  expect(r.y + r.height).toBeLessThanOrEqual(c.y);
+  expect(c.y + c.height).toBeLessThanOrEqual(v.y);
+  // Nothing wider than the phone: no sideways scrolling.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: test.info().outputPath('phone.png'), fullPage: true });
 });
 
 test('without WebGPU the page explains how to get it', async ({ page }) => {

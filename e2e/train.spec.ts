@@ -3,24 +3,19 @@
 // checkpoint, resumes after a reload; a dataset missing from IndexedDB gives a message.
 // A tiny imported package keeps SwiftShader's share of the work to seconds.
 import { expect, test, type Page } from '@playwright/test';
-import { encodeBundle } from '../src/formats/bundle';
-import { tinyPackage } from '../tests/data/tiny-package';
+import { chart, complaints, importTiny as importPackage, openPage, plotted, shippedLoaded, trainButton } from './helpers';
 
-async function importTiny(page: Page, name: string): Promise<void> {
-  const p = tinyPackage({ name, title: name, seed: 5, train: [200, 56], test: [40] });
-  await page.getByTestId('dataset-file').setInputFiles({ name: `${name}.tessera`, mimeType: 'application/octet-stream', buffer: Buffer.from(encodeBundle(p.manifest, p.files)) });
-  await expect(page.getByTestId(`stored-${name}`)).toBeVisible();
-}
+const importTiny = (page: Page, name: string) => importPackage(page, name, { seed: 5, train: [200, 56], test: [40] });
 
 test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/');
+  // Loading, training, a reload and a resume, without an error or a warning in the console.
+  const problems = complaints(page);
+  await openPage(page);
   await importTiny(page, 'tiny-train');
 
   await page.getByLabel('steps').fill('60');
   await page.getByLabel('test every').fill('20');
-  await page.getByRole('button', { name: 'Start' }).click();
+  await trainButton(page).click();
   // Metrics come every 20 steps: pause at the first, which takes effect (and checkpoints) at a report before the end.
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('img/s · ETA');
@@ -49,15 +44,19 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
 
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('step 60');
-  await expect(page.locator('svg.chart')).toHaveCount(4);
+  await expect(page.locator('figure.chart')).toHaveCount(4);
   // Test points at steps 20 and 40 (the head of the test split) and the final test, dashed beside the training curve.
-  const testPoints = page.getByRole('img', { name: 'accuracy' }).locator('g[data-series="#1 test"] circle');
-  await expect(testPoints).toHaveCount(3);
+  const accuracy = chart(page, 'Accuracy');
+  const testPoints = async () => (await plotted(accuracy))['#1 test'];
+  await expect.poll(testPoints).toBe(3);
+  await expect(accuracy.locator('.u-legend')).toContainText('#1 test');
+  await expect(accuracy.locator('.u-legend')).toContainText('#1 train');
+  await expect(chart(page, 'Loss')).toContainText('log scale');
   await expect(page.getByTestId('runs-table')).toContainText('%');
   // More steps of training move the attention.
   await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', '60', { timeout: 30_000 });
   expect(await weights()).not.toBe(atPause);
-  await expect(page.getByRole('img', { name: 'learning rate' })).toBeVisible();
+  await expect(chart(page, 'Learning rate')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('trained.png'), fullPage: true });
 
   // The checkpoint downloads as a safetensors file.
@@ -70,14 +69,16 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
 
   // After a reload the stored run resumes, here to more steps.
   await page.reload();
+  await shippedLoaded(page);
   await page.getByTestId('stored-tiny-train').getByRole('button', { name: 'Load' }).click();
+  await expect(page.getByTestId('dataset-status')).toContainText('tiny-train:');
   await page.getByLabel('steps').fill('80');
   await expect(page.getByRole('button', { name: 'Resume' })).toBeEnabled();
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('train-stats')).toContainText('step 80', { timeout: 120_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   // The resumed run's curves came back from the checkpoint: its test points and the new final one.
-  await expect(testPoints).toHaveCount(4);
+  await expect.poll(testPoints).toBe(4);
   // Step trains exactly one more batch from the checkpoint.
   await page.getByRole('button', { name: 'Step' }).click();
   await expect(page.getByTestId('train-stats')).toContainText('step 81', { timeout: 120_000 });
@@ -93,15 +94,15 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await checkpoints.getByTestId('checkpoint-file').setInputFiles(file);
   await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('as tiny-train/quick/seed1 (step 60 of 60)');
   await expect(checkpoints.getByRole('button', { name: 'download tiny-train/quick/seed1' })).toBeVisible();
-  expect(errors).toEqual([]);
+  expect(problems).toEqual([]);
 });
 
 test('a dataset missing from IndexedDB stops training with a message, not a crash', async ({ page }) => {
-  await page.goto('/');
+  await openPage(page);
   await importTiny(page, 'tiny-gone');
   await page.getByTestId('delete-tiny-gone').click();
   await expect(page.getByTestId('stored-tiny-gone')).toHaveCount(0);
-  await page.getByRole('button', { name: 'Start' }).click();
+  await trainButton(page).click();
   await expect(page.getByTestId('train-error')).toContainText('No dataset named "tiny-gone" is stored', { timeout: 60_000 });
 });
 
@@ -115,10 +116,10 @@ test('a lost GPU device stops training with a banner, keeps everything, and Resu
       'GPUAdapter.prototype.requestDevice = async function (...args) { const d = await __request.apply(this, args); (self.__devices ??= []).push(d); return d; };\n';
     await route.fulfill({ response: original, body: prelude + (await original.text()) });
   });
-  await page.goto('/');
+  await openPage(page);
   await importTiny(page, 'tiny-lost');
   await page.getByLabel('steps').fill('400');
-  await page.getByRole('button', { name: 'Start' }).click();
+  await trainButton(page).click();
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toContainText('paused at step', { timeout: 120_000 });
@@ -133,7 +134,7 @@ test('a lost GPU device stops training with a banner, keeps everything, and Resu
   await expect(banner).toContainText(`The last checkpoint (step ${pausedAt}) is kept: press Resume.`);
   // Nothing the page had is gone: the dataset, the curves, the runs table, the checkpoint.
   await expect(page.getByTestId('stored-tiny-lost')).toBeVisible();
-  await expect(page.getByRole('img', { name: 'loss' })).toBeVisible();
+  await expect(chart(page, 'Loss')).toBeVisible();
   await expect(page.getByTestId('runs-table')).toContainText('tiny-lost/quick/seed1');
   await expect(page.getByTestId('checkpoints').getByRole('button', { name: 'download tiny-lost/quick/seed1' })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('device-lost.png'), fullPage: true });

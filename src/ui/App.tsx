@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { acquireDevice, WebGPUError, type AcquiredDevice } from '../gpu/device';
 import { AdapterPanel } from './AdapterPanel';
 import { DatasetsPanel, useDatasets } from './DatasetsPanel';
+import { defaultPreset } from './defaultPreset';
 import { TrainPanel } from './TrainPanel';
 import { errorMessage } from '../util/errors';
 
@@ -62,15 +63,18 @@ export function App() {
         <p className="tagline">Train Vision Transformers on VQ tokens in your browser — SeiT, SeiT++, MTO-style.</p>
       </header>
       {state.status === 'loading' && <p className="muted">Looking for a WebGPU adapter…</p>}
-      {state.status === 'ready' && <AdapterPanel report={state.acquired.report} />}
       {state.status === 'error' && (
         <section className="panel error" role="alert" data-testid="webgpu-error">
           <h2>{state.title}</h2>
           <p>{state.message}</p>
         </section>
       )}
-      <DatasetsPanel />
-      <TrainPanel dataset={trainable} />
+      {/* The recipe a first visit gets depends on the adapter, so the dashboard waits for it. */}
+      {state.status !== 'loading' && <TrainPanel dataset={trainable} home={defaultPreset(state.status === 'ready' ? state.acquired.report : null)} />}
+      <div className="below">
+        <DatasetsPanel />
+        {state.status === 'ready' && <AdapterPanel report={state.acquired.report} />}
+      </div>
     </main>
   );
 }

@@ -9,8 +9,8 @@ import { PixelCanvas } from './PixelCanvas';
 import { errorMessage } from '../util/errors';
 import './Datasets.css';
 
-/** Packages the site ships under public/data/. */
-const SHIPPED = [{ name: 'fashion-mnist', title: 'Fashion-MNIST', url: `${import.meta.env.BASE_URL}data/fashion-mnist/` }];
+/** Packages the site ships under public/data/; the first loads by itself when the page opens. */
+export const SHIPPED = [{ name: 'fashion-mnist', title: 'Fashion-MNIST', url: `${import.meta.env.BASE_URL}data/fashion-mnist/` }];
 
 interface DatasetsState {
   stored: StoredDataset[];
@@ -74,7 +74,10 @@ export function DatasetsPanel() {
   const { stored, busy, progress, active, error, warning, refresh, load, importFile, remove } = useDatasets();
   useEffect(() => {
     void refresh();
-  }, [refresh]);
+    // A first visit is one click from training: the shipped package loads by itself (from
+    // IndexedDB after the first download), so Train is ready when the page is.
+    if (!useDatasets.getState().active) void load({ url: SHIPPED[0].url });
+  }, [refresh, load]);
 
   return (
     <section className="panel datasets" data-testid="datasets-panel">
@@ -168,7 +171,7 @@ function ShippedRow({ name, title, url, stored, busy, onLoad }: { name: string; 
   );
 }
 
-const PHASES: Record<LoadProgress['phase'], string> = {
+export const PHASES: Record<LoadProgress['phase'], string> = {
   manifest: 'Reading the manifest',
   download: 'Downloading',
   decode: 'Checking and decoding',

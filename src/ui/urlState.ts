@@ -11,30 +11,38 @@ export type Recipe = { preset: string } & Overrides;
 
 export const overridesOf = ({ preset: _, ...o }: Recipe): Overrides => o;
 
-
 /** The recipe with only the options that change its preset's config (so a link, and a run's name, has one spelling). */
 export function minimalRecipe(r: Recipe): Recipe {
   const base = PRESETS[r.preset];
   return { preset: r.preset, ...optionDiff(base, applyOverrides(base, overridesOf(r))) };
 }
 
-/** The query string for a recipe: its options that change the preset (empty for the default quick run). */
-export function encodeRecipe(r: Recipe): string {
-  const q = new URLSearchParams();
-  if (r.preset !== 'quick') q.set('preset', r.preset);
+/**
+ * The query string for a recipe: empty for this machine's default (`home`), else the version, the
+ * preset (left out for quick, as v1 links always have) and the options that change it.
+ */
+export function encodeRecipe(r: Recipe, home: string): string {
   const m = minimalRecipe(r) as Record<string, Value>;
-  for (const e of ENTRIES) if (m[e.key] !== undefined) q.set(urlKey(e), String(m[e.key]));
-  if ([...q.keys()].length === 0) return '';
-  return `?v=${URL_STATE_VERSION}&${q.toString()}`;
+  const options = ENTRIES.filter((e) => m[e.key] !== undefined);
+  if (r.preset === home && options.length === 0) return '';
+  const q = new URLSearchParams({ v: String(URL_STATE_VERSION) });
+  if (r.preset !== 'quick') q.set('preset', r.preset);
+  for (const e of options) q.set(urlKey(e), String(m[e.key]));
+  return `?${q.toString()}`;
 }
 
-/** The recipe a query string names, and why any of its keys were ignored. */
-export function decodeRecipe(search: string, presets: readonly string[]): { recipe: Recipe; ignored: string[] } {
+/**
+ * The recipe a query string names, and why any of its keys were ignored. An empty query is this
+ * machine's default preset (`home`); a link without a preset key means quick (v1); a link whose
+ * preset or version is unusable falls back to home.
+ */
+export function decodeRecipe(search: string, presets: readonly string[], home: string): { recipe: Recipe; ignored: string[] } {
   const q = new URLSearchParams(search);
   const ignored: string[] = [];
-  if (q.has('v') && q.get('v') !== String(URL_STATE_VERSION)) return { recipe: { preset: 'quick' }, ignored: [`settings link version ${q.get('v')} is not ${URL_STATE_VERSION}; using the defaults`] };
+  if ([...q.keys()].length === 0) return { recipe: { preset: home }, ignored };
+  if (q.has('v') && q.get('v') !== String(URL_STATE_VERSION)) return { recipe: { preset: home }, ignored: [`settings link version ${q.get('v')} is not ${URL_STATE_VERSION}; using the defaults`] };
   const name = q.get('preset') ?? 'quick';
-  const preset = presets.includes(name) ? name : 'quick';
+  const preset = presets.includes(name) ? name : home;
   if (preset !== name) ignored.push(`unknown preset "${name}"`);
   const r: Record<string, Value> = {};
   for (const e of ENTRIES) {

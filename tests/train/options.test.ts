@@ -50,9 +50,9 @@ describe('recipe options', () => {
         expect(c.preset, where).toBe(name);
         if (e.relevant && !e.relevant(c)) continue;
         const recipe = { preset: name, [e.key]: v } as Recipe;
-        const q = encodeRecipe(recipe);
+        const q = encodeRecipe(recipe, 'quick');
         expect(new URLSearchParams(q).get(urlKey(e)), where).toBe(String(v));
-        expect(decodeRecipe(q, NAMES), where).toEqual({ recipe, ignored: [] });
+        expect(decodeRecipe(q, NAMES, 'quick'), where).toEqual({ recipe, ignored: [] });
         if (e.inRunName !== false) expect(runName(c), where).toBe(`${name}+${e.flag}=${v}`);
         else expect(runName(c), where).toBe(name);
       }

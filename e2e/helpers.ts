@@ -1,0 +1,45 @@
+// What the browser tests share: opening the page (the shipped dataset loads by itself first),
+// importing a tiny package, the points a chart plots, and what the page complains about.
+import { expect, type Locator, type Page } from '@playwright/test';
+import { encodeBundle } from '../src/formats/bundle';
+import { tinyPackage } from '../tests/data/tiny-package';
+
+/** Opens the page and waits for the shipped package, which loads by itself: until then the page takes no other dataset. */
+export async function openPage(page: Page, path = '/'): Promise<void> {
+  await page.goto(path);
+  await shippedLoaded(page);
+}
+
+/** Waits for the shipped package, which the page loads by itself on every visit. */
+export async function shippedLoaded(page: Page): Promise<void> {
+  await expect(page.getByTestId('dataset-status')).toContainText('Fashion-MNIST', { timeout: 60_000 });
+}
+
+/** Imports a tiny package as a .tessera bundle; it becomes the dataset Train reads. */
+export async function importTiny(page: Page, name: string, opts: { seed: number; train: number[]; test: number[] }): Promise<void> {
+  const p = tinyPackage({ name, title: name, ...opts });
+  await page.getByTestId('dataset-file').setInputFiles({ name: `${name}.tessera`, mimeType: 'application/octet-stream', buffer: Buffer.from(encodeBundle(p.manifest, p.files)) });
+  await expect(page.getByTestId(`stored-${name}`)).toBeVisible();
+  await expect(page.getByTestId('dataset-status')).toContainText(`${name}:`);
+}
+
+/** The Train button (exact: a lesson's title has the word too). */
+export const trainButton = (page: Page): Locator => page.getByRole('button', { name: 'Train', exact: true });
+
+/** A chart by its title. */
+export const chart = (page: Page, title: string): Locator => page.getByRole('figure', { name: title, exact: true });
+
+/** How many points each series of a chart plots, by legend label. */
+export async function plotted(figure: Locator): Promise<Record<string, number>> {
+  return JSON.parse((await figure.getAttribute('data-points')) ?? '{}');
+}
+
+/** Collects uncaught errors, and console errors and warnings, from here on. */
+export function complaints(page: Page): string[] {
+  const out: string[] = [];
+  page.on('pageerror', (e) => out.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') out.push(`${m.type()}: ${m.text()} (${m.location().url})`);
+  });
+  return out;
+}
