@@ -27,6 +27,18 @@ test('the page shows the WebGPU adapter, its optional features and limits', asyn
   expect(problems).toEqual([]);
 });
 
+test('"What am I looking at?" explains attention rollout, masked token modeling and TokenAdapt', async ({ page }) => {
+  await page.goto('/');
+  const toggle = page.getByRole('button', { name: 'What am I looking at?' });
+  const text = page.getByTestId('explainer');
+  await expect(text).toBeHidden();
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  for (const term of ['Attention rollout', 'Masked token modeling', 'TokenAdapt']) await expect(text.getByRole('term').filter({ hasText: term })).toBeVisible();
+  await toggle.click();
+  await expect(text).toBeHidden();
+});
+
 test('the dashboard is recipe, curves and views side by side on a wide screen, and one column on a phone', async ({ page }) => {
   const box = async (name: string) => (await page.getByRole(name === 'Recipe' ? 'complementary' : 'region', { name, exact: true }).boundingBox())!;
   await page.setViewportSize({ width: 1440, height: 900 });

@@ -7,6 +7,12 @@ import { chart, complaints, importTiny as importPackage, openPage, plotted, ship
 
 const importTiny = (page: Page, name: string) => importPackage(page, name, { seed: 5, train: [200, 56], test: [40] });
 
+/** Presses Space with nothing focused: the page's own shortcut, not a control's. */
+async function pressSpace(page: Page): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('Space');
+}
+
 test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async ({ page }) => {
   // Loading, training, a reload and a resume, without an error or a warning in the console.
   const problems = complaints(page);
@@ -19,7 +25,8 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   // Metrics come every 20 steps: pause at the first, which takes effect (and checkpoints) at a report before the end.
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('img/s · ETA');
-  await page.getByRole('button', { name: 'Pause' }).click();
+  // Space pauses (the Pause button is the lost-device test's).
+  await pressSpace(page);
   await expect(page.getByTestId('train-status')).toContainText('paused at step', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('checkpoint @');
   // The attention view of the paused weights: a heat map over the image and class probabilities.
@@ -36,8 +43,13 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   const atPause = await weights();
   expect(atPause!.split(' ')).toHaveLength(6);
 
-  // While the worker trains, the page's own thread stays free.
-  await page.getByRole('button', { name: 'Resume' }).click();
+  // Space typed into a field is typing: the run stays paused.
+  await page.getByLabel('test every').press('Space');
+  await page.waitForTimeout(500);
+  await expect(page.getByTestId('train-status')).toContainText('paused at step');
+  // Space resumes; while the worker trains, the page's own thread stays free.
+  await pressSpace(page);
+  await expect(page.getByTestId('train-status')).not.toContainText('paused at step');
   const t0 = Date.now();
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
   expect(Date.now() - t0).toBeLessThan(1000);

@@ -3,6 +3,7 @@ import { acquireDevice, WebGPUError, type AcquiredDevice } from '../gpu/device';
 import { AdapterPanel } from './AdapterPanel';
 import { DatasetsPanel, useDatasets } from './DatasetsPanel';
 import { defaultPreset } from './defaultPreset';
+import { Explainer } from './Explainer';
 import { TrainPanel } from './TrainPanel';
 import { errorMessage } from '../util/errors';
 
@@ -61,6 +62,7 @@ export function App() {
       <header>
         <h1>Tessera</h1>
         <p className="tagline">Train Vision Transformers on VQ tokens in your browser — SeiT, SeiT++, MTO-style.</p>
+        <Explainer />
       </header>
       {state.status === 'loading' && <p className="muted">Looking for a WebGPU adapter…</p>}
       {state.status === 'error' && (

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AttentionReport } from '../worker/attention_view';
 import { useTraining } from './trainStore';
 
-const SCALE = 8;
+const SCALE = 10;
 
 /** The image with a heat map (red, alpha by weight relative to the map's maximum) over its cells. */
 function HeatMap({ r, weights, label }: { r: AttentionReport; weights: Float32Array; label: string }) {
@@ -54,6 +54,7 @@ export function AttentionView({ dataset }: { dataset: string }) {
   return (
     <div className="attention-view" data-testid="attention-view">
       <h3>Attention</h3>
+      <p className="muted small">Where the model looks to classify one test image: red cells are the tokens its answer reads most from (rollout through every layer, or one layer's heads).</p>
       <div className="train-controls">
         <label>
           attention image <input type="number" min={0} value={index} onChange={(ev) => setIndex(Math.max(0, Math.floor(Number(ev.target.value))))} />

@@ -20,6 +20,7 @@ export function AugmentLab({ dataset }: { dataset: string }) {
   return (
     <div className="augment-lab" data-testid="augment-lab">
       <h3>Augmentation lab</h3>
+      <p className="muted small">One test image through each token augmentation alone, decoded to pixels: what a training batch sees.</p>
       <div className="train-controls">
         <label>
           lab image <input type="number" min={0} value={index} onChange={(ev) => setIndex(Math.max(0, Math.floor(Number(ev.target.value))))} />

@@ -18,6 +18,7 @@ export function MTMView({ dataset }: { dataset: string }) {
   return (
     <div className="mtm-view" data-testid="mtm-view">
       <h3>Masked token modeling</h3>
+      <p className="muted small">The encoder sees the image with tokens hidden (tinted, or blank when dropped), predicts them from the rest, and is scored against the original.</p>
       <div className="train-controls">
         <label>
           test image <input type="number" min={0} value={index} onChange={(ev) => setIndex(Math.max(0, Math.floor(Number(ev.target.value))))} />

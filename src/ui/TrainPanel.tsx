@@ -17,6 +17,7 @@ import { Checkpoints } from './Checkpoints';
 import { Curves } from './Curves';
 import { DatasetStatus } from './DatasetStatus';
 import type { HomePreset } from './defaultPreset';
+import { spaceAction, spaceIsFree } from './keys';
 import { MTMView } from './MTMView';
 import { useTraining, type StartCommand } from './trainStore';
 import { decodeRecipe, encodeRecipe, minimalRecipe, overridesOf, type Recipe } from './urlState';
@@ -76,6 +77,19 @@ export function TrainPanel({ dataset, home }: { dataset: string | null; home: Ho
     const cmd = command(true);
     if (cmd) t.start({ ...cmd, more: 1 });
   };
+  // Space pauses and resumes (src/ui/keys.ts); bound anew each render, so it sees this render's state.
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent) => {
+      if (ev.code !== 'Space' || ev.repeat || ev.ctrlKey || ev.altKey || ev.metaKey || !spaceIsFree(ev.target instanceof HTMLElement ? ev.target : null)) return;
+      const action = spaceAction(t.status, canResume);
+      if (!action) return;
+      ev.preventDefault(); // not a page scroll as well
+      if (action === 'pause') t.pause();
+      else start(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
   // The same run without augmentation, then with the chosen ones: one click, one plot.
   const compare = () => {
     const [a, b] = [command(false, unaugmented()), command(false)];
@@ -127,7 +141,7 @@ export function TrainPanel({ dataset, home }: { dataset: string | null; home: Ho
           )}
         </div>
         <div className="train-controls">
-          <button className="primary" disabled={!dataset || busy || !!configError} onClick={() => start(false)} title="Train this recipe from random weights">
+          <button className="primary" disabled={!dataset || busy || !!configError} onClick={() => start(false)} title="Train this recipe from random weights (Space pauses and resumes)">
             Train
           </button>
           <button disabled={!busy} onClick={t.pause}>
