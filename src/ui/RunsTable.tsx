@@ -22,7 +22,10 @@ export function RunsTable({ runs }: { runs: RunRecord[] }) {
           const changes = i === 0 ? [] : configChanges(runs[i - 1].config, r.config);
           return (
             <tr key={r.runId}>
-              <td style={{ color: RUN_COLORS[i % RUN_COLORS.length] }}>#{i + 1}</td>
+              {/* A swatch of the run's curve colour beside the number: coloured text would be too faint to read. */}
+              <td>
+                <span className="swatch" style={{ background: RUN_COLORS[i % RUN_COLORS.length] }} aria-hidden="true" />#{i + 1}
+              </td>
               <td>{r.runId}</td>
               <td>{last ? `${last.step}/${r.config.steps}` : '–'}</td>
               <td>{r.result ? `${(100 * r.result.acc).toFixed(2)}%` : probe ? `${(100 * probe.acc).toFixed(1)}% at step ${probe.step} (${probe.count} images)` : '–'}</td>

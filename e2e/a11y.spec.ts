@@ -1,0 +1,25 @@
+// Accessibility (axe-core) of the page's main states: the first screen, once the shipped dataset
+// is in, and a run in progress with its curves and attention view. Serious and critical
+// violations fail; each is listed with the elements it was found on.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { importTiny, openPage, trainButton } from './helpers';
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('no serious or critical accessibility violations on the first screen or while training', async ({ page }) => {
+  await openPage(page);
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await importTiny(page, 'tiny-a11y', { seed: 5, train: [200, 56], test: [40] });
+  await page.getByLabel('steps').fill('2000');
+  await page.getByLabel('test every').fill('20');
+  await trainButton(page).click();
+  await expect(page.getByTestId('runs-table')).toContainText('at step 20', { timeout: 120_000 });
+  await expect(page.getByTestId('attention-view').getByRole('img')).toBeVisible({ timeout: 60_000 });
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'Pause' }).click();
+});
