@@ -14,6 +14,9 @@ async function pressSpace(page: Page): Promise<void> {
 }
 
 test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async ({ page }) => {
+  // Three runs of training and the shipped package loaded twice (the first visit and the reload):
+  // past the default 90 s on a loaded 2-core machine.
+  test.slow();
   // Loading, training, a reload and a resume, without an error or a warning in the console.
   const problems = complaints(page);
   await openPage(page);
