@@ -43,7 +43,7 @@ const R = FEW_LABELS;
 
 const labelled = ['--labels', String(R.labels), '--batch', String(R.batch), '--eval-every', String(R.evalEvery)];
 /** SeiT's supervised classifier on frozen codebook vectors, from scratch. */
-const supervised = (augment: string[], seed: string) => ['--preset', 'quick', ...labelled, '--steps', String(R.supervisedSteps), '--augment', ...augment, '--seed', seed];
+const supervised = (augment: string[], seed: string) => ['--preset', 'seit-quick', ...labelled, '--steps', String(R.supervisedSteps), '--augment', ...augment, '--seed', seed];
 /** SeiT++'s classifier on learned code embeddings, from scratch or from a pre-training checkpoint. */
 const finetune = (recipe: string, seed: string, from?: string) => ['--preset', 'finetune-quick', ...labelled, '--steps', String(R.finetuneSteps), '--augment', recipe, '--seed', seed, ...(from ? ['--from', from] : [])];
 
@@ -147,7 +147,7 @@ if (study === 'augment') {
   const lines = [
     ...table(cells),
     '',
-    `Settings: supervised = SeiT's classifier on frozen codebook vectors (\`quick\`), ${R.supervisedSteps} steps; mtm = SeiT++'s classifier fine-tuned ${R.finetuneSteps} steps from MTM pre-training with its augmentation (crop + TokenAdapt); mtm-noaug = the same from pre-training without augmentation.`,
+    `Settings: supervised = SeiT's classifier on frozen codebook vectors (\`seit-quick\`), ${R.supervisedSteps} steps; mtm = SeiT++'s classifier fine-tuned ${R.finetuneSteps} steps from MTM pre-training with its augmentation (crop + TokenAdapt); mtm-noaug = the same from pre-training without augmentation.`,
     '',
     `- (c) ${beats(find('supervised', 'seit-ta'), find('supervised', 'none'))}`,
     `- (c) ${beats(find('supervised', 'seit-ta'), find('supervised', 'seit'))}`,

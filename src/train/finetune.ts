@@ -3,15 +3,15 @@
 // (the classification head) keeps its fresh initialisation.
 import type { ParamLayout } from '../nn/params';
 import type { DecodedCheckpoint, SlotRecord } from '../formats/checkpoint';
-import type { ClassifyConfig, TrainConfig } from './presets';
+import { DEFAULT_EMBED_DIM, type ClassifyConfig, type TrainConfig } from './presets';
 
 /** The fine-tuning config with the pre-trained encoder's architecture, so its weights fit. */
 export function finetuneConfig(base: TrainConfig, source: TrainConfig, from: string): ClassifyConfig {
   if (base.task !== 'classify' || base.input !== 'codes') throw new Error(`preset ${base.preset} does not fine-tune a pre-trained encoder (use finetune-quick)`);
-  const { dim, depth, heads, mlpRatio, embedDim } = source.model;
+  const { dim, depth, heads, mlpRatio } = source.model;
   const codes = source.task === 'mtm' || (source.task === 'classify' && source.input === 'codes');
-  if (!codes || embedDim === undefined) throw new Error(`the checkpoint (${source.preset}) holds no learned code embedding to fine-tune from; pre-train with mtm-quick first`);
-  return { ...base, model: { ...base.model, dim, depth, heads, mlpRatio, embedDim, clsToken: true }, initFrom: from };
+  if (!codes) throw new Error(`the checkpoint (${source.preset}) holds no learned code embedding to fine-tune from; pre-train with mtm-quick first`);
+  return { ...base, model: { ...base.model, dim, depth, heads, mlpRatio, embedDim: source.model.embedDim ?? DEFAULT_EMBED_DIM, clsToken: true }, initFrom: from };
 }
 
 export interface Transfer {

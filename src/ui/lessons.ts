@@ -43,17 +43,17 @@ export function lessons(augment: { rows: StudyRow[] }, mtm: { rows: StudyRow[] }
   return [
     {
       title: 'Train a tiny ViT in two minutes',
-      recipe: { preset: 'quick', steps: 940, augment: 'none' },
+      recipe: { preset: 'quick', augment: 'none' },
       text: 'A 2-block ViT reads each image as 49 token ids (a 7×7 grid of 4×4-pixel codes). Press Start: the loss falls within a few hundred steps, and the attention view shows where the pooled output looks.',
     },
     {
       title: 'Tokens vs pixels',
-      recipe: { preset: 'quick', steps: 940, augment: 'none' },
+      recipe: { preset: 'quick', augment: 'none' },
       text: "The storage table above compares this package with the raw pixels, PNG and gzip: tokens take a few percent of the bytes. Train here on tokens; the same model on raw pixels is the command line's pixel-quick preset (npm run train -- --preset pixel-quick), and the README compares their accuracy.",
     },
     {
       title: 'Does TokenAdapt help?',
-      recipe: { preset: 'quick', ...regime, steps: FEW_LABELS.supervisedSteps, augment: 'seit-ta', tokenAdaptKind: 'learned' },
+      recipe: { preset: 'seit-quick', ...regime, steps: FEW_LABELS.supervisedSteps, augment: 'seit-ta', tokenAdaptKind: 'learned' },
       text:
         `With ${fewLabels}, press "Compare with no augmentation": the same model trains without, then with SeiT's augmentations and TokenAdapt, on one plot. ` +
         `What to expect, measured over ${seeds(a)} seeds (npm run study -- augment): no augmentation ${measured(a, 'supervised', 'none')}, SeiT's augmentations ${measured(a, 'supervised', 'seit')}, with TokenAdapt ${measured(a, 'supervised', 'seit-ta')}, with its exact oracle ${measured(a, 'supervised', 'seit-oracle')}. ` +
