@@ -12,7 +12,7 @@ const PACKAGE = 'public/data/fashion-mnist';
 
 export async function benchFlops(): Promise<void> {
   const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== '--').slice(1), options: { preset: { type: 'string', multiple: true } } });
-  const names = values.preset ?? Object.keys(PRESETS).filter((p) => PRESETS[p].task === 'classify' && !PRESETS[p].initFrom && p !== 'finetune-quick');
+  const names = values.preset ?? Object.keys(PRESETS).filter((p) => PRESETS[p].task === 'classify' && p !== 'finetune-quick');
   const tokens = await loadTokenPackage(PACKAGE);
   const pixels = loadFashionMnistPixels();
   console.log('| preset | input | parameters | forward MFLOP/image | training TFLOP/run | test points TFLOP/run |');

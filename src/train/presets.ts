@@ -1,6 +1,6 @@
 // Named training recipes. The `*-quick` presets fit this project's 2-core CPU driver (lavapipe) in
 // minutes; `standard` is sized for a real GPU. `quick` is the page's first lesson, tuned run by run
-// for accuracy within 15 minutes here (README, "The quick recipe"); `seit-quick` is SeiT's classifier
+// for accuracy at about the 15 minutes' cost here (README, "The quick recipe"); `seit-quick` is SeiT's classifier
 // at small scale (frozen codebook vectors in), as the few-label studies run it. The pixel presets
 // train the identical trunk on raw patch pixels: SeiT's baseline. `mtm-quick` pre-trains by masked
 // token modeling (SeiT++) without labels, and `finetune-quick` trains SeiT++'s classifier, from a
@@ -145,7 +145,7 @@ const STANDARD: Omit<ClassifyConfig, 'preset' | 'task' | 'input'> = {
   evalEvery: 500,
 };
 
-// SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, the quick trunk.
+// SeiT++'s encoder at small scale: a learned 32-wide code embedding, a CLS token, SeiT's small trunk.
 const MTM_ENCODER: TrainConfig['model'] = { dim: 64, depth: 2, heads: 2, mlpRatio: 2, pool: 'mean', clsToken: true, labelSmoothing: 0.1, embedDim: DEFAULT_EMBED_DIM, embedDropout: 0.1, dropPath: 0 };
 
 const MTM_QUICK: Omit<MTMTrainConfig, 'preset'> = {
