@@ -3,10 +3,15 @@
 // dimension and two batch strides, so one kernel serves Linear layers (A*B, dY*W^T, X^T*dY) and
 // per-head attention inside packed QKV buffers.
 //
-// Tiling: each invocation owns a 4x8 block of C in registers (two vec4 per row) and walks K; a
-// workgroup covers (4*WG_Y) x (8*WG_X). Loads go through the cache, not workgroup memory: on
-// lavapipe barriers cost more than they save (measured: README, Performance), and on GPUs the 4x8
-// register reuse already cuts global traffic 4-8x. 4x8 measured 10-40% faster than 4x4 on lavapipe.
+// Tiling: each invocation owns a TM x TN block of C in registers (TN/4 vec4 per row) and walks K,
+// so every element sums its K products in the same order whatever the block: all variants give
+// bit-identical results. Loads go through the cache, not workgroup memory. The block is a
+// `//!define` (WGSL sizes private arrays with consts only) and the host picks it per adapter
+// (src/ops/matmul.ts, measured in README, Performance): on CPU drivers a load per lane costs far
+// more than an FMA, so the bigger the block the better until registers spill; 4 x 8 suits GPUs.
+const TM = 4u; //!define
+const TN = 8u; //!define
+
 struct Params {
   M: u32, N: u32, K: u32, inner: u32,
   lda: u32, ldb: u32, ldc: u32, offA: u32,
@@ -50,8 +55,8 @@ fn store(base: u32, m: u32, n: u32, v: f32) {
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let m0 = gid.y * 4u;
-  let n0 = gid.x * 8u;
+  let m0 = gid.y * TM;
+  let n0 = gid.x * TN;
   if (m0 >= p.M || n0 >= p.N) { return; }
   let outer = gid.z / p.inner;
   let inner = gid.z % p.inner;
@@ -60,35 +65,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let baseC = p.offC + outer * p.cOuter + inner * p.cInner;
 
   // Rows and columns past the edge read a clamped (valid) element and are never stored, which
-  // keeps the inner loop free of branches for any M, N.
-  let r0 = m0; let r1 = min(m0 + 1u, p.M - 1u); let r2 = min(m0 + 2u, p.M - 1u); let r3 = min(m0 + 3u, p.M - 1u);
-  let c0 = n0; let c1 = min(n0 + 1u, p.N - 1u); let c2 = min(n0 + 2u, p.N - 1u); let c3 = min(n0 + 3u, p.N - 1u);
-  let c4 = min(n0 + 4u, p.N - 1u); let c5 = min(n0 + 5u, p.N - 1u); let c6 = min(n0 + 6u, p.N - 1u); let c7 = min(n0 + 7u, p.N - 1u);
+  // keeps the inner loop free of branches for any M, N. The constant-count loops unroll, so the
+  // arrays live in registers.
+  var rows: array<u32, TM>;
+  for (var i = 0u; i < TM; i++) { rows[i] = min(m0 + i, p.M - 1u); }
+  var cols: array<u32, TN>;
+  for (var j = 0u; j < TN; j++) { cols[j] = min(n0 + j, p.N - 1u); }
 
-  // accN: row N, columns 0-3; accRN: row N, columns 4-7.
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var accR0 = vec4<f32>(0.0);
-  var accR1 = vec4<f32>(0.0);
-  var accR2 = vec4<f32>(0.0);
-  var accR3 = vec4<f32>(0.0);
+  // acc[i * TN/4 + v]: row i, columns 4v .. 4v+3.
+  var acc: array<vec4<f32>, TM * TN / 4u>;
   for (var k = 0u; k < p.K; k++) {
-    let bL = vec4<f32>(b_at(baseB, k, c0), b_at(baseB, k, c1), b_at(baseB, k, c2), b_at(baseB, k, c3));
-    let bR = vec4<f32>(b_at(baseB, k, c4), b_at(baseB, k, c5), b_at(baseB, k, c6), b_at(baseB, k, c7));
-    let a0 = a_at(baseA, r0, k); let a1 = a_at(baseA, r1, k); let a2 = a_at(baseA, r2, k); let a3 = a_at(baseA, r3, k);
-    acc0 += a0 * bL; accR0 += a0 * bR;
-    acc1 += a1 * bL; accR1 += a1 * bR;
-    acc2 += a2 * bL; accR2 += a2 * bR;
-    acc3 += a3 * bL; accR3 += a3 * bR;
+    var b: array<vec4<f32>, TN / 4u>;
+    for (var v = 0u; v < TN / 4u; v++) {
+      b[v] = vec4<f32>(b_at(baseB, k, cols[4u * v]), b_at(baseB, k, cols[4u * v + 1u]), b_at(baseB, k, cols[4u * v + 2u]), b_at(baseB, k, cols[4u * v + 3u]));
+    }
+    for (var i = 0u; i < TM; i++) {
+      let a = a_at(baseA, rows[i], k);
+      for (var v = 0u; v < TN / 4u; v++) { acc[i * (TN / 4u) + v] += a * b[v]; }
+    }
   }
 
-  let accs = array<vec4<f32>, 8>(acc0, acc1, acc2, acc3, accR0, accR1, accR2, accR3);
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) {
-      store(baseC, m0 + i, n0 + j, accs[i][j]);
-      store(baseC, m0 + i, n0 + 4u + j, accs[4u + i][j]);
-    }
+  for (var i = 0u; i < TM; i++) {
+    for (var j = 0u; j < TN; j++) { store(baseC, m0 + i, n0 + j, acc[i * (TN / 4u) + j / 4u][j % 4u]); }
   }
 }

@@ -57,6 +57,14 @@ const LIMIT_NAMES = [
   'minStorageBufferOffsetAlignment',
 ] as const;
 
+/** CPU rasterisers that not every browser flags with isFallbackAdapter. */
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render/i;
+
+/** A CPU implementation of WebGPU (a fallback adapter, SwiftShader, lavapipe), not a GPU. */
+export function isSoftwareAdapter(report: Pick<AdapterReport, 'isFallbackAdapter' | 'description'>): boolean {
+  return report.isFallbackAdapter || SOFTWARE.test(report.description);
+}
+
 export function describeAdapter(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info;
   const limits: Record<string, number> = {};

@@ -1,7 +1,7 @@
 // The compute engine: tensors, a pipeline cache, many dispatches per command buffer, and one
 // mapping per readback. It knows nothing about layers; src/ops builds them on `dispatch`.
 import { WebGPUError, type AcquiredDevice, type AdapterReport } from './device';
-import { shaderSource } from './shaders';
+import { shaderSource, type Defines } from './shaders';
 
 export type DType = 'f32' | 'i32' | 'u32';
 export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
@@ -77,6 +77,8 @@ export interface Dispatch {
   entry?: string;
   /** Values of the shader's `override` constants; each combination is its own cached pipeline. */
   constants?: Record<string, number | boolean>;
+  /** Values of the shader's `//!define` consts (src/gpu/shaders.ts); each combination is its own module. */
+  defines?: Defines;
   /** Bound at @group(0) @binding(0) as a uniform struct, when given. */
   params?: Params;
   /** Bound at @binding(1), @binding(2), ... in order. */
@@ -178,21 +180,23 @@ export class Engine {
 
   // ---- pipelines and dispatch ----------------------------------------------------------------
 
-  private pipeline(shader: string, entry: string, constants: Record<string, number | boolean> | undefined): GPUComputePipeline {
-    const constKey = constants ? Object.keys(constants).sort().map((k) => `${k}=${Number(constants[k])}`).join(',') : '';
-    const key = `${shader}:${entry}:${constKey}`;
+  private pipeline(shader: string, entry: string, constants: Record<string, number | boolean> | undefined, defines: Defines | undefined): GPUComputePipeline {
+    const keyOf = (o: Record<string, number | boolean> | undefined) => (o ? Object.keys(o).sort().map((k) => `${k}=${Number(o[k])}`).join(',') : '');
+    const constKey = keyOf(constants);
+    const moduleKey = defines ? `${shader}[${keyOf(defines)}]` : shader;
+    const key = `${moduleKey}:${entry}:${constKey}`;
     let p = this.pipelines.get(key);
     if (p) return p;
-    let module = this.modules.get(shader);
+    let module = this.modules.get(moduleKey);
     if (!module) {
-      module = this.device.createShaderModule({ label: shader, code: shaderSource(shader) });
-      this.modules.set(shader, module);
+      module = this.device.createShaderModule({ label: moduleKey, code: shaderSource(shader, defines) });
+      this.modules.set(moduleKey, module);
     }
     this.device.pushErrorScope('validation');
     const numeric: Record<string, number> = {};
     for (const [k, v] of Object.entries(constants ?? {})) numeric[k] = Number(v);
     p = this.device.createComputePipeline({
-      label: `${shader}.${entry}${constKey ? `{${constKey}}` : ''}`,
+      label: `${moduleKey}.${entry}${constKey ? `{${constKey}}` : ''}`,
       layout: 'auto',
       compute: { module, entryPoint: entry, constants: numeric },
     });
@@ -227,7 +231,7 @@ export class Engine {
       throw new Error(`${d.shader}: ${x}x${y}x${z} workgroups exceed the per-dimension limit ${MAX_WORKGROUPS}`);
     }
     const entry = d.entry ?? 'main';
-    const pipeline = this.pipeline(d.shader, entry, d.constants);
+    const pipeline = this.pipeline(d.shader, entry, d.constants, d.defines);
     const entries: GPUBindGroupEntry[] = [];
     if (d.params) {
       const bytes = d.params.bytes();

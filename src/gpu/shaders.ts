@@ -8,9 +8,30 @@ for (const [path, text] of Object.entries(files)) sources.set(path.replace(/^.*\
 // WGSL has no includes; a line `//!include name` pastes shaders/name.wgsl once (e.g. the PRNG).
 const INCLUDE = /^\s*\/\/!include\s+([\w-]+)\s*$/gm;
 
-export function shaderSource(name: string, seen = new Set<string>()): string {
+// WGSL sizes private arrays with const expressions only (an override will not do), so a kernel
+// whose register tile varies declares it as `const NAME = value; //!define` and the host may
+// replace the value per variant (e.g. matmul's TM x TN block). The file compiles as it stands.
+const DEFINE = /^(\s*const\s+(\w+)\s*(?::\s*\w+)?\s*=\s*)[^;]+;(\s*\/\/!define)\s*$/gm;
+
+export type Defines = Readonly<Record<string, number>>;
+
+export function shaderSource(name: string, defines: Defines = {}): string {
+  const replaced = new Set<string>();
+  const text = withIncludes(name, new Set()).replace(DEFINE, (line, head: string, key: string, tail: string) => {
+    if (!(key in defines)) return line;
+    const v = defines[key];
+    if (!Number.isInteger(v) || v < 0) throw new Error(`shader ${name}: define ${key} must be a non-negative integer, got ${v}`);
+    replaced.add(key);
+    return `${head}${v}u;${tail}`;
+  });
+  const unknown = Object.keys(defines).filter((k) => !replaced.has(k));
+  if (unknown.length) throw new Error(`shader ${name} has no \`//!define\` const named ${unknown.join(', ')}`);
+  return text;
+}
+
+function withIncludes(name: string, seen: Set<string>): string {
   const text = sources.get(name);
   if (text === undefined) throw new Error(`No shader named "${name}" in shaders/ (have: ${[...sources.keys()].join(', ')})`);
   seen.add(name);
-  return text.replace(INCLUDE, (_, dep: string) => (seen.has(dep) ? '' : shaderSource(dep, seen)));
+  return text.replace(INCLUDE, (_, dep: string) => (seen.has(dep) ? '' : withIncludes(dep, seen)));
 }

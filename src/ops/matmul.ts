@@ -1,4 +1,5 @@
 // Batched matrix multiply on the GPU: C = alpha * op(A) * op(B) + beta * C (+ bias).
+import { isSoftwareAdapter } from '../gpu/device';
 import { Params, type Engine, type Tensor } from '../gpu/engine';
 
 /** A matrix (or a batch of them) inside a tensor: element offset, leading dimension, batch strides. */
@@ -24,13 +25,39 @@ export interface MatmulSpec {
   beta?: number;
   /** [outer, inner] batch grid, e.g. [batch, heads]. */
   batch?: readonly [number, number];
+  /** The kernel variant; default: the one chosen for the engine's adapter (matmulVariantFor). */
+  variant?: MatmulVariant;
 }
 
-// Workgroup 4 x 16 invocations, each a 4 x 8 block of C: a 64 x 32 tile.
-const WG_X = 4;
-const WG_Y = 16;
-const TILE_M = 4 * WG_Y;
-const TILE_N = 8 * WG_X;
+/**
+ * The kernel ladder: each invocation computes a TM x TN block of C, a workgroup WG_X x WG_Y
+ * invocations. All variants give bit-identical results (each element sums over K in order), so
+ * the choice changes speed only. Measured on the ViT's shapes by `npm run bench -- kernels`.
+ */
+export const MATMUL_VARIANTS = {
+  /** 64 invocations of 4 x 8: a 64 x 32 tile, enough parallel work per workgroup for a GPU. */
+  'block4x8': { TM: 4, TN: 8, WG_X: 4, WG_Y: 16 },
+  /**
+   * 16 invocations of 16 x 8 (a 128 x 16 tile): on CPU drivers (lavapipe, SwiftShader) each lane's
+   * load costs far more than an FMA, and this block does 5.3 FMAs a load against 2.7 for 4 x 8
+   * (1.3-1.7x the GFLOP/s on lavapipe).
+   */
+  'block16x8': { TM: 16, TN: 8, WG_X: 2, WG_Y: 8 },
+} as const;
+
+export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
+
+/** The variant for an adapter: the big block on CPU drivers, the GPU-shaped one elsewhere. */
+export function matmulVariantFor(report: Engine['report']): MatmulVariant {
+  return isSoftwareAdapter(report) ? 'block16x8' : 'block4x8';
+}
+
+const chosen = new WeakMap<Engine, MatmulVariant>();
+function engineVariant(e: Engine): MatmulVariant {
+  let v = chosen.get(e);
+  if (!v) chosen.set(e, (v = matmulVariantFor(e.report)));
+  return v;
+}
 
 export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatView, bias?: Tensor): void {
   const [outer, inner] = s.batch ?? [1, 1];
@@ -43,12 +70,14 @@ export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatV
     .u32(b.offset ?? 0).u32(c.offset ?? 0).u32(aO).u32(aI)
     .u32(bO).u32(bI).u32(cO).u32(cI)
     .f32(s.alpha ?? 1).f32(s.beta ?? 0);
+  const { TM, TN, WG_X, WG_Y } = MATMUL_VARIANTS[s.variant ?? engineVariant(e)];
   e.dispatch({
     shader: 'matmul',
+    defines: { TM, TN },
     constants: { TRANS_A: !!s.transA, TRANS_B: !!s.transB, HAS_BIAS: !!bias, WG_X, WG_Y },
     params,
     // The bias binding exists in every variant; without bias it gets the engine's placeholder.
     buffers: [a.t, b.t, bias ?? e.placeholder, c.t],
-    workgroups: [Math.ceil(s.N / TILE_N), Math.ceil(s.M / TILE_M), outer * inner],
+    workgroups: [Math.ceil(s.N / (TN * WG_X)), Math.ceil(s.M / (TM * WG_Y)), outer * inner],
   });
 }

@@ -1,23 +1,26 @@
-import { describe, it } from 'vitest';
-import { matmul, type MatmulSpec, type MatView } from '../../src/ops/matmul';
+import { describe, expect, it } from 'vitest';
+import { MATMUL_VARIANTS, matmul, type MatmulSpec, type MatmulVariant, type MatView } from '../../src/ops/matmul';
 import { matmulRef } from '../../src/ops/matmul.ref';
 import { expectClose, randn, testEngine } from '../helpers/gpu';
 
-// Shapes chosen to straddle the 64x32 workgroup tile and the 4x8 register block.
+// Shapes chosen to straddle every variant's workgroup tile (64 x 32, 128 x 16) and register block (4 x 8, 16 x 8).
 const CASES: (MatmulSpec & { name: string })[] = [
   { name: 'A*B 1x1x1', M: 1, N: 1, K: 1 },
   { name: 'A*B 37x29x13', M: 37, N: 29, K: 13 },
   { name: 'A*B 65x33x70', M: 65, N: 33, K: 70 },
+  { name: 'A*B 131x19x21', M: 131, N: 19, K: 21 },
   { name: 'A*B^T 45x23x17', M: 45, N: 23, K: 17, transB: true },
   { name: 'A^T*B 19x51x66', M: 19, N: 51, K: 66, transA: true },
   { name: 'A^T*B^T 7x9x5', M: 7, N: 9, K: 5, transA: true, transB: true },
   { name: 'alpha/beta accumulate 33x35x9', M: 33, N: 35, K: 9, alpha: 0.5, beta: 1 },
 ];
 
+const VARIANTS = Object.keys(MATMUL_VARIANTS) as MatmulVariant[];
+
 describe('matmul kernel vs float64 reference', () => {
   for (const c of CASES) {
     for (const withBias of [false, true]) {
-      it(`${c.name}${withBias ? ' + bias' : ''}`, async () => {
+      it.each(VARIANTS)(`${c.name}${withBias ? ' + bias' : ''} (%s)`, async (variant) => {
         const e = await testEngine();
         const [aRows, aCols] = c.transA ? [c.K, c.M] : [c.M, c.K];
         const [bRows, bCols] = c.transB ? [c.N, c.K] : [c.K, c.N];
@@ -32,19 +35,33 @@ describe('matmul kernel vs float64 reference', () => {
         const B = e.tensor([bRows, bCols], 'f32', b);
         const C = e.tensor([c.M, c.N], 'f32', c0);
         const Bias = bias ? e.tensor([c.N], 'f32', bias) : undefined;
-        matmul(e, c, { t: A, ld: aCols }, { t: B, ld: bCols }, { t: C, ld: c.N }, Bias);
+        matmul(e, { ...c, variant }, { t: A, ld: aCols }, { t: B, ld: bCols }, { t: C, ld: c.N }, Bias);
         const [out] = await e.read(C);
-        expectClose(c.name, out, ref, 1e-4, 1e-4);
+        expectClose(`${c.name} ${variant}`, out, ref, 1e-4, 1e-4);
       });
     }
   }
 
-  it('batched over [outer, inner] with offsets and strides (per-head attention in packed QKV)', async () => {
+  it('every variant gives the same bits (each element sums over K in the same order)', async () => {
+    const e = await testEngine();
+    const [M, N, K] = [70, 45, 93];
+    const A = e.tensor([K, M], 'f32', randn(M * K, 11));
+    const B = e.tensor([K, N], 'f32', randn(K * N, 12));
+    const outs = [];
+    for (const variant of VARIANTS) {
+      const C = e.tensor([M, N]);
+      matmul(e, { M, N, K, transA: true, variant }, { t: A, ld: M }, { t: B, ld: N }, { t: C, ld: N });
+      outs.push((await e.read(C))[0]);
+    }
+    for (const out of outs.slice(1)) expect(Buffer.from(out.buffer).equals(Buffer.from(outs[0].buffer))).toBe(true);
+  });
+
+  it.each(VARIANTS)('batched over [outer, inner] with offsets and strides (per-head attention in packed QKV) (%s)', async (variant) => {
     const e = await testEngine();
     // scores[b,h] = Q[b,:,h] * K[b,:,h]^T with Q and K packed in rows of width 3*D.
     const Bsz = 3, T = 11, H = 3, dh = 5, D = H * dh;
     const qkv = randn(Bsz * T * 3 * D, 7);
-    const spec: MatmulSpec = { M: T, N: T, K: dh, transB: true, alpha: 1 / Math.sqrt(dh), batch: [Bsz, H] };
+    const spec: MatmulSpec = { M: T, N: T, K: dh, transB: true, alpha: 1 / Math.sqrt(dh), batch: [Bsz, H], variant };
     const q: MatView<Float64Array> = { t: qkv, offset: 0, ld: 3 * D, batchStride: [T * 3 * D, dh] };
     const k: MatView<Float64Array> = { t: qkv, offset: D, ld: 3 * D, batchStride: [T * 3 * D, dh] };
     const ref = new Float64Array(Bsz * H * T * T);
