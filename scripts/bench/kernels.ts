@@ -1,9 +1,11 @@
 // `npm run bench -- kernels`: GFLOP/s of our matmuls (at the ViT's forward and backward shapes)
 // and attention, beside TensorFlow.js's WebGPU backend doing the same ops on the same device.
+// Every matmul variant of the ladder is timed on each shape; "ours" is the one the engine picks
+// for this adapter.
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
 import { attentionBackward, attentionFlops, attentionForward, type AttentionShape } from '../../src/ops/attention';
-import { matmul } from '../../src/ops/matmul';
+import { MATMUL_VARIANTS, matmul, matmulVariantFor, type MatmulVariant } from '../../src/ops/matmul';
 import { loadTfjs, type TF } from './peer';
 import { geomean, timePerIter } from './timing';
 
@@ -40,6 +42,8 @@ export interface Row {
   flops: number;
   ours_gflops: number;
   tfjs_gflops: number;
+  /** Matmuls only: GFLOP/s of each variant of the ladder. */
+  variants?: Partial<Record<MatmulVariant, number>>;
 }
 
 export async function benchKernels(): Promise<void> {
@@ -47,6 +51,8 @@ export async function benchKernels(): Promise<void> {
   const e = new Engine(acquired);
   const { tf, sync: tfSync } = await loadTfjs();
   const rows: Row[] = [];
+  const chosen = matmulVariantFor(e.report);
+  console.log(`matmul variant for this adapter: ${chosen} (ladder: ${Object.keys(MATMUL_VARIANTS).join(', ')})`);
 
   for (const s of MATMULS) {
     const [aR, aC] = s.transA ? [s.K, s.M] : [s.M, s.K];
@@ -60,10 +66,14 @@ export async function benchKernels(): Promise<void> {
     const B = e.tensor([bR, bC], 'f32', bData);
     const bias = s.bias ? e.tensor([s.N], 'f32', biasData) : undefined;
     const C = e.tensor([s.M, s.N]);
-    const ours = await timePerIter(
-      () => matmul(e, s, { t: A, ld: aC }, { t: B, ld: bC }, { t: C, ld: s.N }, bias),
-      () => e.sync(),
-    );
+    const variants: Partial<Record<MatmulVariant, number>> = {};
+    for (const variant of Object.keys(MATMUL_VARIANTS) as MatmulVariant[]) {
+      const sec = await timePerIter(
+        () => matmul(e, { ...s, variant }, { t: A, ld: aC }, { t: B, ld: bC }, { t: C, ld: s.N }, bias),
+        () => e.sync(),
+      );
+      variants[variant] = flops / sec / 1e9;
+    }
 
     const ta = tf.tensor2d(aData, [aR, aC]);
     const tb = tf.tensor2d(bData, [bR, bC]);
@@ -74,7 +84,7 @@ export async function benchKernels(): Promise<void> {
     );
     tf.dispose([ta, tb, tbias]);
     [A, B, C, bias].forEach((t) => t?.destroy());
-    rows.push({ name: `matmul ${s.name} [${s.M}x${s.K}]*[${s.K}x${s.N}]`, flops, ours_gflops: flops / ours / 1e9, tfjs_gflops: flops / peer / 1e9 });
+    rows.push({ name: `matmul ${s.name} [${s.M}x${s.K}]*[${s.K}x${s.N}]`, flops, ours_gflops: variants[chosen]!, tfjs_gflops: flops / peer / 1e9, variants });
     printRow(rows[rows.length - 1]);
   }
 
@@ -86,10 +96,11 @@ export async function benchKernels(): Promise<void> {
       bench: 'kernels',
       adapter: e.report.description,
       shapes: rows.map((r) => r.name),
+      matmul_variant: chosen,
       ours_gflops: round(geomean(rows.map((r) => r.ours_gflops))),
       tfjs_gflops: round(geomean(rows.map((r) => r.tfjs_gflops))),
       ratio: round(geomean(ratios)),
-      per_shape: rows.map((r) => ({ name: r.name, ours_gflops: round(r.ours_gflops), tfjs_gflops: round(r.tfjs_gflops) })),
+      per_shape: rows.map((r) => ({ name: r.name, ours_gflops: round(r.ours_gflops), tfjs_gflops: round(r.tfjs_gflops), ...(r.variants && { variants: Object.fromEntries(Object.entries(r.variants).map(([k, v]) => [k, round(v)])) }) })),
     }),
   );
   e.destroy();
@@ -143,5 +154,6 @@ function round(x: number): number {
 }
 
 function printRow(r: Row): void {
-  console.log(`${r.name.padEnd(52)} ours ${r.ours_gflops.toFixed(2).padStart(7)} GFLOP/s   tfjs ${r.tfjs_gflops.toFixed(2).padStart(7)} GFLOP/s   x${(r.ours_gflops / r.tfjs_gflops).toFixed(2)}`);
+  const ladder = r.variants ? '   ' + Object.entries(r.variants).map(([k, v]) => `${k} ${v.toFixed(2)}`).join('  ') : '';
+  console.log(`${r.name.padEnd(52)} ours ${r.ours_gflops.toFixed(2).padStart(7)} GFLOP/s   tfjs ${r.tfjs_gflops.toFixed(2).padStart(7)} GFLOP/s   x${(r.ours_gflops / r.tfjs_gflops).toFixed(2)}${ladder}`);
 }

@@ -1,4 +1,5 @@
-import { OPTIONAL_FEATURES, type AdapterReport } from '../gpu/device';
+import { isSoftwareAdapter, OPTIONAL_FEATURES, type AdapterReport } from '../gpu/device';
+import { MATMUL_VARIANTS, matmulVariantFor } from '../ops/matmul';
 
 // Limits measured in bytes, shown in binary units so sizes like 2 GiB read at a glance.
 const BYTE_LIMITS = new Set([
@@ -25,6 +26,8 @@ function formatLimit(name: string, value: number): string {
 }
 
 export function AdapterPanel({ report }: { report: AdapterReport }) {
+  const matmul = matmulVariantFor(report);
+  const { TM, TN } = MATMUL_VARIANTS[matmul];
   return (
     <section className="panel" data-testid="adapter-panel">
       <h2>GPU adapter</h2>
@@ -33,6 +36,10 @@ export function AdapterPanel({ report }: { report: AdapterReport }) {
         <dd data-testid="adapter-description">{report.description}</dd>
         <dt>Fallback (software) adapter</dt>
         <dd data-testid="adapter-fallback">{report.isFallbackAdapter ? 'yes — expect slow training' : 'no'}</dd>
+        <dt>Matmul kernel</dt>
+        <dd data-testid="adapter-matmul">
+          {matmul}: each invocation computes a {TM}×{TN} block ({isSoftwareAdapter(report) ? 'the larger block suits a CPU driver' : 'the GPU default'})
+        </dd>
       </dl>
 
       {/* Folded: what a newcomer needs first is the datasets and the Train panel below. */}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MATMUL_VARIANTS, matmul, type MatmulSpec, type MatmulVariant, type MatView } from '../../src/ops/matmul';
+import { MATMUL_VARIANTS, matmul, matmulVariantFor, type MatmulSpec, type MatmulVariant, type MatView } from '../../src/ops/matmul';
 import { matmulRef } from '../../src/ops/matmul.ref';
 import { expectClose, randn, testEngine } from '../helpers/gpu';
 
@@ -72,5 +72,14 @@ describe('matmul kernel vs float64 reference', () => {
     matmul(e, spec, { ...q, t: QKV }, { ...k, t: QKV }, { t: S, ld: T, batchStride: [H * T * T, T * T] });
     const [out] = await e.read(S);
     expectClose('batched QK^T', out, ref, 1e-4, 1e-4);
+  });
+});
+
+describe('matmul variant choice', () => {
+  const report = (description: string, isFallbackAdapter = false) => ({ description, isFallbackAdapter, vendor: '', architecture: '', features: [], limits: {} });
+  it('CPU drivers get the big register block, GPUs the 64-invocation one', () => {
+    expect(matmulVariantFor(report('mesa / software / llvmpipe (LLVM 15.0.6)'))).toBe('block16x8');
+    expect(matmulVariantFor(report('google / swiftshader', true))).toBe('block16x8');
+    expect(matmulVariantFor(report('nvidia / hopper / NVIDIA H200'))).toBe('block4x8');
   });
 });
