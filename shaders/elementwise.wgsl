@@ -34,6 +34,7 @@ const DROP_ADD = 4u;
 const DROP_COPY = 5u;
 override OP: u32 = COPY;
 override WG: u32 = 256;
+override PER: u32 = 4;
 
 // GELU with the tanh approximation, 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))): WGSL has no erf,
 // so the exact erf form (PyTorch's default) would need a hand-written erf; the two differ by
@@ -65,19 +66,22 @@ fn drop_scale(i: u32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   // Flat index over a 2-D grid of workgroups (x is capped at 65535; see grid() in src/gpu/engine.ts).
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
-  if (i >= p.n) { return; }
-  var f: f32;
-  switch OP {
-    case ADD: { f = A[i] + B[i]; }
-    case GELU: { f = gelu(A[i]); }
-    case GELU_GRAD: { f = B[i] * gelu_grad(A[i]); }
-    case DROP_ADD: { f = A[i] + drop_scale(i) * B[i]; }
-    case DROP_COPY: { f = drop_scale(i) * A[i]; }
-    default: { f = A[i]; }
+  // Each invocation takes PER consecutive elements: on CPU drivers an invocation's fixed cost
+  // rivals its arithmetic.
+  let first = ((wid.y * nwg.x + wid.x) * WG + lid) * PER;
+  for (var i = first; i < min(first + PER, p.n); i++) {
+    var f: f32;
+    switch OP {
+      case ADD: { f = A[i] + B[i]; }
+      case GELU: { f = gelu(A[i]); }
+      case GELU_GRAD: { f = B[i] * gelu_grad(A[i]); }
+      case DROP_ADD: { f = A[i] + drop_scale(i) * B[i]; }
+      case DROP_COPY: { f = drop_scale(i) * A[i]; }
+      default: { f = A[i]; }
+    }
+    var v = p.alpha * f;
+    // Skipping the read when beta is 0 lets out start uninitialised (even NaN).
+    if (p.beta != 0.0) { v += p.beta * Out[i]; }
+    Out[i] = v;
   }
-  var v = p.alpha * f;
-  // Skipping the read when beta is 0 lets out start uninitialised (even NaN).
-  if (p.beta != 0.0) { v += p.beta * Out[i]; }
-  Out[i] = v;
 }

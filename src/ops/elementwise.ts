@@ -3,6 +3,8 @@ import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { seedKey } from './random';
 
 const WG = 256;
+/** Elements per invocation (measured on lavapipe: README, Performance). */
+const PER = 4;
 
 /**
  * Drop-path (stochastic depth) of one residual branch: each of `samples` equal slices of the tensor
@@ -43,11 +45,11 @@ function elementwise(e: Engine, op: keyof typeof OPS, a: Tensor, b: Tensor | nul
   } else params.u32(0).f32(0).f32(0).u32(0).u32(0).u32(0).u32(0);
   e.dispatch({
     shader: 'elementwise',
-    constants: { OP: OPS[op], WG },
+    constants: { OP: OPS[op], WG, PER },
     params,
     // Ops without a second input bind the engine's placeholder there.
     buffers: [a, b ?? e.placeholder, out],
-    workgroups: grid(out.size, WG),
+    workgroups: grid(Math.ceil(out.size / PER), WG),
   });
 }
 

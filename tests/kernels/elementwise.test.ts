@@ -3,7 +3,7 @@ import { accumulate, add, dropPathAdd, dropPathScale, gelu, geluBackward, scale,
 import { addRef, dropPathScaleRef, dropPathScalesRef, geluBackwardRef, geluRef, scaleRef } from '../../src/ops/elementwise.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine } from '../helpers/gpu';
 
-// Lengths straddling the 256-wide workgroup, plus a 1.
+// Lengths straddling the 4 elements of an invocation and the 1,024 of a workgroup, plus a 1.
 const LENGTHS = [1, 37, 29 * 13, 4099];
 // Saturated tails, where tanh must give exactly +-1 rather than NaN.
 const EXTREMES = [-1e4, -50, -20, -9, -3, -1e-3, 0, 1e-3, 3, 9, 20, 50, 1e4];
