@@ -2,7 +2,7 @@
 //   pass 1 (FINAL = false): workgroup w writes out[w] = sum of x[i]^2 over its grid-stride share;
 //   pass 2 (FINAL = true), one workgroup: out[0] = sqrt(sum of the pass-1 partials).
 // The number of workgroups is fixed by the host and every sum runs in a fixed order (per-invocation
-// strides, then a fixed tree), so the result is bit-reproducible. The few barriers run once per
+// strides, then a fixed tree), so the result is bit-reproducible. The one barrier runs once per
 // workgroup, outside the streaming loop.
 struct Params {
   n: u32,
@@ -24,9 +24,14 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     acc += select(v * v, v, FINAL);
   }
   sums[lid] = acc;
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    workgroupBarrier();
-    if (lid < half) { sums[lid] += sums[lid + half]; }
+  workgroupBarrier();
+  // The fixed pairwise tree (sums[l] += sums[l + half], half = WG/2 .. 1), walked by one invocation:
+  // the same additions in the same order as a parallel tree, behind one barrier instead of eight,
+  // which CPU drivers charge far more for than for 255 additions.
+  if (lid == 0u) {
+    for (var half = WG / 2u; half > 0u; half /= 2u) {
+      for (var l = 0u; l < half; l++) { sums[l] += sums[l + half]; }
+    }
+    out[wid.x] = select(sums[0], sqrt(sums[0]), FINAL);
   }
-  if (lid == 0u) { out[wid.x] = select(sums[0], sqrt(sums[0]), FINAL); }
 }
