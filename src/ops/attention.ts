@@ -1,12 +1,54 @@
-// Multi-head scaled-dot-product attention (non-causal) on the GPU, composed llm.c-style from the
-// batched strided matmul and the row-wise softmax. Tokens are packed as QKV [B*T, 3*D]: columns
-// [0, D) are Q, [D, 2D) K, [2D, 3D) V, and head h uses columns h*dh .. h*dh+dh of each, so every
-// per-(b, h) matrix is a strided view and nothing is ever transposed or copied.
-// Nothing is allocated per call: the caller owns the probabilities and the backward scratch, so
-// training preallocates them once and the UI can read attention maps straight from `probs`.
-import type { Engine, Tensor } from '../gpu/engine';
+// Multi-head scaled-dot-product attention (non-causal) on the GPU, in two variants that compute the
+// same sums in the same order (bit-identical results):
+//   'composed': llm.c-style, from the batched strided matmul and the row-wise softmax (3 dispatches
+//               forward, 5 backward);
+//   'fused':    shaders/attention.wgsl, one dispatch forward and two backward, each invocation a few
+//               queries (or keys) of one (image, head), for short sequences on CPU drivers.
+// Tokens are packed as QKV [B*T, 3*D]: columns [0, D) are Q, [D, 2D) K, [2D, 3D) V, and head h uses
+// columns h*dh .. h*dh+dh of each, so every per-(b, h) matrix is a strided view and nothing is ever
+// transposed or copied. Nothing is allocated per call: the caller owns the probabilities and the
+// backward scratch, so training preallocates them once and the UI can read attention maps straight
+// from `probs`.
+import { isSoftwareAdapter } from '../gpu/device';
+import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { matmul, type MatView } from './matmul';
 import { softmaxBackward, softmaxForward } from './softmax';
+
+export const ATTENTION_VARIANTS = ['composed', 'fused'] as const;
+export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
+
+/**
+ * Fused on CPU drivers, where it was measured faster (README, Performance); composed on GPUs until
+ * the fused kernel (registers per invocation, no workgroup tiling) is measured on one.
+ */
+export function attentionVariantFor(report: Engine['report']): AttentionVariant {
+  return isSoftwareAdapter(report) ? 'fused' : 'composed';
+}
+
+const chosen = new WeakMap<Engine, AttentionVariant>();
+function engineVariant(e: Engine): AttentionVariant {
+  let v = chosen.get(e);
+  if (!v) chosen.set(e, (v = attentionVariantFor(e.report)));
+  return v;
+}
+
+// The fused kernel: rows (queries or keys) per invocation, and invocations per workgroup.
+const FUSED_ROWS = 4;
+const FUSED_WG = 16;
+
+function fusedDispatch(e: Engine, s: AttentionShape, entry: 'forward' | 'backward_query' | 'backward_key', scale: number, beta: number, buffers: Tensor[], mask?: { mask: Tensor; queryGroups: boolean }): void {
+  const invocations = s.B * s.H * Math.ceil(s.T / FUSED_ROWS);
+  e.dispatch({
+    shader: 'attention',
+    entry,
+    defines: { DH: s.dh, QB: FUSED_ROWS },
+    constants: { HAS_MASK: !!mask, QUERY_GROUPS: !!mask?.queryGroups, WG: FUSED_WG },
+    params: new Params().u32(s.B).u32(s.T).u32(s.H).f32(scale).f32(beta),
+    // The forward's mask binding exists in every variant; without a mask it gets the engine's placeholder.
+    buffers: entry === 'forward' ? [...buffers, mask?.mask ?? e.placeholder] : buffers,
+    workgroups: grid(invocations, FUSED_WG),
+  });
+}
 
 export interface AttentionShape {
   B: number;
@@ -19,6 +61,8 @@ export interface AttentionShape {
 export interface AttentionOptions {
   /** Multiplies the logits Q K^T; default 1/sqrt(dh). */
   scale?: number;
+  /** Default: the one chosen for the engine's adapter (attentionVariantFor). */
+  variant?: AttentionVariant;
 }
 
 export interface AttentionForwardOptions extends AttentionOptions {
@@ -61,10 +105,14 @@ export function attentionForward(e: Engine, s: AttentionShape, qkv: Tensor, out:
   checkSize('out', out, B * T * D);
   checkSize('probs', probs, B * H * T * T);
   if (opts.mask) checkSize('mask', opts.mask, B * T);
+  const scale = opts.scale ?? 1 / Math.sqrt(dh);
+  if ((opts.variant ?? engineVariant(e)) === 'fused') {
+    fusedDispatch(e, s, 'forward', scale, 0, [qkv, probs, out], opts.mask && { mask: opts.mask, queryGroups: !!opts.queryGroups });
+    return;
+  }
   const v = views(s);
   const batch = [B, H] as const;
   const [Q, K, V] = [0, D, 2 * D].map((off) => v.tokens(qkv, off, 3 * D));
-  const scale = opts.scale ?? 1 / Math.sqrt(dh);
   // Logits go straight into probs; the softmax then rewrites them in place.
   matmul(e, { M: T, N: T, K: dh, transB: true, alpha: scale, batch }, Q, K, v.scores(probs));
   softmaxForward(e, probs, { rows: B * H * T, n: T, mask: opts.mask, rowsPerMask: H * T, queryGroups: opts.queryGroups });
@@ -92,6 +140,14 @@ export function attentionBackward(
   checkSize('dOut', dOut, B * T * D);
   checkSize('dQKV', dQKV, B * T * 3 * D);
   checkSize('dScores', dScores, B * H * T * T);
+  const scale = opts.scale ?? 1 / Math.sqrt(dh);
+  const beta = opts.accumulate ? 1 : 0;
+  if ((opts.variant ?? engineVariant(e)) === 'fused') {
+    // backward_query fills dScores with dS, which backward_key reads.
+    fusedDispatch(e, s, 'backward_query', scale, beta, [qkv, probs, dOut, dQKV, dScores]);
+    fusedDispatch(e, s, 'backward_key', scale, beta, [qkv, probs, dOut, dQKV, dScores]);
+    return;
+  }
   const v = views(s);
   const batch = [B, H] as const;
   const [Q, K, V] = [0, D, 2 * D].map((off) => v.tokens(qkv, off, 3 * D));
@@ -99,8 +155,6 @@ export function attentionBackward(
   const dO = v.tokens(dOut, 0, D);
   const P = v.scores(probs);
   const dS = v.scores(dScores);
-  const scale = opts.scale ?? 1 / Math.sqrt(dh);
-  const beta = opts.accumulate ? 1 : 0;
   // out = P V: dP = dO V^T, dV = P^T dO.
   matmul(e, { M: T, N: T, K: dh, transB: true, batch }, dO, V, dS);
   matmul(e, { M: T, N: dh, K: T, transA: true, beta, batch }, P, dO, dV);

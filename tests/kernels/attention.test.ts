@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { attentionBackward, attentionFlops, attentionForward, attentionMap, type AttentionShape } from '../../src/ops/attention';
+import { ATTENTION_VARIANTS, attentionBackward, attentionFlops, attentionForward, attentionMap, attentionVariantFor, type AttentionShape, type AttentionVariant } from '../../src/ops/attention';
 import { attentionBackwardRef, attentionForwardRef } from '../../src/ops/attention.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine, uniforms } from '../helpers/gpu';
 
-// Odd shapes around the matmul tile and the softmax workgroup, the ViT's real shape, and the degenerate one.
+// Odd shapes around the matmul tile, the softmax workgroup and the fused kernel's 4 rows per invocation,
+// the ViT's real shape, and the degenerate one.
 const SHAPES: (AttentionShape & { name: string; scale?: number })[] = [
   { name: 'B=1 T=1 H=1 dh=1', B: 1, T: 1, H: 1, dh: 1 },
   { name: 'B=2 T=13 H=3 dh=7', B: 2, T: 13, H: 3, dh: 7 },
@@ -30,7 +31,7 @@ describe('attention vs float64 reference', () => {
     for (const masking of ['none', 'keys', 'query groups'] as const) {
       const name = `${s.name}${masking === 'none' ? '' : ` masked (${masking})`}`;
       const queryGroups = masking === 'query groups';
-      it(name, async () => {
+      it.each(ATTENTION_VARIANTS)(`${name} (%s)`, async (variant) => {
         const e = await testEngine();
         const D = s.H * s.dh;
         const qkv = Float32Array.from(randn(s.B * s.T * 3 * D, 1));
@@ -49,21 +50,45 @@ describe('attention vs float64 reference', () => {
         const DQKV = e.tensor([s.B * s.T, 3 * D], 'f32', dInit);
         const DAcc = e.tensor([s.B * s.T, 3 * D], 'f32', dInit);
         const Mask = mask && e.tensor([s.B, s.T], 'u32', mask);
-        attentionForward(e, s, QKV, Out, P, { mask: Mask, scale: s.scale, queryGroups });
-        attentionBackward(e, s, QKV, P, DOut, DQKV, DS, { scale: s.scale });
-        attentionBackward(e, s, QKV, P, DOut, DAcc, DS, { scale: s.scale, accumulate: true });
+        attentionForward(e, s, QKV, Out, P, { mask: Mask, scale: s.scale, queryGroups, variant });
+        attentionBackward(e, s, QKV, P, DOut, DQKV, DS, { scale: s.scale, variant });
+        attentionBackward(e, s, QKV, P, DOut, DAcc, DS, { scale: s.scale, accumulate: true, variant });
         const [out, probs, dqkv, dacc] = await e.read(Out, P, DQKV, DAcc);
 
-        expectClose(`attention out ${name}`, out, ref.out, 1e-5, 1e-4);
-        expectClose(`attention probs ${name}`, probs, ref.probs, 1e-6, 1e-4);
-        expectClose(`attention dQKV ${name}`, dqkv, dRef, 1e-5, 1e-4);
-        expectClose(`attention dQKV accumulate ${name}`, dacc, dRef.map((g, i) => g + dInit[i]), 1e-5, 1e-4);
+        expectClose(`attention out ${name} ${variant}`, out, ref.out, 1e-5, 1e-4);
+        expectClose(`attention probs ${name} ${variant}`, probs, ref.probs, 1e-6, 1e-4);
+        expectClose(`attention dQKV ${name} ${variant}`, dqkv, dRef, 1e-5, 1e-4);
+        expectClose(`attention dQKV accumulate ${name} ${variant}`, dacc, dRef.map((g, i) => g + dInit[i]), 1e-5, 1e-4);
         // The display helper is a slice of probs: batch b, head h, row i, key j.
         const [b, h] = [s.B - 1, s.H - 1];
         expect(attentionMap(probs, s, b, h)[s.T * s.T - 1]).toBe(probs[((b * s.H + h) * s.T + s.T - 1) * s.T + s.T - 1]);
       });
     }
   }
+
+  it.each(['none', 'query groups'] as const)('both variants give the same bits, forward and backward (mask: %s)', async (masking) => {
+    const e = await testEngine();
+    const s: AttentionShape = { B: 3, T: 50, H: 4, dh: 16 };
+    const D = s.H * s.dh;
+    const mask = keyMask(s, masking, 5);
+    const QKV = e.tensor([s.B * s.T, 3 * D], 'f32', randn(s.B * s.T * 3 * D, 6));
+    const DOut = e.tensor([s.B * s.T, D], 'f32', randn(s.B * s.T * D, 7));
+    const Mask = mask && e.tensor([s.B, s.T], 'u32', mask);
+    const bits = async (variant: AttentionVariant) => {
+      const [Out, P, DS, DQKV] = [e.tensor([s.B * s.T, D]), e.tensor([s.B, s.H, s.T, s.T]), e.tensor([s.B, s.H, s.T, s.T]), e.tensor([s.B * s.T, 3 * D])];
+      attentionForward(e, s, QKV, Out, P, { mask: Mask, queryGroups: masking !== 'none', variant });
+      attentionBackward(e, s, QKV, P, DOut, DQKV, DS, { variant });
+      return (await e.read(Out, P, DQKV)).map((a) => Buffer.from(a.buffer));
+    };
+    const [composed, fused] = [await bits('composed'), await bits('fused')];
+    composed.forEach((c, i) => expect(c.equals(fused[i]), ['out', 'probs', 'dQKV'][i]).toBe(true));
+  });
+
+  it('CPU drivers get the fused kernels, GPUs the composed ones', () => {
+    const report = (description: string) => ({ description, isFallbackAdapter: false, vendor: '', architecture: '', features: [], limits: {} });
+    expect(attentionVariantFor(report('mesa / llvmpipe'))).toBe('fused');
+    expect(attentionVariantFor(report('nvidia / NVIDIA H200'))).toBe('composed');
+  });
 
   for (const masking of ['none', 'keys', 'query groups'] as const) {
     it(`reference backward matches finite differences (mask: ${masking}${masking === 'none' ? '' : ', with an all-masked batch'})`, () => {
