@@ -1,10 +1,10 @@
 // `npm run bench -- kernels`: GFLOP/s of our matmuls (at the ViT's forward and backward shapes)
 // and attention, beside TensorFlow.js's WebGPU backend doing the same ops on the same device.
-// Every matmul variant of the ladder is timed on each shape; "ours" is the one the engine picks
-// for this adapter.
+// Every matmul and attention variant is timed on each shape; "ours" is the one the engine picks
+// for this adapter (and head width).
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
-import { attentionBackward, attentionFlops, attentionForward, type AttentionShape } from '../../src/ops/attention';
+import { ATTENTION_VARIANTS, attentionBackward, attentionFlops, attentionForward, attentionVariantFor, type AttentionShape, type AttentionVariant } from '../../src/ops/attention';
 import { MATMUL_VARIANTS, matmul, matmulVariantFor, type MatmulVariant } from '../../src/ops/matmul';
 import { loadTfjs, type TF } from './peer';
 import { geomean, timePerIter } from './timing';
@@ -25,8 +25,12 @@ interface MatmulShape {
   bias?: boolean;
 }
 
-// Attention at that width on Fashion-MNIST token grids: 64 images, 7x7 tokens + CLS, 4 heads of 32.
-const ATTENTION: AttentionShape = { B: 64, T: 50, H: 4, dh: 32 };
+// Attention at that width on Fashion-MNIST token grids (64 images, 7x7 tokens + CLS, 4 heads of
+// 32), and the quick preset's (128 images, 7x7 tokens, 4 heads of 16).
+const ATTENTION: AttentionShape[] = [
+  { B: 64, T: 50, H: 4, dh: 32 },
+  { B: 128, T: 49, H: 4, dh: 16 },
+];
 
 const MATMULS: MatmulShape[] = [
   { name: 'qkv fwd  X*Wqkv+b', M: ROWS, N: 3 * D, K: D, bias: true },
@@ -42,8 +46,8 @@ export interface Row {
   flops: number;
   ours_gflops: number;
   tfjs_gflops: number;
-  /** Matmuls only: GFLOP/s of each variant of the ladder. */
-  variants?: Partial<Record<MatmulVariant, number>>;
+  /** GFLOP/s of each variant of the op's ladder. */
+  variants?: Partial<Record<MatmulVariant | AttentionVariant, number>>;
 }
 
 export async function benchKernels(): Promise<void> {
@@ -52,7 +56,7 @@ export async function benchKernels(): Promise<void> {
   const { tf, sync: tfSync } = await loadTfjs();
   const rows: Row[] = [];
   const chosen = matmulVariantFor(e.report);
-  console.log(`matmul variant for this adapter: ${chosen} (ladder: ${Object.keys(MATMUL_VARIANTS).join(', ')})`);
+  console.log(`matmul variant for this adapter: ${chosen} (ladder: ${Object.keys(MATMUL_VARIANTS).join(', ')}); attention: ${ATTENTION.map((a) => `dh ${a.dh} ${attentionVariantFor(e.report, a.dh)}`).join(', ')}`);
 
   for (const s of MATMULS) {
     const [aR, aC] = s.transA ? [s.K, s.M] : [s.M, s.K];
@@ -88,7 +92,7 @@ export async function benchKernels(): Promise<void> {
     printRow(rows[rows.length - 1]);
   }
 
-  rows.push(...(await benchAttention(e, tf, tfSync)));
+  for (const shape of ATTENTION) rows.push(...(await benchAttention(e, tf, tfSync, shape)));
 
   const ratios = rows.map((r) => r.ours_gflops / r.tfjs_gflops);
   console.log(
@@ -106,8 +110,7 @@ export async function benchKernels(): Promise<void> {
   e.destroy();
 }
 
-async function benchAttention(e: Engine, tf: TF, tfSync: () => Promise<void>): Promise<Row[]> {
-  const s = ATTENTION;
+async function benchAttention(e: Engine, tf: TF, tfSync: () => Promise<void>, s: AttentionShape): Promise<Row[]> {
   const D = s.H * s.dh;
   const scale = 1 / Math.sqrt(s.dh);
   const qkvData = Float32Array.from({ length: s.B * s.T * 3 * D }, () => Math.random() - 0.5);
@@ -129,21 +132,27 @@ async function benchAttention(e: Engine, tf: TF, tfSync: () => Promise<void>): P
   };
   const tfGrad = tf.grad(tfAttention);
   const flops = attentionFlops(s);
+  const both = flops.forward + flops.backward;
   const label = `B${s.B} T${s.T} H${s.H} dh${s.dh}`;
 
-  const oursFwd = await timePerIter(() => attentionForward(e, s, qkv, out, probs, { scale }), () => e.sync());
+  const fwd: Partial<Record<AttentionVariant, number>> = {};
+  const step: Partial<Record<AttentionVariant, number>> = {};
+  for (const variant of ATTENTION_VARIANTS) {
+    fwd[variant] = flops.forward / (await timePerIter(() => attentionForward(e, s, qkv, out, probs, { scale, variant }), () => e.sync())) / 1e9;
+    const sec = await timePerIter(() => {
+      attentionForward(e, s, qkv, out, probs, { scale, variant });
+      attentionBackward(e, s, qkv, probs, dOut, dQKV, dScores, { scale, variant });
+    }, () => e.sync());
+    step[variant] = both / sec / 1e9;
+  }
   const peerFwd = await timePerIter(() => tf.tidy(() => tfAttention(tq)).dispose(), tfSync);
-  const oursStep = await timePerIter(() => {
-    attentionForward(e, s, qkv, out, probs, { scale });
-    attentionBackward(e, s, qkv, probs, dOut, dQKV, dScores, { scale });
-  }, () => e.sync());
   const peerStep = await timePerIter(() => tf.tidy(() => tfGrad(tq, tdy)).dispose(), tfSync);
   tf.dispose([tq, tdy]);
   [qkv, out, probs, dOut, dQKV, dScores].forEach((t) => t.destroy());
-  const both = flops.forward + flops.backward;
+  const chosen = attentionVariantFor(e.report, s.dh);
   const rows: Row[] = [
-    { name: `attention fwd      ${label}`, flops: flops.forward, ours_gflops: flops.forward / oursFwd / 1e9, tfjs_gflops: flops.forward / peerFwd / 1e9 },
-    { name: `attention fwd+bwd  ${label}`, flops: both, ours_gflops: both / oursStep / 1e9, tfjs_gflops: both / peerStep / 1e9 },
+    { name: `attention fwd      ${label}`, flops: flops.forward, ours_gflops: fwd[chosen]!, tfjs_gflops: flops.forward / peerFwd / 1e9, variants: fwd },
+    { name: `attention fwd+bwd  ${label}`, flops: both, ours_gflops: step[chosen]!, tfjs_gflops: both / peerStep / 1e9, variants: step },
   ];
   rows.forEach(printRow);
   return rows;

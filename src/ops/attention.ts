@@ -17,19 +17,16 @@ import { softmaxBackward, softmaxForward } from './softmax';
 export const ATTENTION_VARIANTS = ['composed', 'fused'] as const;
 export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
 
-/**
- * Fused on CPU drivers, where it was measured faster (README, Performance); composed on GPUs until
- * the fused kernel (registers per invocation, no workgroup tiling) is measured on one.
- */
-export function attentionVariantFor(report: Engine['report']): AttentionVariant {
-  return isSoftwareAdapter(report) ? 'fused' : 'composed';
-}
+/** The largest head the fused kernel takes: at dh 32 its per-invocation arrays spill and it ran 2x slower than composed on lavapipe. */
+const FUSED_MAX_DH = 16;
 
-const chosen = new WeakMap<Engine, AttentionVariant>();
-function engineVariant(e: Engine): AttentionVariant {
-  let v = chosen.get(e);
-  if (!v) chosen.set(e, (v = attentionVariantFor(e.report)));
-  return v;
+/**
+ * Fused on CPU drivers for heads up to 16 wide, where it was measured faster (README, Performance);
+ * composed elsewhere, GPUs included until the fused kernel (registers per invocation, no workgroup
+ * tiling) is measured on one.
+ */
+export function attentionVariantFor(report: Engine['report'], dh: number): AttentionVariant {
+  return isSoftwareAdapter(report) && dh <= FUSED_MAX_DH ? 'fused' : 'composed';
 }
 
 // The fused kernel: rows (queries or keys) per invocation, and invocations per workgroup.
@@ -61,7 +58,7 @@ export interface AttentionShape {
 export interface AttentionOptions {
   /** Multiplies the logits Q K^T; default 1/sqrt(dh). */
   scale?: number;
-  /** Default: the one chosen for the engine's adapter (attentionVariantFor). */
+  /** Default: the one chosen for the adapter and head width (attentionVariantFor). */
   variant?: AttentionVariant;
 }
 
@@ -106,7 +103,7 @@ export function attentionForward(e: Engine, s: AttentionShape, qkv: Tensor, out:
   checkSize('probs', probs, B * H * T * T);
   if (opts.mask) checkSize('mask', opts.mask, B * T);
   const scale = opts.scale ?? 1 / Math.sqrt(dh);
-  if ((opts.variant ?? engineVariant(e)) === 'fused') {
+  if ((opts.variant ?? attentionVariantFor(e.report, dh)) === 'fused') {
     fusedDispatch(e, s, 'forward', scale, 0, [qkv, probs, out], opts.mask && { mask: opts.mask, queryGroups: !!opts.queryGroups });
     return;
   }
@@ -142,7 +139,7 @@ export function attentionBackward(
   checkSize('dScores', dScores, B * H * T * T);
   const scale = opts.scale ?? 1 / Math.sqrt(dh);
   const beta = opts.accumulate ? 1 : 0;
-  if ((opts.variant ?? engineVariant(e)) === 'fused') {
+  if ((opts.variant ?? attentionVariantFor(e.report, dh)) === 'fused') {
     // backward_query fills dScores with dS, which backward_key reads.
     fusedDispatch(e, s, 'backward_query', scale, beta, [qkv, probs, dOut, dQKV, dScores]);
     fusedDispatch(e, s, 'backward_key', scale, beta, [qkv, probs, dOut, dQKV, dScores]);

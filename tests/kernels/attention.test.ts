@@ -84,10 +84,11 @@ describe('attention vs float64 reference', () => {
     composed.forEach((c, i) => expect(c.equals(fused[i]), ['out', 'probs', 'dQKV'][i]).toBe(true));
   });
 
-  it('CPU drivers get the fused kernels, GPUs the composed ones', () => {
+  it('CPU drivers get the fused kernels for heads up to 16 wide, GPUs the composed ones', () => {
     const report = (description: string) => ({ description, isFallbackAdapter: false, vendor: '', architecture: '', features: [], limits: {} });
-    expect(attentionVariantFor(report('mesa / llvmpipe'))).toBe('fused');
-    expect(attentionVariantFor(report('nvidia / NVIDIA H200'))).toBe('composed');
+    expect(attentionVariantFor(report('mesa / llvmpipe'), 16)).toBe('fused');
+    expect(attentionVariantFor(report('mesa / llvmpipe'), 32)).toBe('composed');
+    expect(attentionVariantFor(report('nvidia / NVIDIA H200'), 16)).toBe('composed');
   });
 
   for (const masking of ['none', 'keys', 'query groups'] as const) {
