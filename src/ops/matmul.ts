@@ -40,7 +40,7 @@ export const MATMUL_VARIANTS = {
   /**
    * 16 invocations of 16 x 8 (a 128 x 16 tile): on CPU drivers (lavapipe, SwiftShader) each lane's
    * load costs far more than an FMA, and this block does 5.3 FMAs a load against 2.7 for 4 x 8
-   * (1.3-1.7x the GFLOP/s on lavapipe).
+   * (1.2-2.3x the GFLOP/s on lavapipe: `npm run bench -- kernels`).
    */
   'block16x8': { TM: 16, TN: 8, WG_X: 2, WG_Y: 8 },
 } as const;
