@@ -9,7 +9,7 @@ import type { AugmentConfig } from '../augment/token_augment';
 import type { AttentionReport } from '../worker/attention_view';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 import { startRun, type RunRecord } from './runs';
-import { newSeries, seriesDone, seriesFailed, seriesStarted, type Series, type StartCommand } from './series';
+import { newSeries, seriesDone, seriesFailed, seriesStarted, seriesStopped, type Series, type StartCommand } from './series';
 
 export type { StartCommand } from './series';
 
@@ -103,8 +103,12 @@ export const useTraining = create<TrainStore>((set, get) => {
         if (next) get().start(next);
         return;
       }
-      case 'error':
-        return set({ series: seriesFailed(get().series), status: 'error', message: 'stopped', error: { code: m.code, message: m.message, resumable: m.resumable } });
+      case 'error': {
+        const { series, next } = seriesFailed(get().series, m.message);
+        set({ series, status: 'error', message: 'stopped', error: { code: m.code, message: m.message, resumable: m.resumable } });
+        if (next) get().start(next);
+        return;
+      }
       case 'preview':
         return m.runId === get().runId && set({ preview: m.preview, previewError: null });
       case 'preview-error':
@@ -123,7 +127,7 @@ export const useTraining = create<TrainStore>((set, get) => {
         return set({ recipePreviewError: m.message });
     }
   };
-  const onError = (message: string) => set({ series: seriesFailed(get().series), status: 'error', error: { code: 'other', message, resumable: false } });
+  const onError = (message: string) => set({ series: seriesStopped(get().series), status: 'error', error: { code: 'other', message, resumable: false } });
   return {
     status: 'idle',
     message: '',
