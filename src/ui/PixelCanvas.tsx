@@ -3,8 +3,8 @@
 // cell boundary, so what an augmentation does to whole tokens shows.
 import { useEffect, useRef } from 'react';
 
-/** Light blue at half opacity: visible over the black background and the bright garments alike. */
-const GRID_COLOR = 'rgba(64, 170, 255, 0.6)';
+/** Light blue, mostly opaque: visible over the black background and the bright garments alike. */
+const GRID_COLOR = 'rgba(64, 170, 255, 0.75)';
 
 export function PixelCanvas({ rgba, width, height, scale, label, cell }: { rgba: Uint8ClampedArray; width: number; height: number; scale: number; label: string; cell?: number }) {
   const ref = useRef<HTMLCanvasElement>(null);
