@@ -1,5 +1,7 @@
 // What the browser tests share: opening the page (the shipped dataset loads by itself first),
-// importing a tiny package, the points a chart plots, and what the page complains about.
+// importing a tiny package, the points a chart plots, what the page complains about, and what
+// axe-core finds.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Locator, type Page } from '@playwright/test';
 import { encodeBundle } from '../src/formats/bundle';
 import { tinyPackage } from '../tests/data/tiny-package';
@@ -26,6 +28,9 @@ export async function importTiny(page: Page, name: string, opts: { seed: number;
 /** The Train button (exact: a lesson's title has the word too). */
 export const trainButton = (page: Page): Locator => page.getByRole('button', { name: 'Train', exact: true });
 
+/** A knob of the recipe column by its label: the comparison view's checkboxes name augmentations too. */
+export const knob = (page: Page, label: string): Locator => page.getByRole('complementary', { name: 'Recipe' }).getByLabel(label);
+
 /** A chart by its title. */
 export const chart = (page: Page, title: string): Locator => page.getByRole('figure', { name: title, exact: true });
 
@@ -42,4 +47,10 @@ export function complaints(page: Page): string[] {
     if (m.type() === 'error' || m.type() === 'warning') out.push(`${m.type()}: ${m.text()} (${m.location().url})`);
   });
   return out;
+}
+
+/** axe-core's serious and critical violations on the page as it is, each with the elements it was found on. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

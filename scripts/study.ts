@@ -15,6 +15,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runs, type Summary } from './train/run_grid';
+import { COMPARED_AUGMENTS } from '../src/train/compared_augments';
+import { cliArgs, type Overrides } from '../src/train/options';
 import { describeRegime, FEW_LABELS } from '../src/train/regime';
 
 const { values: args, positionals } = parseArgs({
@@ -43,7 +45,7 @@ const R = FEW_LABELS;
 
 const labelled = ['--labels', String(R.labels), '--batch', String(R.batch), '--eval-every', String(R.evalEvery)];
 /** SeiT's supervised classifier on frozen codebook vectors, from scratch. */
-const supervised = (augment: string[], seed: string) => ['--preset', 'seit-quick', ...labelled, '--steps', String(R.supervisedSteps), '--augment', ...augment, '--seed', seed];
+const supervised = (augment: Overrides, seed: string) => ['--preset', 'seit-quick', ...labelled, '--steps', String(R.supervisedSteps), ...cliArgs(augment), '--seed', seed];
 /** SeiT++'s classifier on learned code embeddings, from scratch or from a pre-training checkpoint. */
 const finetune = (recipe: string, seed: string, from?: string) => ['--preset', 'finetune-quick', ...labelled, '--steps', String(R.finetuneSteps), '--augment', recipe, '--seed', seed, ...(from ? ['--from', from] : [])];
 
@@ -115,14 +117,6 @@ const row = (c: Cell) => ({ setting: c.setting, recipe: c.recipe, mean: mean(acc
 
 // ---- the studies ---------------------------------------------------------------------------
 
-/** Each row's name, and the --augment recipe and settings it trains with. */
-const SUPERVISED_RECIPES = [
-  { recipe: 'none', label: 'no augmentation', argv: ['none'] },
-  { recipe: 'seit', label: "SeiT's augmentations", argv: ['seit'] },
-  { recipe: 'seit-ta', label: '+ TokenAdapt (learned)', argv: ['seit-ta'] },
-  { recipe: 'seit-oracle', label: '+ TokenAdapt oracle', argv: ['seit-ta', '--token-adapt-kind', 'oracle'] },
-  { recipe: 'seit-ta-ca', label: '+ TokenAdapt + ColorAdapt', argv: ['seit-ta-ca'] },
-];
 const FINETUNE_RECIPES = [
   { recipe: 'none', label: 'no augmentation' },
   { recipe: 'seit-ta', label: "SeiT's + TokenAdapt" },
@@ -142,7 +136,7 @@ async function mtmCells(): Promise<Cell[]> {
 }
 
 if (study === 'augment') {
-  const cells = (await Promise.all([...SUPERVISED_RECIPES.map((r) => cell('supervised', r.recipe, r.label, (s) => supervised(r.argv, s))), mtmCells()])).flat();
+  const cells = (await Promise.all([...COMPARED_AUGMENTS.map((r) => cell('supervised', r.id, r.label, (s) => supervised(r.overrides, s))), mtmCells()])).flat();
   const find = (setting: string, recipe: string) => cells.find((c) => c.setting === setting && c.recipe === recipe)!;
   const lines = [
     ...table(cells),

@@ -310,6 +310,9 @@ export function overridesFromCli(values: Record<string, unknown>): Overrides {
   return out as Overrides;
 }
 
+/** The flags that give these overrides, in list order (overridesFromCli's inverse). */
+export const cliArgs = (o: Overrides): string[] => given(o).flatMap(([e, v]) => [`--${e.flag}`, String(v)]);
+
 /** --help's lines for the options, by group: flag, its values, the help text and what it applies to. */
 export function cliHelp(): string {
   const arg = (e: Option) => (e.type === 'choice' ? e.values.join('|') : e.type === 'int' ? 'N' : 'X');

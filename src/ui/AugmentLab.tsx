@@ -20,7 +20,9 @@ export function AugmentLab({ dataset }: { dataset: string }) {
   return (
     <div className="augment-lab" data-testid="augment-lab">
       <h3>Augmentation lab</h3>
-      <p className="muted small">One test image through each token augmentation alone, decoded to pixels: what a training batch sees.</p>
+      <p className="muted small">
+        One test image through each token augmentation alone, decoded to pixels: what a training batch sees. Whole recipes, on a batch with the token grid: <a href="#compare">Compare augmentations</a>.
+      </p>
       <div className="train-controls">
         <label>
           lab image <input type="number" min={0} value={index} onChange={(ev) => setIndex(Math.max(0, Math.floor(Number(ev.target.value))))} />

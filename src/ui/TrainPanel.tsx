@@ -1,5 +1,5 @@
-// The training dashboard: the recipe and run controls on one side, the live curves in the centre,
-// the live model views beside them. Trains a ViT on a stored token dataset in a Web Worker:
+// The training dashboard: the recipe and run controls on one side, the live curves in the centre
+// (and under them the comparison of augmentations), the live model views beside them. Trains a ViT on a stored token dataset in a Web Worker:
 // supervised (SeiT), masked token modeling (SeiT++, with the MTO-style mask token), and
 // fine-tuning from a stored pre-training run on a fraction of the labels.
 import { errorMessage } from '../util/errors';
@@ -14,6 +14,8 @@ import { lessons } from './lessons';
 import { AttentionView } from './AttentionView';
 import { AugmentLab } from './AugmentLab';
 import { Checkpoints } from './Checkpoints';
+import { comparable } from './compare';
+import { CompareView } from './CompareView';
 import { Curves } from './Curves';
 import { DatasetStatus } from './DatasetStatus';
 import type { HomePreset } from './defaultPreset';
@@ -34,8 +36,6 @@ const DESCRIPTIONS: Record<string, string> = {
   'finetune-quick': 'SeiT++ classifier, a fraction of the labels',
 };
 
-const AUGMENT_GROUPS: Group[] = ['augment', 'augmentSettings'];
-
 /** `home`: the preset this machine starts on (src/ui/defaultPreset.ts). */
 export function TrainPanel({ dataset, home }: { dataset: string | null; home: HomePreset }) {
   const t = useTraining();
@@ -54,15 +54,10 @@ export function TrainPanel({ dataset, home }: { dataset: string | null; home: Ho
   const chosen = PRESETS[presetName];
   // The recipe's config, checked or not: what the knobs show.
   const shown = applyOverrides(chosen, overridesOf(r));
-  const task = chosen.task;
   const finetunes = chosen.task === 'classify' && chosen.input === 'codes';
   const sources = dataset ? pretrainingRuns(dataset, t.stored) : [];
   const busy = t.status === 'starting' || t.status === 'training';
-  const augmented = ENTRIES.some((e) => AUGMENT_GROUPS.includes(e.group) && e.key in r);
-  /** The recipe without its augmentation options: the preset's own. */
-  const unaugmented = (): Recipe => Object.fromEntries(Object.entries(r).filter(([k]) => !ENTRIES.some((e) => e.key === k && AUGMENT_GROUPS.includes(e.group)))) as Recipe;
-  const command = (resume: boolean, recipe = r): StartCommand | null =>
-    dataset ? { dataset, preset: presetName, overrides: overridesOf(recipe), ...(finetunes && from ? { from } : {}), resume } : null;
+  const command = (resume: boolean): StartCommand | null => (dataset ? { dataset, preset: presetName, overrides: overridesOf(r), ...(finetunes && from ? { from } : {}), resume } : null);
   // Resume whenever this browser holds a checkpoint of the run these settings name: after a pause,
   // an error, or a reload (a finished run resumes too, up to a larger step count).
   const cmd = command(true);
@@ -90,11 +85,6 @@ export function TrainPanel({ dataset, home }: { dataset: string | null; home: Ho
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
-  // The same run without augmentation, then with the chosen ones: one click, one plot.
-  const compare = () => {
-    const [a, b] = [command(false, unaugmented()), command(false)];
-    if (a && b) t.startSeries([a, b]);
-  };
   const running = t.config && t.config.task === 'mtm';
   // A fine-tune from a checkpoint takes its encoder's size from it.
   const fromCheckpoint = (e: Option) => !!e.encoder && finetunes && !!from;
@@ -156,12 +146,12 @@ export function TrainPanel({ dataset, home }: { dataset: string | null; home: Ho
           <button disabled={busy || t.runs.length === 0} onClick={t.reset} title="Clear the curves and the runs table (stored checkpoints stay)">
             Reset
           </button>
-          {task === 'classify' && augmented && (
-            <button disabled={!dataset || busy || !!configError} onClick={compare} title="Train without augmentation, then with the chosen augmentations, and plot both">
-              Compare with no augmentation
-            </button>
-          )}
         </div>
+        {comparable(presetName) && (
+          <p className="small">
+            <a href="#compare">Compare augmentations</a> on this recipe: several recipes and seeds, one after another, overlaid and charted.
+          </p>
+        )}
         {configError && (
           <p className="message error" role="alert" data-testid="recipe-error">
             {configError}
@@ -223,6 +213,7 @@ export function TrainPanel({ dataset, home }: { dataset: string | null; home: Ho
       <section className="panel curves" aria-label="Training">
         <h2>Curves</h2>
         <Curves />
+        <CompareView recipe={r} base={command(false)} busy={busy} />
       </section>
       <section className="panel views" aria-label="Model views">
         <h2>Inside the model</h2>

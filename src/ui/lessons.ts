@@ -55,7 +55,7 @@ export function lessons(augment: { rows: StudyRow[] }, mtm: { rows: StudyRow[] }
       title: 'Does TokenAdapt help?',
       recipe: { preset: 'seit-quick', ...regime, steps: FEW_LABELS.supervisedSteps, augment: 'seit-ta', tokenAdaptKind: 'learned' },
       text:
-        `With ${fewLabels}, press "Compare with no augmentation": the same model trains without, then with SeiT's augmentations and TokenAdapt, on one plot. ` +
+        `With ${fewLabels}, press "Train and compare" under "Compare augmentations" (below the dashboard; it starts with no augmentation and this recipe's ticked, and takes more recipes and seeds): the same model trains without, then with SeiT's augmentations and TokenAdapt, their test curves on one plot and their final accuracies in one bar chart. ` +
         `What to expect, measured over ${seeds(a)} seeds (npm run study -- augment): no augmentation ${measured(a, 'supervised', 'none')}, SeiT's augmentations ${measured(a, 'supervised', 'seit')}, with TokenAdapt ${measured(a, 'supervised', 'seit-ta')}, with its exact oracle ${measured(a, 'supervised', 'seit-oracle')}. ` +
         `So expect the augmented run to end ${compared(mean(a, 'supervised', 'seit-ta'), mean(a, 'supervised', 'none'))} the plain one, and its training accuracy (on augmented, mixed batches) far below its test accuracy. The lab below shows what each augmentation does to an image.`,
     },

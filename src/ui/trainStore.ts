@@ -4,12 +4,14 @@ import { listCheckpoints } from '../data/checkpoint_store';
 import type { FromWorker, ToWorker } from '../worker/protocol';
 import type { TrainConfig } from '../train/presets';
 import type { MTMPreview } from '../worker/mtm_view';
-import type { AugmentPreview } from '../augment/lab';
+import type { AugmentPreview, RecipePreview } from '../augment/lab';
+import type { AugmentConfig } from '../augment/token_augment';
 import type { AttentionReport } from '../worker/attention_view';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 import { startRun, type RunRecord } from './runs';
+import { newSeries, seriesDone, seriesFailed, seriesStarted, seriesStopped, type Series, type StartCommand } from './series';
 
-export type StartCommand = Omit<Extract<ToWorker, { type: 'start' }>, 'type'>;
+export type { StartCommand } from './series';
 
 export type TrainStatus = 'idle' | 'starting' | 'training' | 'paused' | 'done' | 'error';
 
@@ -32,18 +34,21 @@ interface TrainStore {
   previewError: string | null;
   augmentPreview: AugmentPreview | null;
   augmentPreviewError: string | null;
+  recipePreview: RecipePreview | null;
+  recipePreviewError: string | null;
   attention: AttentionReport | null;
   attentionError: string | null;
   start(cmd: StartCommand): void;
   /** Runs one after another (the next starts when one finishes), plotted together. */
   startSeries(cmds: StartCommand[]): void;
-  /** Runs waiting for the current one to finish. */
-  queued: StartCommand[];
+  /** The last series started, how far it got and its runs' results (src/ui/series.ts). */
+  series: Series | null;
   pause(): void;
   /** Clears the page's runs and curves; stored checkpoints stay. */
   reset(): void;
   requestPreview(dataset: string, index: number, seed: number): void;
   requestAugmentPreview(dataset: string, index: number, seed: number): void;
+  requestRecipePreview(dataset: string, index: number, seed: number, recipes: { name: string; augment: AugmentConfig }[]): void;
   requestAttention(dataset: string, index: number): void;
   refreshStored(): Promise<void>;
 }
@@ -72,6 +77,7 @@ export const useTraining = create<TrainStore>((set, get) => {
       case 'started': {
         const runs = startRun(get().runs, m.runId, m.config, m.history);
         return set({
+          series: seriesStarted(get().series, m.runId),
           status: 'training',
           message: `training on ${m.adapter}`,
           runId: m.runId,
@@ -92,16 +98,17 @@ export const useTraining = create<TrainStore>((set, get) => {
       case 'paused':
         return set({ status: 'paused', message: `paused at step ${m.step}; checkpoint saved` });
       case 'done': {
-        set({ status: 'done', result: m.result, message: 'finished', runs: updateRun(get(), (r) => ({ ...r, result: m.result })) });
-        const [next, ...rest] = get().queued;
-        if (next) {
-          set({ queued: rest });
-          get().start(next);
-        }
+        const { series, next } = seriesDone(get().series, get().runId, m.result);
+        set({ status: 'done', result: m.result, message: 'finished', series, runs: updateRun(get(), (r) => ({ ...r, result: m.result })) });
+        if (next) get().start(next);
         return;
       }
-      case 'error':
-        return set({ queued: [], status: 'error', message: 'stopped', error: { code: m.code, message: m.message, resumable: m.resumable } });
+      case 'error': {
+        const { series, next } = seriesFailed(get().series, m.message);
+        set({ series, status: 'error', message: 'stopped', error: { code: m.code, message: m.message, resumable: m.resumable } });
+        if (next) get().start(next);
+        return;
+      }
       case 'preview':
         return m.runId === get().runId && set({ preview: m.preview, previewError: null });
       case 'preview-error':
@@ -114,9 +121,13 @@ export const useTraining = create<TrainStore>((set, get) => {
         return set({ augmentPreview: m.preview, augmentPreviewError: null });
       case 'augment-preview-error':
         return set({ augmentPreviewError: m.message });
+      case 'recipe-preview':
+        return set({ recipePreview: m.preview, recipePreviewError: null });
+      case 'recipe-preview-error':
+        return set({ recipePreviewError: m.message });
     }
   };
-  const onError = (message: string) => set({ status: 'error', error: { code: 'other', message, resumable: false } });
+  const onError = (message: string) => set({ series: seriesStopped(get().series), status: 'error', error: { code: 'other', message, resumable: false } });
   return {
     status: 'idle',
     message: '',
@@ -128,13 +139,15 @@ export const useTraining = create<TrainStore>((set, get) => {
     metrics: [],
     result: null,
     runs: [],
-    queued: [],
+    series: null,
     lastCheckpoint: null,
     stored: [],
     preview: null,
     previewError: null,
     augmentPreview: null,
     augmentPreviewError: null,
+    recipePreview: null,
+    recipePreviewError: null,
     attention: null,
     attentionError: null,
     start(cmd) {
@@ -142,13 +155,12 @@ export const useTraining = create<TrainStore>((set, get) => {
       ensureWorker(onMessage, onError).postMessage({ type: 'start', ...cmd } satisfies ToWorker);
     },
     reset() {
-      set({ runs: [], metrics: [], result: null, runId: null, config: null, status: 'idle', message: '', error: null, preview: null, attention: null, lastCheckpoint: null });
+      set({ runs: [], series: null, metrics: [], result: null, runId: null, config: null, status: 'idle', message: '', error: null, preview: null, attention: null, lastCheckpoint: null });
     },
     startSeries(cmds) {
-      const [first, ...rest] = cmds;
-      if (!first) return;
-      set({ queued: rest });
-      get().start(first);
+      const series = newSeries(cmds);
+      set({ series });
+      if (series.at !== null) get().start(series.runs[series.at].cmd);
     },
     pause() {
       worker?.postMessage({ type: 'pause' } satisfies ToWorker);
@@ -164,6 +176,9 @@ export const useTraining = create<TrainStore>((set, get) => {
     },
     requestAugmentPreview(dataset, index, seed) {
       ensureWorker(onMessage, onError).postMessage({ type: 'augment-preview', dataset, index, seed } satisfies ToWorker);
+    },
+    requestRecipePreview(dataset, index, seed, recipes) {
+      ensureWorker(onMessage, onError).postMessage({ type: 'recipe-preview', dataset, index, seed, recipes } satisfies ToWorker);
     },
     async refreshStored() {
       try {

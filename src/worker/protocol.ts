@@ -1,6 +1,7 @@
 // Messages between the page and the training Web Worker. The worker owns the GPU device and the
 // loop; the page only sends commands and draws what comes back, so the UI never stalls.
-import type { AugmentPreview } from '../augment/lab';
+import type { AugmentPreview, RecipePreview } from '../augment/lab';
+import type { AugmentConfig } from '../augment/token_augment';
 import type { AttentionReport } from './attention_view';
 import { runName, type Overrides } from '../train/options';
 import type { TrainConfig } from '../train/presets';
@@ -25,7 +26,9 @@ export type ToWorker =
   /** The attention view of one test image for a classifier run (live, or from its checkpoint). */
   | { type: 'attention'; dataset: string; runId: string; index: number }
   /** The augmentation lab: one test image through each augmentation. */
-  | { type: 'augment-preview'; dataset: string; index: number; seed: number };
+  | { type: 'augment-preview'; dataset: string; index: number; seed: number }
+  /** The comparison view's lab: whole recipes on a batch of test images from `index` on. */
+  | { type: 'recipe-preview'; dataset: string; index: number; seed: number; recipes: { name: string; augment: AugmentConfig }[] };
 
 export type WorkerErrorCode = 'no-webgpu' | 'no-adapter' | 'missing-feature' | 'device-lost' | 'dataset-missing' | 'diverged' | 'checkpoint' | 'bad-config' | 'other';
 
@@ -43,7 +46,9 @@ export type FromWorker =
   | { type: 'attention'; runId: string; report: AttentionReport }
   | { type: 'attention-error'; runId: string; message: string }
   | { type: 'augment-preview'; preview: AugmentPreview }
-  | { type: 'augment-preview-error'; message: string };
+  | { type: 'augment-preview-error'; message: string }
+  | { type: 'recipe-preview'; preview: RecipePreview }
+  | { type: 'recipe-preview-error'; message: string };
 
 /**
  * Checkpoints are kept per run: dataset, run name (the preset and the options changed on it) and

@@ -15,7 +15,7 @@ import { PreviewModel } from './mtm_view';
 import { runId as makeRunId, type FromWorker, type ToWorker, type WorkerErrorCode } from './protocol';
 import { classifierConfig, mtmConfig, taskLayout } from '../train/tasks';
 import { AttentionProbe } from './attention_view';
-import { augmentPreviews } from '../augment/lab';
+import { augmentPreviews, recipePreviews } from '../augment/lab';
 import { DivergedError, Trainer } from '../train/trainer';
 import { errorMessage } from '../util/errors';
 
@@ -45,6 +45,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   else if (msg.type === 'start' && !running) void run(msg);
   else if (msg.type === 'preview') void preview(msg);
   else if (msg.type === 'augment-preview') void augmentPreview(msg);
+  else if (msg.type === 'recipe-preview') void recipePreview(msg);
   else if (msg.type === 'attention') void attention(msg);
 };
 
@@ -201,12 +202,22 @@ async function preview(msg: Extract<ToWorker, { type: 'preview' }>): Promise<voi
   }
 }
 
+/** The lab's data: the live run's when it trains on this dataset, else loaded. */
+const labData = async (dataset: string): Promise<TrainData> => (live?.data.name === dataset ? live.data : loadData(dataset));
+
 async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }>): Promise<void> {
   try {
-    const data = live?.data.name === msg.dataset ? live.data : await loadData(msg.dataset);
-    post({ type: 'augment-preview', preview: await augmentPreviews(await viewEngine(), data, msg.index, msg.seed) });
+    post({ type: 'augment-preview', preview: await augmentPreviews(await viewEngine(), await labData(msg.dataset), msg.index, msg.seed) });
   } catch (err) {
     post({ type: 'augment-preview-error', message: errorMessage(err) });
+  }
+}
+
+async function recipePreview(msg: Extract<ToWorker, { type: 'recipe-preview' }>): Promise<void> {
+  try {
+    post({ type: 'recipe-preview', preview: await recipePreviews(await viewEngine(), await labData(msg.dataset), msg.index, msg.seed, msg.recipes) });
+  } catch (err) {
+    post({ type: 'recipe-preview-error', message: errorMessage(err) });
   }
 }
 

@@ -2,9 +2,9 @@
 // what reaches the model for each choice, on a small codebook whose vectors are 2x2 gray patches.
 import { describe, expect, it } from 'vitest';
 import { onlyGeometry } from '../../src/augment/geometry';
-import { augmentPreviews, PREVIEWS } from '../../src/augment/lab';
+import { augmentPreviews, PREVIEWS, recipePreviews } from '../../src/augment/lab';
 import { decodeTokens } from '../../src/data/tokenizer';
-import { NO_AUGMENT, TokenAugmenter, type AugmentConfig, type AugmentShape } from '../../src/augment/token_augment';
+import { NO_AUGMENT, SEIT_AUGMENT, SEIT_TA_AUGMENT, TokenAugmenter, type AugmentConfig, type AugmentShape } from '../../src/augment/token_augment';
 import type { Batch } from '../../src/nn/batch';
 import type { Codebook } from '../../src/formats/package';
 import { tokenAdaptLayout, type TokenAdaptConfig } from '../../src/nn/tokenadapt';
@@ -178,6 +178,29 @@ describe('token augmentation pipeline', () => {
     // SwapCode's square on a 3x5 grid may be a single cell or none; every other augmentation changes the image.
     for (const img of p.images.slice(1).filter((i) => i.name !== 'swap')) expect(Array.from(img.rgba), img.name).not.toEqual(Array.from(first));
     await expect(augmentPreviews(e, data, 6, 0)).rejects.toThrow(/no image 6/);
+  });
+
+  it('recipe previews show a batch of test images through each whole recipe, and name a recipe this data cannot run', async () => {
+    const e = await testEngine();
+    const count = 6;
+    const tokens = Uint16Array.from(randint(count * N, K, 11));
+    const ex = { kind: 'tokens' as const, count, labels: new Uint8Array(count), tokens };
+    const data = { name: 'tiny', classes: ['a'], grid: GRID, inDim: 4, codebook: CB, train: ex, test: ex, bytesPerImage: N };
+    const p = await recipePreviews(e, data, 4, 5, [
+      { name: 'none', augment: NO_AUGMENT },
+      { name: 'seit', augment: SEIT_AUGMENT },
+      { name: 'seit-ta', augment: SEIT_TA_AUGMENT },
+    ]);
+    // The batch wraps round the split; the grid's cell is the codebook's patch.
+    expect([p.indices, p.width, p.height, p.cell]).toEqual([[4, 5, 0, 1], 10, 6, 2]);
+    const [none, seit, ta] = p.rows;
+    if ('error' in none || 'error' in seit) throw new Error('none and seit run on any token data');
+    none.images.forEach((img, b) => {
+      const original = decodeTokens(CB, tokens.subarray(p.indices[b] * N, (p.indices[b] + 1) * N), 1, GRID).pixels;
+      for (let i = 0; i < 60; i++) expect(Math.abs(img[4 * i] - original[i])).toBeLessThanOrEqual(1);
+    });
+    expect(seit.images.map((img) => Array.from(img))).not.toEqual(none.images.map((img) => Array.from(img)));
+    expect(ta).toEqual({ name: 'seit-ta', error: expect.stringMatching(/build:tokenadapt/) });
   });
 });
 

@@ -3,7 +3,7 @@
 // and the command line and the page give the same configs as before for the same settings.
 import { describe, expect, it } from 'vitest';
 import { NO_AUGMENT, SEIT_AUGMENT, SEIT_TA_AUGMENT } from '../../src/augment/token_augment';
-import { applies, cliHelp, cliOptions, OPTIONS, overridesFromCli, problem, runName, urlKey, withOverrides, type Option, type Value } from '../../src/train/options';
+import { applies, cliArgs, cliHelp, cliOptions, OPTIONS, overridesFromCli, problem, runName, urlKey, withOverrides, type Option, type Value } from '../../src/train/options';
 import { normalizeConfig, PRESETS, preset, type TrainConfig } from '../../src/train/presets';
 import { runId } from '../../src/worker/protocol';
 import { decodeRecipe, encodeRecipe, type Recipe } from '../../src/ui/urlState';
@@ -45,6 +45,7 @@ describe('recipe options', () => {
         const where = `${e.flag} = ${v} on ${name}`;
         const fromCli = overridesFromCli({ [e.flag]: String(v) });
         expect(fromCli, where).toEqual({ [e.key]: v });
+        expect(cliArgs(fromCli), where).toEqual([`--${e.flag}`, String(v)]);
         const c = withOverrides(base, fromCli);
         expect(e.get(c), where).toBe(v);
         expect(c.preset, where).toBe(name);
@@ -58,6 +59,8 @@ describe('recipe options', () => {
       }
       expect(tried, `${e.flag} changes some preset`).toBeGreaterThan(0);
     }
+    // Flags in list order, the augmentation recipe before the settings over it, as a recipe applies them.
+    expect(cliArgs({ tokenAdaptKind: 'oracle', augment: 'seit-ta', seed: 2 })).toEqual(['--seed', '2', '--augment', 'seit-ta', '--token-adapt-kind', 'oracle']);
   });
 
   it('name a value out of range, of the wrong type, or for a task the preset is not', () => {
