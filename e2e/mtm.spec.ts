@@ -2,7 +2,7 @@
 // the masked-token view (mask, prediction, original), then fine-tune a classifier from that
 // pre-training run on half of the labels. A tiny imported package keeps SwiftShader to seconds.
 import { expect, test } from '@playwright/test';
-import { chart, complaints, importTiny, openPage, trainButton } from './helpers';
+import { chart, complaints, importTiny, knob, openPage, trainButton } from './helpers';
 
 test('pre-trains by masked token modeling, shows the masked-token view, and fine-tunes from it', async ({ page }) => {
   const problems = complaints(page);
@@ -13,7 +13,7 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await page.getByLabel('steps').fill('20');
   await page.getByLabel('mask token').selectOption('mto-style');
   // Pre-training augments its batches as SeiT++ does; the tiny package ships no learned TokenAdapt, so its oracle.
-  await expect(page.getByLabel('augmentations')).toHaveValue('crop-ta');
+  await expect(knob(page, 'augmentations')).toHaveValue('crop-ta');
   await page.getByLabel('TokenAdapt kind').selectOption('oracle');
   await trainButton(page).click();
   await expect(page.getByTestId('train-result')).toContainText('Test masked-token accuracy', { timeout: 120_000 });
