@@ -122,6 +122,8 @@ test('a dataset missing from IndexedDB stops training with a message, not a cras
 });
 
 test('a lost GPU device stops training with a banner, keeps everything, and Resume continues on a new device', async ({ page }) => {
+  // Three stretches of training on SwiftShader: past 90 s when the machine is busy.
+  test.slow();
   // The worker's script is served with a prelude that keeps each GPUDevice it asks for, so the test
   // can destroy them: what a GPU process crash or driver reset does to a page's devices.
   await page.route('**/assets/worker-*.js', async (route) => {

@@ -65,6 +65,11 @@ export function isSoftwareAdapter(report: Pick<AdapterReport, 'isFallbackAdapter
   return report.isFallbackAdapter || SOFTWARE.test(report.description);
 }
 
+/** Mesa's lavapipe (llvmpipe), the CPU driver the kernel variants for CPUs were measured on. */
+export function isLavapipe(report: Pick<AdapterReport, 'description'>): boolean {
+  return /llvmpipe|lavapipe/i.test(report.description);
+}
+
 export function describeAdapter(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info;
   const limits: Record<string, number> = {};

@@ -9,7 +9,7 @@
 // transposed or copied. Nothing is allocated per call: the caller owns the probabilities and the
 // backward scratch, so training preallocates them once and the UI can read attention maps straight
 // from `probs`.
-import { isSoftwareAdapter } from '../gpu/device';
+import { isLavapipe } from '../gpu/device';
 import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
 import { matmul, type MatView } from './matmul';
 import { softmaxBackward, softmaxForward } from './softmax';
@@ -21,12 +21,12 @@ export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
 const FUSED_MAX_DH = 16;
 
 /**
- * Fused on CPU drivers for heads up to 16 wide, where it was measured faster (README, Performance);
- * composed elsewhere, GPUs included until the fused kernel (registers per invocation, no workgroup
- * tiling) is measured on one.
+ * Fused on lavapipe for heads up to 16 wide, where it was measured faster (README, Performance);
+ * composed elsewhere: GPUs and SwiftShader until the fused kernel (registers per invocation, no
+ * workgroup tiling) is measured there.
  */
 export function attentionVariantFor(report: Engine['report'], dh: number): AttentionVariant {
-  return isSoftwareAdapter(report) && dh <= FUSED_MAX_DH ? 'fused' : 'composed';
+  return isLavapipe(report) && dh <= FUSED_MAX_DH ? 'fused' : 'composed';
 }
 
 // The fused kernel: rows (queries or keys) per invocation, and invocations per workgroup.

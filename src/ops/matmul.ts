@@ -1,5 +1,5 @@
 // Batched matrix multiply on the GPU: C = alpha * op(A) * op(B) + beta * C (+ bias).
-import { isSoftwareAdapter } from '../gpu/device';
+import { isLavapipe } from '../gpu/device';
 import { Params, type Engine, type Tensor } from '../gpu/engine';
 
 /** A matrix (or a batch of them) inside a tensor: element offset, leading dimension, batch strides. */
@@ -47,9 +47,12 @@ export const MATMUL_VARIANTS = {
 
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
 
-/** The variant for an adapter: the big block on CPU drivers, the GPU-shaped one elsewhere. */
+/**
+ * The variant for an adapter: the big block on lavapipe, where it was measured; elsewhere (GPUs,
+ * and SwiftShader until it is measured there) the 64-invocation one.
+ */
 export function matmulVariantFor(report: Engine['report']): MatmulVariant {
-  return isSoftwareAdapter(report) ? 'block16x8' : 'block4x8';
+  return isLavapipe(report) ? 'block16x8' : 'block4x8';
 }
 
 const chosen = new WeakMap<Engine, MatmulVariant>();

@@ -84,11 +84,12 @@ describe('attention vs float64 reference', () => {
     composed.forEach((c, i) => expect(c.equals(fused[i]), ['out', 'probs', 'dQKV'][i]).toBe(true));
   });
 
-  it('CPU drivers get the fused kernels for heads up to 16 wide, GPUs the composed ones', () => {
+  it('lavapipe gets the fused kernels for heads up to 16 wide; GPUs and SwiftShader the composed ones', () => {
     const report = (description: string) => ({ description, isFallbackAdapter: false, vendor: '', architecture: '', features: [], limits: {} });
     expect(attentionVariantFor(report('mesa / llvmpipe'), 16)).toBe('fused');
     expect(attentionVariantFor(report('mesa / llvmpipe'), 32)).toBe('composed');
     expect(attentionVariantFor(report('nvidia / NVIDIA H200'), 16)).toBe('composed');
+    expect(attentionVariantFor(report('google / swiftshader'), 16)).toBe('composed');
   });
 
   for (const masking of ['none', 'keys', 'query groups'] as const) {
