@@ -41,8 +41,9 @@ chmod +x "$run/node"
 node=$run/node
 echo "node: $node $("$node" --version)"
 
-# The Vulkan loader, only where the machine has none (dpkg -x unpacks into / without apt).
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+# The Vulkan loader, only where the machine has none (dpkg -x unpacks into / without apt). Not
+# grep -q: quitting early could fail ldconfig with SIGPIPE, and pipefail would count that.
+if ! ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null; then
   debs=("$pack"/debs/*.deb)
   [ -e "${debs[0]}" ] || { echo "remote.sh: no libvulkan.so.1 here and no Vulkan loader packages in the pack" >&2; exit 1; }
   echo "installing the Vulkan loader from the pack: ${debs[*]##*/}"
