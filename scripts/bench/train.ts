@@ -1,6 +1,7 @@
 // `npm run bench -- train`: training throughput (images/s) of the seit-quick preset's token ViT, our
 // engine against the same model, optimizer and batch in TensorFlow.js's WebGPU backend on the same
-// Dawn device. A step = upload a batch of ids and labels, forward, backward, clip, AdamW.
+// Dawn device, and in PyTorch (eager and torch.compile) where it is installed. A step = upload a
+// batch of ids and labels, forward, backward, clip, AdamW.
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
 import { ViT, seqLen, vitLayout, type ViTConfig } from '../../src/nn/vit';
@@ -11,6 +12,7 @@ import { normal, uniforms } from '../../src/util/rng';
 import { loadTfjs } from './peer';
 import { TfjsViT } from './tfjs-vit';
 import { timePerIter } from './timing';
+import { runTorchPeer, type TorchPeer } from './torch-peer';
 
 // The benchmark's one configuration: SeiT's small classifier (seit-quick: frozen codebook vectors in,
 // which tfjs reads as a gather) on Fashion-MNIST-sized token grids.
@@ -137,12 +139,34 @@ export async function benchTrain(): Promise<void> {
   console.log(`ratio ours/tfjs: x${(ours / tfjs).toFixed(2)} wall-clock, x${(tfjsT.cpuSec / oursT.cpuSec).toFixed(2)} in process CPU time`);
   console.log(`\nours, phases timed apart (ms): ${Object.entries(phases).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')}; ${dispatchesPerStep} dispatches/step`);
   console.log(`tfjs tensors alive before / after timing: ${tensorsBefore} / ${tensorsAfter}`);
-  console.log(JSON.stringify({ bench: 'train', config: configJson(layout.count), adapter: e.report.description, ours_images_per_s: round(ours), tfjs_images_per_s: round(tfjs), ratio: round(ours / tfjs), ours_cpu_ms_per_step: round(oursT.cpuSec * 1e3), tfjs_cpu_ms_per_step: round(tfjsT.cpuSec * 1e3) }));
+  const oursJson = { bench: 'train', config: configJson(layout.count), adapter: e.report.description, ours_images_per_s: round(ours), tfjs_images_per_s: round(tfjs), ratio: round(ours / tfjs), ours_cpu_ms_per_step: round(oursT.cpuSec * 1e3), tfjs_cpu_ms_per_step: round(tfjsT.cpuSec * 1e3) };
 
   peer.dispose();
   model.destroy();
   [codebook, m, v, groups, norm, partials].forEach((x) => x.destroy());
   e.destroy();
+
+  const torch = runTorchPeer({ ...configJson(layout.count), distinctBatches: DISTINCT_BATCHES, minSeconds: MIN_SECONDS });
+  console.log(JSON.stringify({ ...oursJson, ...torchReport(ours, torch) }));
+}
+
+/** Prints our ratios to the PyTorch peer (or why it did not run); returns them for the JSON line. */
+function torchReport(ours: number, torch: TorchPeer): Record<string, unknown> {
+  if (!torch.ran) {
+    console.log(`\nPyTorch peer skipped: ${torch.why}`);
+    return { torch_skipped: torch.why };
+  }
+  const eager = ours / torch.eager_images_per_s;
+  const compile = torch.compile_images_per_s === null ? null : ours / torch.compile_images_per_s;
+  console.log(`\nratio ours/torch-eager: x${eager.toFixed(2)}, ours/torch-compile: ${compile === null ? `none (${torch.compile_error})` : `x${compile.toFixed(2)}`} (wall-clock, PyTorch ${torch.torch} on ${torch.device})`);
+  return {
+    torch_device: torch.device,
+    torch_version: torch.torch,
+    torch_eager_images_per_s: torch.eager_images_per_s,
+    torch_compile_images_per_s: torch.compile_images_per_s,
+    ratio_torch_eager: round(eager),
+    ratio_torch_compile: compile === null ? null : round(compile),
+  };
 }
 
 /**
