@@ -38,7 +38,7 @@ export const MATMUL_VARIANTS = {
   /** 64 invocations of 4 x 8: a 64 x 32 tile, enough parallel work per workgroup for a GPU. */
   'block4x8': { TM: 4, TN: 8, WG_X: 4, WG_Y: 16 },
   /**
-   * 16 invocations of 16 x 8 (a 128 x 16 tile): on CPU drivers (lavapipe, SwiftShader) each lane's
+   * 16 invocations of 16 x 8 (a 128 x 16 tile): on lavapipe (a CPU driver) each lane's
    * load costs far more than an FMA, and this block does 5.3 FMAs a load against 2.7 for 4 x 8
    * (1.2-2.3x the GFLOP/s on lavapipe: `npm run bench -- kernels`).
    */
