@@ -59,10 +59,14 @@ fn slot(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Slot {
   return Slot(bh / p.H, bh % p.H, (i % blocks) * QB, bh < p.B * p.H);
 }
 
-// Element d of head h in slab `part` (0 Q, 1 K, 2 V) of token t of image b.
-fn qkv_at(b: u32, t: u32, h: u32, part: u32, d: u32) -> f32 {
+// Index of element d of head h in slab `part` (0 Q, 1 K, 2 V) of token t of image b, in QKV or dQKV.
+fn qkv_index(b: u32, t: u32, h: u32, part: u32, d: u32) -> u32 {
   let D = p.H * DH;
-  return qkv[(b * p.T + t) * 3u * D + part * D + h * DH + d];
+  return (b * p.T + t) * 3u * D + part * D + h * DH + d;
+}
+
+fn qkv_at(b: u32, t: u32, h: u32, part: u32, d: u32) -> f32 {
+  return qkv[qkv_index(b, t, h, part, d)];
 }
 
 // Index of element d of head h of token t of image b in a [B*T, D] matrix.
@@ -150,11 +154,6 @@ fn store_grad(index: u32, alpha: f32, v: f32) {
   var out = alpha * v;
   if (p.beta != 0.0) { out += p.beta * dQKV[index]; }
   dQKV[index] = out;
-}
-
-fn qkv_index(b: u32, t: u32, h: u32, part: u32, d: u32) -> u32 {
-  let D = p.H * DH;
-  return (b * p.T + t) * 3u * D + part * D + h * DH + d;
 }
 
 @compute @workgroup_size(WG)

@@ -57,17 +57,17 @@ const LIMIT_NAMES = [
   'minStorageBufferOffsetAlignment',
 ] as const;
 
-/** CPU rasterisers that not every browser flags with isFallbackAdapter. */
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render/i;
-
-/** A CPU implementation of WebGPU (a fallback adapter, SwiftShader, lavapipe), not a GPU. */
-export function isSoftwareAdapter(report: Pick<AdapterReport, 'isFallbackAdapter' | 'description'>): boolean {
-  return report.isFallbackAdapter || SOFTWARE.test(report.description);
-}
-
 /** Mesa's lavapipe (llvmpipe), the CPU driver the kernel variants for CPUs were measured on. */
 export function isLavapipe(report: Pick<AdapterReport, 'description'>): boolean {
   return /llvmpipe|lavapipe/i.test(report.description);
+}
+
+/** CPU rasterisers besides lavapipe that not every browser flags with isFallbackAdapter. */
+const OTHER_SOFTWARE = /swiftshader|softpipe|microsoft basic render/i;
+
+/** A CPU implementation of WebGPU (a fallback adapter, SwiftShader, lavapipe), not a GPU. */
+export function isSoftwareAdapter(report: Pick<AdapterReport, 'isFallbackAdapter' | 'description'>): boolean {
+  return report.isFallbackAdapter || isLavapipe(report) || OTHER_SOFTWARE.test(report.description);
 }
 
 export function describeAdapter(adapter: GPUAdapter): AdapterReport {

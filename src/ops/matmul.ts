@@ -55,13 +55,6 @@ export function matmulVariantFor(report: Engine['report']): MatmulVariant {
   return isLavapipe(report) ? 'block16x8' : 'block4x8';
 }
 
-const chosen = new WeakMap<Engine, MatmulVariant>();
-function engineVariant(e: Engine): MatmulVariant {
-  let v = chosen.get(e);
-  if (!v) chosen.set(e, (v = matmulVariantFor(e.report)));
-  return v;
-}
-
 export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatView, bias?: Tensor): void {
   const [outer, inner] = s.batch ?? [1, 1];
   const [aO, aI] = a.batchStride ?? [0, 0];
@@ -73,7 +66,7 @@ export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatV
     .u32(b.offset ?? 0).u32(c.offset ?? 0).u32(aO).u32(aI)
     .u32(bO).u32(bI).u32(cO).u32(cI)
     .f32(s.alpha ?? 1).f32(s.beta ?? 0);
-  const { TM, TN, WG_X, WG_Y } = MATMUL_VARIANTS[s.variant ?? engineVariant(e)];
+  const { TM, TN, WG_X, WG_Y } = MATMUL_VARIANTS[s.variant ?? matmulVariantFor(e.report)];
   e.dispatch({
     shader: 'matmul',
     defines: { TM, TN },
