@@ -11,6 +11,7 @@
 //            augmentation during pre-training.
 //   mto:     plain vs MTO-style mask token: pre-training steps to reach the plain run's final MTM
 //            test loss and its final fine-tune accuracy.
+import { mean, std } from '../src/util/stats';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,9 +78,7 @@ async function cell(setting: string, recipe: string, label: string, argv: (seed:
 
 // ---- statistics and printing ---------------------------------------------------------------
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Sample standard deviation (n - 1); 0 for one seed. */
-const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const accs = (c: Cell) => c.runs.map((r) => r.summary.test_acc);
 const trainAccs = (c: Cell) => c.runs.map((r) => r.summary.train_acc ?? NaN);

@@ -12,6 +12,7 @@ import type { Series as Curve } from './chartData';
 import { RUN_COLORS, type RunRecord } from './runs';
 import type { Series, StartCommand } from './series';
 import { errorMessage } from '../util/errors';
+import { mean, std } from '../util/stats';
 
 export type { AugmentChoice } from '../train/compared_augments';
 
@@ -124,8 +125,6 @@ export interface RecipeSummary {
   diff: string[];
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 /** A value as the page's knob shows it, and a choice's value too where its name differs. */
 function shown(e: Option, v: Value): string {
