@@ -9,7 +9,9 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebGPUError } from '../src/gpu/device';
 import { Engine } from '../src/gpu/engine';
-import { acquireNodeDevice } from '../src/gpu/node';
+import { acquireNodeDevice, nodeFileCache } from '../src/gpu/node';
+import { matmulVariantFor } from '../src/ops/matmul';
+import { describeChoice, tuneForTraining } from '../src/ops/matmul_tune';
 import { decodeCheckpoint, encodeCheckpoint, exportWeights, type TrainState } from '../src/formats/checkpoint';
 import { finetuneConfig, transferWeights } from '../src/train/finetune';
 import { cliHelp, cliOptions, overridesFromCli, runName, withOverrides } from '../src/train/options';
@@ -129,11 +131,12 @@ async function main(): Promise<void> {
   const snapshotFile = (step: number) => checkpointFile.replace(/(\.ckpt)?$/, `-step${step}.ckpt`);
 
   const e = new Engine(await acquireNodeDevice());
+  const tuning = await tuneForTraining(e, nodeFileCache('tuning'));
   const trainer = new Trainer(e, data, config, resume, init);
   const m = config.model;
   const mtm = config.task === 'mtm' ? config.mtm : null;
   const labels = config.task === 'classify' ? (config.labels ?? 1) : 1;
-  log(`adapter: ${e.report.description}`);
+  log(`adapter: ${e.report.description}; matmul ${tuning ? `tuned per shape class: ${describeChoice(tuning.choice)}` : `${matmulVariantFor(e.report)} (software adapter: the measured rule, not tuned)`}`);
   log(
     `run ${run}: ${mtm ? `${mtm.decoder ? 'MTM' : 'SimMIM'} pre-training (${mtm.maskToken === 'mto-style' ? 'MTO-style' : 'plain'} mask token${mtm.block ? `, ${mtm.block}x${mtm.block} block masks` : ''}) of a` : config.task === 'classify' ? config.input : config.task} ViT dim ${m.dim} depth ${m.depth} heads ${m.heads} mlp x${m.mlpRatio}, ${layout.count.toLocaleString()} parameters; ` +
       `${trainer.task.train.count} train${labels < 1 ? ` (${labels} of the labels)` : ''} / ${data.test.count} test images of ${data.name}; batch ${config.batch}, ${config.steps} steps${resume ? `, resuming at step ${resume.step}` : ''}`,

@@ -3,12 +3,17 @@
 // dimension and two batch strides, so one kernel serves Linear layers (A*B, dY*W^T, X^T*dY) and
 // per-head attention inside packed QKV buffers.
 //
-// Tiling: each invocation owns a TM x TN block of C in registers (TN/4 vec4 per row) and walks K,
-// so every element sums its K products in the same order whatever the block: all variants give
-// bit-identical results. Loads go through the cache, not workgroup memory. The block is a
-// `//!define` (WGSL sizes private arrays with consts only) and the host picks it per adapter
-// (src/ops/matmul.ts, measured in README, Performance): on CPU drivers a load per lane costs far
-// more than an FMA, so the bigger the block the better until registers spill; 4 x 8 suits GPUs.
+// Two entry points, one ladder (src/ops/matmul.ts picks per adapter and shape class, by timing):
+// - `main`: each invocation owns a TM x TN block of C in registers (TN/4 vec4 per row) and reads
+//   its operands through the cache. On CPU drivers a load per lane costs far more than an FMA, so
+//   the bigger the block the better until registers spill.
+// - `tiled`: a 16 x 16 workgroup stages BK-deep slices of op(A) and op(B) in workgroup memory,
+//   so each operand element leaves global memory once per workgroup, not once per invocation;
+//   each invocation then reads its block's operands from there as vec4. The GPU layout.
+// shaders/matmul_subgroup.wgsl adds a third that shares op(B) through subgroup shuffles.
+// In every one each element of C sums its K products in order k = 0, 1, ..., so all variants give
+// bit-identical results and the choice changes speed only. The block is a `//!define` (WGSL
+// sizes private and workgroup arrays with consts only).
 const TM = 4u; //!define
 const TN = 8u; //!define
 
@@ -87,5 +92,62 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
   for (var i = 0u; i < TM; i++) {
     for (var j = 0u; j < TN; j++) { store(baseC, m0 + i, n0 + j, acc[i * (TN / 4u) + j / 4u][j % 4u]); }
+  }
+}
+
+// ---- tiled ------------------------------------------------------------------------------------
+
+const TILE_WG = 16u;
+const BK = 16u;
+const BM = TILE_WG * TM;
+const BN = TILE_WG * TN;
+// tileA[k * BM/4 + m/4][m % 4] = op(A)[m0 + m, k0 + k]; tileB likewise along n. TM, TN: multiples of 4.
+var<workgroup> tileA: array<vec4<f32>, BK * BM / 4u>;
+var<workgroup> tileB: array<vec4<f32>, BK * BN / 4u>;
+
+@compute @workgroup_size(TILE_WG, TILE_WG, 1)
+fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let m0 = wid.y * BM;
+  let n0 = wid.x * BN;
+  let outer = wid.z / p.inner;
+  let inner = wid.z % p.inner;
+  let baseA = p.offA + outer * p.aOuter + inner * p.aInner;
+  let baseB = p.offB + outer * p.bOuter + inner * p.bInner;
+  let baseC = p.offC + outer * p.cOuter + inner * p.cInner;
+
+  var acc: array<vec4<f32>, TM * TN / 4u>;
+  for (var k0 = 0u; k0 < p.K; k0 += BK) {
+    // Cooperative loads, consecutive invocations along the stored rows (coalesced); elements past
+    // an edge stage as 0, which adds exact zeros after the last real product.
+    for (var e = li; e < BM * BK; e += TILE_WG * TILE_WG) {
+      var m = e / BK;
+      var k = e % BK;
+      if (TRANS_A) { m = e % BM; k = e / BM; }
+      var v = 0.0;
+      if (m0 + m < p.M && k0 + k < p.K) { v = a_at(baseA, m0 + m, k0 + k); }
+      tileA[k * (BM / 4u) + m / 4u][m % 4u] = v;
+    }
+    for (var e = li; e < BN * BK; e += TILE_WG * TILE_WG) {
+      var n = e % BN;
+      var k = e / BN;
+      if (TRANS_B) { n = e / BK; k = e % BK; }
+      var v = 0.0;
+      if (n0 + n < p.N && k0 + k < p.K) { v = b_at(baseB, k0 + k, n0 + n); }
+      tileB[k * (BN / 4u) + n / 4u][n % 4u] = v;
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < BK; k++) {
+      var b: array<vec4<f32>, TN / 4u>;
+      for (var v = 0u; v < TN / 4u; v++) { b[v] = tileB[k * (BN / 4u) + lid.x * (TN / 4u) + v]; }
+      for (var i = 0u; i < TM; i++) {
+        let a = tileA[k * (BM / 4u) + (lid.y * TM + i) / 4u][i % 4u];
+        for (var v = 0u; v < TN / 4u; v++) { acc[i * (TN / 4u) + v] += a * b[v]; }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var i = 0u; i < TM; i++) {
+    for (var j = 0u; j < TN; j++) { store(baseC, m0 + lid.y * TM + i, n0 + lid.x * TN + j, acc[i * (TN / 4u) + j / 4u][j % 4u]); }
   }
 }

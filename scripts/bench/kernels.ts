@@ -3,9 +3,10 @@
 // Every matmul and attention variant is timed on each shape; "ours" is the one the engine picks
 // for this adapter (and head width).
 import { Engine } from '../../src/gpu/engine';
-import { acquireNodeDevice } from '../../src/gpu/node';
+import { acquireNodeDevice, nodeFileCache } from '../../src/gpu/node';
 import { ATTENTION_VARIANTS, attentionBackward, attentionFlops, attentionForward, attentionVariantFor, type AttentionShape, type AttentionVariant } from '../../src/ops/attention';
-import { MATMUL_VARIANTS, matmul, matmulVariantFor, type MatmulVariant } from '../../src/ops/matmul';
+import { matmul, matmulChoiceFor, matmulVariantsFor, type MatmulVariant } from '../../src/ops/matmul';
+import { describeChoice, tuneForTraining } from '../../src/ops/matmul_tune';
 import { loadTfjs, type TF } from './peer';
 import { geomean, timePerIter } from './timing';
 
@@ -55,8 +56,10 @@ export async function benchKernels(): Promise<void> {
   const e = new Engine(acquired);
   const { tf, sync: tfSync } = await loadTfjs();
   const rows: Row[] = [];
-  const chosen = matmulVariantFor(e.report);
-  console.log(`matmul variant for this adapter: ${chosen} (ladder: ${Object.keys(MATMUL_VARIANTS).join(', ')}); attention: ${ATTENTION.map((a) => `dh ${a.dh} ${attentionVariantFor(e.report, a.dh)}`).join(', ')}`);
+  // What training would run: tuned per shape class on a GPU, the measured rule on a CPU driver.
+  const tuning = await tuneForTraining(e, nodeFileCache('tuning'));
+  const ladder = matmulVariantsFor(e.report);
+  console.log(`matmul ladder: ${ladder.join(', ')}; ${tuning ? `tuned: ${describeChoice(tuning.choice)}` : `not tuned (software adapter): ${matmulChoiceFor(e, MATMULS[0])}`}; attention: ${ATTENTION.map((a) => `dh ${a.dh} ${attentionVariantFor(e.report, a.dh)}`).join(', ')}`);
 
   for (const s of MATMULS) {
     const [aR, aC] = s.transA ? [s.K, s.M] : [s.M, s.K];
@@ -71,7 +74,7 @@ export async function benchKernels(): Promise<void> {
     const bias = s.bias ? e.tensor([s.N], 'f32', biasData) : undefined;
     const C = e.tensor([s.M, s.N]);
     const variants: Partial<Record<MatmulVariant, number>> = {};
-    for (const variant of Object.keys(MATMUL_VARIANTS) as MatmulVariant[]) {
+    for (const variant of ladder) {
       const sec = await timePerIter(
         () => matmul(e, { ...s, variant }, { t: A, ld: aC }, { t: B, ld: bC }, { t: C, ld: s.N }, bias),
         () => e.sync(),
@@ -88,7 +91,7 @@ export async function benchKernels(): Promise<void> {
     );
     tf.dispose([ta, tb, tbias]);
     [A, B, C, bias].forEach((t) => t?.destroy());
-    rows.push({ name: `matmul ${s.name} [${s.M}x${s.K}]*[${s.K}x${s.N}]`, flops, ours_gflops: variants[chosen]!, tfjs_gflops: flops / peer / 1e9, variants });
+    rows.push({ name: `matmul ${s.name} [${s.M}x${s.K}]*[${s.K}x${s.N}]`, flops, ours_gflops: variants[matmulChoiceFor(e, s)]!, tfjs_gflops: flops / peer / 1e9, variants });
     printRow(rows[rows.length - 1]);
   }
 
@@ -100,7 +103,7 @@ export async function benchKernels(): Promise<void> {
       bench: 'kernels',
       adapter: e.report.description,
       shapes: rows.map((r) => r.name),
-      matmul_variant: chosen,
+      matmul_choice: tuning?.choice ?? matmulChoiceFor(e, MATMULS[0]),
       ours_gflops: round(geomean(rows.map((r) => r.ours_gflops))),
       tfjs_gflops: round(geomean(rows.map((r) => r.tfjs_gflops))),
       ratio: round(geomean(ratios)),

@@ -5,7 +5,8 @@
 // line is JSON; `seconds` is null when the run ends below the target.
 import { parseArgs } from 'node:util';
 import { Engine } from '../../src/gpu/engine';
-import { acquireNodeDevice } from '../../src/gpu/node';
+import { acquireNodeDevice, nodeFileCache } from '../../src/gpu/node';
+import { tuneForTraining } from '../../src/ops/matmul_tune';
 import { preset } from '../../src/train/presets';
 import { Trainer, trainingSeconds, type EvalResult } from '../../src/train/trainer';
 import { loadTokenPackage } from '../train/datasets';
@@ -21,6 +22,7 @@ export async function benchTimeToAccuracy(): Promise<void> {
   const config = { ...base, seed: Number(values.seed), evalEvery: base.metricsEvery, evalImages: TEST_IMAGES, checkpointEvery: 0 };
   const data = await loadTokenPackage(PACKAGE);
   const e = new Engine(await acquireNodeDevice());
+  await tuneForTraining(e, nodeFileCache('tuning'));
   const trainer = new Trainer(e, data, config);
   console.log(`time to ${TARGET * 100}% on the first ${TEST_IMAGES} test images: preset ${config.preset}, seed ${config.seed}, on ${e.report.description}`);
   const t0 = performance.now();

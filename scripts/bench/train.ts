@@ -2,8 +2,9 @@
 // engine against the same model, optimizer and batch in TensorFlow.js's WebGPU backend on the same
 // Dawn device, and in PyTorch (eager and torch.compile) where it is installed. A step = upload a
 // batch of ids and labels, forward, backward, clip, AdamW.
-import { Engine } from '../../src/gpu/engine';
-import { acquireNodeDevice } from '../../src/gpu/node';
+import { Engine, MAX_DISPATCHES_PER_SUBMISSION } from '../../src/gpu/engine';
+import { acquireNodeDevice, nodeFileCache } from '../../src/gpu/node';
+import { tuneForTraining } from '../../src/ops/matmul_tune';
 import { ViT, seqLen, vitLayout, type ViTConfig } from '../../src/nn/vit';
 import type { Batch } from '../../src/nn/batch';
 import { GRAD_NORM_PARTIALS, adamw, gradNorm, paramGroupTable, type AdamWSpec } from '../../src/ops/optim';
@@ -46,6 +47,7 @@ function syntheticBatches(n: number, seed: number): HostBatch[] {
 
 export async function benchTrain(): Promise<void> {
   const e = new Engine(await acquireNodeDevice());
+  await tuneForTraining(e, nodeFileCache('tuning'));
   const { tf, sync: tfSync } = await loadTfjs();
 
   const layout = vitLayout(CONFIG);
@@ -130,6 +132,12 @@ export async function benchTrain(): Promise<void> {
   }
   const dispatchesPerStep = (e.dispatchCount - dispatches0) / PROFILE_STEPS;
 
+  // How long one submission keeps the GPU busy (a GPU that runs one for ~2 s gets reset on
+  // Windows): GPU timestamps over steps recorded back to back, as the training loop records them.
+  const timed = e.startTiming();
+  for (let s = 0; s < PROFILE_STEPS; s++) oursStep(next());
+  const submissions = timed ? await e.takeTimes() : null;
+
   const ours = BATCH / oursT.sec;
   const tfjs = BATCH / tfjsT.sec;
   console.log(`\n${''.padEnd(6)} ${'ms/step'.padStart(9)} ${'images/s'.padStart(10)} ${'CPU ms/step'.padStart(12)}`);
@@ -138,8 +146,16 @@ export async function benchTrain(): Promise<void> {
   }
   console.log(`ratio ours/tfjs: x${(ours / tfjs).toFixed(2)} wall-clock, x${(tfjsT.cpuSec / oursT.cpuSec).toFixed(2)} in process CPU time`);
   console.log(`\nours, phases timed apart (ms): ${Object.entries(phases).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')}; ${dispatchesPerStep} dispatches/step`);
+  console.log(
+    submissions
+      ? `GPU time per submission (timestamp-query, at most ${MAX_DISPATCHES_PER_SUBMISSION} dispatches each): longest ${submissions.maxMs.toFixed(1)} ms, mean ${(submissions.totalMs / submissions.submissions).toFixed(1)} ms, ${(submissions.submissions / PROFILE_STEPS).toFixed(1)} per step`
+      : 'GPU time per submission: not measured (the adapter has no timestamp-query)',
+  );
   console.log(`tfjs tensors alive before / after timing: ${tensorsBefore} / ${tensorsAfter}`);
-  const oursJson = { bench: 'train', config: configJson(layout.count), adapter: e.report.description, ours_images_per_s: round(ours), tfjs_images_per_s: round(tfjs), ratio: round(ours / tfjs), ours_cpu_ms_per_step: round(oursT.cpuSec * 1e3), tfjs_cpu_ms_per_step: round(tfjsT.cpuSec * 1e3) };
+  const oursJson = {
+    bench: 'train', config: configJson(layout.count), adapter: e.report.description, ours_images_per_s: round(ours), tfjs_images_per_s: round(tfjs), ratio: round(ours / tfjs),
+    ours_cpu_ms_per_step: round(oursT.cpuSec * 1e3), tfjs_cpu_ms_per_step: round(tfjsT.cpuSec * 1e3), longest_submission_ms: submissions && round(submissions.maxMs),
+  };
 
   peer.dispose();
   model.destroy();

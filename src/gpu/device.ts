@@ -24,6 +24,8 @@ export interface AdapterReport {
   isFallbackAdapter: boolean;
   features: string[];
   limits: Record<string, number>;
+  /** The largest subgroup the adapter may use (WebGPU allows 4 to 128), where it says. */
+  subgroupMaxSize?: number;
 }
 
 export interface AcquiredDevice {
@@ -81,6 +83,7 @@ export function describeAdapter(adapter: GPUAdapter): AdapterReport {
     isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter),
     features: [...adapter.features].map(String).sort(),
     limits,
+    ...(info.subgroupMaxSize && { subgroupMaxSize: info.subgroupMaxSize }),
   };
 }
 

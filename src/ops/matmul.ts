@@ -25,34 +25,80 @@ export interface MatmulSpec {
   beta?: number;
   /** [outer, inner] batch grid, e.g. [batch, heads]. */
   batch?: readonly [number, number];
-  /** The kernel variant; default: the one chosen for the engine's adapter (matmulVariantFor). */
+  /** The kernel variant; default: the engine's choice for the shape (matmulChoiceFor). */
   variant?: MatmulVariant;
 }
 
 /**
- * The kernel ladder: each invocation computes a TM x TN block of C, a workgroup WG_X x WG_Y
- * invocations. All variants give bit-identical results (each element sums over K in order), so
- * the choice changes speed only. Measured on the ViT's shapes by `npm run bench -- kernels`.
+ * The kernel ladder (shaders/matmul.wgsl, shaders/matmul_subgroup.wgsl): each invocation computes a
+ * TM x TN block of C, a workgroup WG_X x WG_Y invocations. All variants give bit-identical results
+ * (each element sums over K in order), so the choice changes speed only. Measured on the ViT's
+ * shapes by `npm run bench -- kernels`; picked per adapter and shape class by `tuneMatmul`.
  */
 export const MATMUL_VARIANTS = {
-  /** 64 invocations of 4 x 8: a 64 x 32 tile, enough parallel work per workgroup for a GPU. */
-  'block4x8': { TM: 4, TN: 8, WG_X: 4, WG_Y: 16 },
+  /** 64 invocations of 4 x 8 reading through the cache: a 64 x 32 tile. */
+  'block4x8': { shader: 'matmul', entry: 'main', TM: 4, TN: 8, WG_X: 4, WG_Y: 16 },
   /**
    * 16 invocations of 16 x 8 (a 128 x 16 tile): on lavapipe (a CPU driver) each lane's
    * load costs far more than an FMA, and this block does 5.3 FMAs a load against 2.7 for 4 x 8
    * (1.2-2.3x the GFLOP/s on lavapipe: `npm run bench -- kernels`).
    */
-  'block16x8': { TM: 16, TN: 8, WG_X: 2, WG_Y: 8 },
-} as const;
+  'block16x8': { shader: 'matmul', entry: 'main', TM: 16, TN: 8, WG_X: 2, WG_Y: 8 },
+  /** 256 invocations of 4 x 4 over a 64 x 64 tile staged in workgroup memory: the GPU layout. */
+  'tiled4x4': { shader: 'matmul', entry: 'tiled', TM: 4, TN: 4, WG_X: 16, WG_Y: 16 },
+  /** A column of 64 invocations of 8 x 8 sharing op(B) by subgroup shuffles (adapters with `subgroups`). */
+  'subgroup8x8': { shader: 'matmul_subgroup', entry: 'subgroup_main', TM: 8, TN: 8, WG_X: 1, WG_Y: 64, feature: 'subgroups' },
+} as const satisfies Record<string, { shader: string; entry: string; TM: number; TN: number; WG_X: number; WG_Y: number; feature?: string }>;
 
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
 
+/** The variants an adapter can run (the subgroup one needs the `subgroups` feature). */
+export function matmulVariantsFor(report: Pick<Engine['report'], 'features'>): MatmulVariant[] {
+  return (Object.keys(MATMUL_VARIANTS) as MatmulVariant[]).filter((v) => {
+    const feature = (MATMUL_VARIANTS[v] as { feature?: string }).feature;
+    return !feature || report.features.includes(feature);
+  });
+}
+
 /**
- * The variant for an adapter: the big block on lavapipe, where it was measured; elsewhere (GPUs,
- * and SwiftShader until it is measured there) the 64-invocation one.
+ * Shapes whose best variant differs: per-head products in attention (many small matrices),
+ * weight gradients (K, the batch's rows, far larger than M and N), and the rest (activations
+ * times weights: M rows of the batch, N and K the layer's widths).
+ */
+export type MatmulClass = 'batched' | 'reduce' | 'rows';
+
+export function matmulClass(s: Pick<MatmulSpec, 'M' | 'N' | 'K' | 'batch'>): MatmulClass {
+  const [outer, inner] = s.batch ?? [1, 1];
+  if (outer * inner > 1) return 'batched';
+  return s.K > Math.max(s.M, s.N) ? 'reduce' : 'rows';
+}
+
+export type MatmulChoice = Record<MatmulClass, MatmulVariant>;
+
+/**
+ * The variant for an adapter before (or without) tuning: the big block on lavapipe, where it was
+ * measured; elsewhere the 64-invocation one, which no GPU runs badly.
  */
 export function matmulVariantFor(report: Engine['report']): MatmulVariant {
   return isLavapipe(report) ? 'block16x8' : 'block4x8';
+}
+
+/** Per engine, the variant per shape class that `tuneMatmul` measured fastest. */
+const tuned = new WeakMap<Engine, MatmulChoice>();
+
+export function setMatmulChoice(e: Engine, choice: MatmulChoice): void {
+  tuned.set(e, choice);
+}
+
+/** The engine's variant per shape class: the tuned ones, else the adapter's default for all. */
+export function matmulChoices(e: Engine): MatmulChoice {
+  const v = matmulVariantFor(e.report);
+  return tuned.get(e) ?? { rows: v, reduce: v, batched: v };
+}
+
+/** The variant a call of this shape gets on this engine. */
+export function matmulChoiceFor(e: Engine, s: Pick<MatmulSpec, 'M' | 'N' | 'K' | 'batch'>): MatmulVariant {
+  return matmulChoices(e)[matmulClass(s)];
 }
 
 export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatView, bias?: Tensor): void {
@@ -66,11 +112,13 @@ export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatV
     .u32(b.offset ?? 0).u32(c.offset ?? 0).u32(aO).u32(aI)
     .u32(bO).u32(bI).u32(cO).u32(cI)
     .f32(s.alpha ?? 1).f32(s.beta ?? 0);
-  const { TM, TN, WG_X, WG_Y } = MATMUL_VARIANTS[s.variant ?? matmulVariantFor(e.report)];
+  const { shader, entry, TM, TN, WG_X, WG_Y } = MATMUL_VARIANTS[s.variant ?? matmulChoiceFor(e, s)];
   e.dispatch({
-    shader: 'matmul',
+    shader,
+    entry,
     defines: { TM, TN },
-    constants: { TRANS_A: !!s.transA, TRANS_B: !!s.transB, HAS_BIAS: !!bias, WG_X, WG_Y },
+    // The tiled entry's workgroup is fixed by its tile; the others take theirs as overrides.
+    constants: { TRANS_A: !!s.transA, TRANS_B: !!s.transB, HAS_BIAS: !!bias, ...(entry !== 'tiled' && { WG_X, WG_Y }) },
     params,
     // The bias binding exists in every variant; without bias it gets the engine's placeholder.
     buffers: [a.t, b.t, bias ?? e.placeholder, c.t],

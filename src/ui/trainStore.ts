@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import { listCheckpoints } from '../data/checkpoint_store';
 import type { FromWorker, ToWorker } from '../worker/protocol';
 import type { TrainConfig } from '../train/presets';
+import type { MatmulChoice } from '../ops/matmul';
 import type { MTMPreview } from '../worker/mtm_view';
 import type { AugmentPreview, RecipePreview } from '../augment/lab';
 import type { AugmentConfig } from '../augment/token_augment';
@@ -23,6 +24,8 @@ interface TrainStore {
   config: TrainConfig | null;
   parameters: number;
   adapter: string;
+  /** The matmul variant per shape class the training engine runs (tuned on a GPU). */
+  matmul: MatmulChoice | null;
   metrics: StepMetrics[];
   result: EvalResult | null;
   /** Every run started in this page, for the runs table and the overlaid curves. */
@@ -84,6 +87,7 @@ export const useTraining = create<TrainStore>((set, get) => {
           config: m.config,
           parameters: m.parameters,
           adapter: m.adapter,
+          matmul: m.matmul,
           metrics: runs.find((r) => r.runId === m.runId)!.metrics,
           runs,
         });
@@ -136,6 +140,7 @@ export const useTraining = create<TrainStore>((set, get) => {
     config: null,
     parameters: 0,
     adapter: '',
+    matmul: null,
     metrics: [],
     result: null,
     runs: [],

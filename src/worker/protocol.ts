@@ -5,6 +5,7 @@ import type { AugmentConfig } from '../augment/token_augment';
 import type { AttentionReport } from './attention_view';
 import { runName, type Overrides } from '../train/options';
 import type { TrainConfig } from '../train/presets';
+import type { MatmulChoice } from '../ops/matmul';
 import type { MTMPreview } from './mtm_view';
 import type { EvalResult, StepMetrics } from '../train/trainer';
 
@@ -34,7 +35,7 @@ export type WorkerErrorCode = 'no-webgpu' | 'no-adapter' | 'missing-feature' | '
 
 export type FromWorker =
   | { type: 'status'; message: string }
-  | { type: 'started'; runId: string; config: TrainConfig; parameters: number; adapter: string; fromStep: number; history: (StepMetrics | EvalResult)[] }
+  | { type: 'started'; runId: string; config: TrainConfig; parameters: number; adapter: string; fromStep: number; history: (StepMetrics | EvalResult)[]; matmul: MatmulChoice }
   | { type: 'metrics'; metrics: StepMetrics }
   | { type: 'checkpoint'; step: number; bytes: number }
   | { type: 'eval'; result: EvalResult }

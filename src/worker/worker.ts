@@ -3,7 +3,10 @@
 // Trainer and streams metrics. Checkpoints go to IndexedDB periodically and on pause. It also
 // answers masked-token previews, from the live run or from a stored checkpoint.
 import { DatasetLoadError, loadStored } from '../data/loader';
-import { acquireDevice, WebGPUError } from '../gpu/device';
+import { acquireDevice, isSoftwareAdapter, WebGPUError } from '../gpu/device';
+import { browserTuneCache } from '../data/tune_store';
+import { matmulChoices } from '../ops/matmul';
+import { tuneForTraining } from '../ops/matmul_tune';
 import { Engine, type Tensor } from '../gpu/engine';
 import { decodeCheckpoint, encodeCheckpoint } from '../formats/checkpoint';
 import { loadCheckpoint, saveCheckpoint } from '../data/checkpoint_store';
@@ -98,10 +101,12 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     post({ type: 'status', message: 'starting WebGPU' });
     const acquired = await acquireDevice(self.navigator.gpu);
     engine = new Engine(acquired);
+    if (!isSoftwareAdapter(engine.report)) post({ type: 'status', message: 'timing the matmul kernels on this GPU (once per adapter)' });
+    await tuneForTraining(engine, browserTuneCache);
     trainer = new Trainer(engine, data, config, resume, init);
     live = { runId: id, engine, trainer, data, views: {} };
     const layout = trainer.layout;
-    post({ type: 'started', runId: id, config, parameters: layout.count, adapter: engine.report.description, fromStep: trainer.step, history: trainer.history });
+    post({ type: 'started', runId: id, config, parameters: layout.count, adapter: engine.report.description, fromStep: trainer.step, history: trainer.history, matmul: matmulChoices(engine) });
 
     const result = await trainer.run({
       onMetrics: (metrics) => post({ type: 'metrics', metrics }),
