@@ -1,6 +1,7 @@
 // Fused softmax cross-entropy forward + backward on the GPU, with label smoothing, ignored rows
 // and Mixup/CutMix target pairs; see shaders/cross_entropy.wgsl for the math.
 import { Params, type Engine, type Tensor } from '../gpu/engine';
+import { rowVariantFor, subgroupGrid, SUBGROUP_WG, type RowVariant } from './row_reduce';
 
 export interface CrossEntropyArgs {
   /** [N, V]. */
@@ -19,6 +20,8 @@ export interface CrossEntropyArgs {
   epsilon?: number;
   /** Usually 1 / (number of loss rows), so dLogits is the gradient of the mean loss. */
   gradScale: number;
+  /** Default: the adapter's (rowVariantFor). */
+  variant?: RowVariant;
 }
 
 export function crossEntropy(e: Engine, a: CrossEntropyArgs): void {
@@ -29,12 +32,12 @@ export function crossEntropy(e: Engine, a: CrossEntropyArgs): void {
   if ((a.lam && a.lam.size !== N) || a.loss.size !== N || a.correct.size !== N || a.dLogits.size !== N * V) {
     throw new Error(`crossEntropy: lam, loss and correct must be [${N}] and dLogits [${N}, ${V}]`);
   }
+  const subgroup = (a.variant ?? rowVariantFor(e.report)) === 'subgroup';
   e.dispatch({
-    shader: 'cross_entropy',
-    constants: { HAS_MIX: !!a.lam },
+    ...(subgroup ? { shader: 'cross_entropy_subgroup', entry: 'main_subgroup', workgroups: subgroupGrid(e, N) } : { shader: 'cross_entropy', workgroups: [Math.ceil(N / 64)] }),
+    constants: { HAS_MIX: !!a.lam, ...(subgroup && { WG: SUBGROUP_WG }) },
     params: new Params().u32(N).u32(V).f32(a.epsilon ?? 0).f32(a.gradScale),
     // The lam binding exists in every variant; unmixed it gets the engine's placeholder.
     buffers: [a.logits, a.targets, a.lam ?? e.placeholder, a.loss, a.dLogits, a.correct],
-    workgroups: [Math.ceil(N / 64)],
   });
 }

@@ -1,6 +1,7 @@
 // LayerNorm over the last dimension on the GPU (shaders/layernorm.wgsl), forward and backward.
-import { grid, Params, type Engine, type Tensor } from '../gpu/engine';
+import { grid, Params, type Dispatch, type Engine, type Tensor } from '../gpu/engine';
 import { columnSumPass, rowsPerChunk, scratch } from './reduce';
+import { rowVariantFor, subgroupGrid, SUBGROUP_WG, type RowVariant } from './row_reduce';
 
 const WG = 64;
 
@@ -26,16 +27,20 @@ export interface LayerNormForward {
   rstd: Tensor;
 }
 
+/** The forward or backward dX pass over R rows, per row or per subgroup (src/ops/row_reduce.ts). */
+function rowPass(e: Engine, pass: 'forward' | 'backward', R: number, variant: RowVariant): Pick<Dispatch, 'shader' | 'entry' | 'constants' | 'workgroups'> {
+  return variant === 'subgroup'
+    ? { shader: 'layernorm_subgroup', entry: `${pass}_subgroup`, constants: { WG: SUBGROUP_WG }, workgroups: subgroupGrid(e, R) }
+    : { shader: 'layernorm', entry: pass, constants: { WG }, workgroups: grid(R, WG) };
+}
+
 /** y = (x - mean) / sqrt(var + eps) * gamma + beta over each row of x [R, C]; eps 1e-6 as in timm's ViT. */
-export function layernorm(e: Engine, t: LayerNormForward, eps = 1e-6): void {
+export function layernorm(e: Engine, t: LayerNormForward, eps = 1e-6, variant = rowVariantFor(e.report)): void {
   const { R, C } = shapeOf(t.x, t.gamma);
   e.dispatch({
-    shader: 'layernorm',
-    entry: 'forward',
-    constants: { WG },
+    ...rowPass(e, 'forward', R, variant),
     params: params(R, C, eps, false),
     buffers: [t.x, t.gamma, t.beta, t.y, t.mean, t.rstd],
-    workgroups: grid(R, WG),
   });
 }
 
@@ -54,18 +59,17 @@ export interface LayerNormBackward {
 export interface LayerNormBackwardOptions {
   /** dx += ... (the residual stream's gradient already sits there) instead of dx = .... */
   accumulateDx?: boolean;
+  /** Default: the adapter's (rowVariantFor). */
+  variant?: RowVariant;
 }
 
 /** dx, dgamma and dbeta from dy, x, gamma and the forward's mean and rstd; dgamma and dbeta are overwritten. */
 export function layernormBackward(e: Engine, t: LayerNormBackward, opts: LayerNormBackwardOptions = {}): void {
   const { R, C } = shapeOf(t.x, t.gamma);
   e.dispatch({
-    shader: 'layernorm',
-    entry: 'backward',
-    constants: { WG },
+    ...rowPass(e, 'backward', R, opts.variant ?? rowVariantFor(e.report)),
     params: params(R, C, 0, opts.accumulateDx ?? false),
     buffers: [t.dy, t.x, t.gamma, t.mean, t.rstd, t.dx],
-    workgroups: grid(R, WG),
   });
 
   // Column sums over rows, split into chunks like reduce.ts's columnSum when R is long.

@@ -1,5 +1,6 @@
 // Row-wise softmax on the GPU, forward and backward, in place (see shaders/softmax.wgsl).
-import { Params, type Engine, type Tensor } from '../gpu/engine';
+import { Params, type Dispatch, type Engine, type Tensor } from '../gpu/engine';
+import { rowVariantFor, subgroupGrid, SUBGROUP_WG, type RowVariant } from './row_reduce';
 
 export interface SoftmaxSpec {
   /** Number of rows; each is `n` contiguous elements from the start of the tensor. */
@@ -22,6 +23,8 @@ export interface SoftmaxSpec {
    * attention scores [B, H, T, T] with a mask [B, T].
    */
   rowsPerMask?: number;
+  /** Default: the adapter's (rowVariantFor). */
+  variant?: RowVariant;
 }
 
 const WG = 64;
@@ -30,16 +33,22 @@ function params(s: SoftmaxSpec): Params {
   return new Params().u32(s.rows).u32(s.n).u32(s.rowsPerMask ?? 1);
 }
 
+/** The pass over `rows` rows, per row or per subgroup (src/ops/row_reduce.ts). */
+function rowPass(e: Engine, pass: 'forward' | 'backward', rows: number, variant: RowVariant): Pick<Dispatch, 'shader' | 'entry' | 'workgroups'> & { WG: number } {
+  return variant === 'subgroup'
+    ? { shader: 'softmax_subgroup', entry: `${pass}_subgroup`, WG: SUBGROUP_WG, workgroups: subgroupGrid(e, rows) }
+    : { shader: 'softmax', entry: pass, WG, workgroups: [Math.ceil(rows / WG)] };
+}
+
 /** x <- softmax(x) over each row of length n, masked keys excluded. */
 export function softmaxForward(e: Engine, x: Tensor, s: SoftmaxSpec): void {
   if (s.queryGroups && s.rows % (s.rowsPerMask ?? 1) !== 0) throw new Error(`softmax: query groups need whole [H, T, T] blocks of rows`);
+  const { WG, ...pass } = rowPass(e, 'forward', s.rows, s.variant ?? rowVariantFor(e.report));
   e.dispatch({
-    shader: 'softmax',
-    entry: 'forward',
+    ...pass,
     constants: { HAS_MASK: !!s.mask, QUERY_GROUPS: !!s.mask && !!s.queryGroups, WG },
     params: params(s),
     buffers: [x, s.mask ?? e.placeholder],
-    workgroups: [Math.ceil(s.rows / WG)],
   });
 }
 
@@ -47,13 +56,12 @@ export function softmaxForward(e: Engine, x: Tensor, s: SoftmaxSpec): void {
  * g <- p * (g - rowsum(g * p)): turns dL/dP (in g) into dL/dlogits, given the forward's output p.
  * Needs no mask: masked keys have p = 0, so their gradient is 0.
  */
-export function softmaxBackward(e: Engine, g: Tensor, p: Tensor, s: Pick<SoftmaxSpec, 'rows' | 'n'>): void {
+export function softmaxBackward(e: Engine, g: Tensor, p: Tensor, s: Pick<SoftmaxSpec, 'rows' | 'n' | 'variant'>): void {
+  const { WG, ...pass } = rowPass(e, 'backward', s.rows, s.variant ?? rowVariantFor(e.report));
   e.dispatch({
-    shader: 'softmax',
-    entry: 'backward',
+    ...pass,
     constants: { WG },
     params: params(s),
     buffers: [g, p],
-    workgroups: [Math.ceil(s.rows / WG)],
   });
 }

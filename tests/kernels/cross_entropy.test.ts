@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossEntropy } from '../../src/ops/cross_entropy';
+import type { RowVariant } from '../../src/ops/row_reduce';
 import { countLossRows, crossEntropyRef, type CrossEntropyRefArgs } from '../../src/ops/cross_entropy.ref';
 import { expectClose, expectGradMatchesFiniteDiff, randint, randn, testEngine, uniforms } from '../helpers/gpu';
 
@@ -63,7 +64,7 @@ describe('cross-entropy reference', () => {
 describe('cross-entropy kernel vs float64 reference', () => {
   for (const [N, V] of [[1, 1], [37, 29], [5, 391], [1000, 10], [13, 1024]]) {
     for (const v of VARIANTS) {
-      it(`N=${N} V=${V} ${v.name}`, async () => {
+      it.each<RowVariant>(['row', 'subgroup'])(`N=${N} V=${V} ${v.name} (%s)`, async (variant) => {
         const e = await testEngine();
         const x = problem(N, V, v, 10 + N + V);
         const ref = crossEntropyRef(x);
@@ -79,10 +80,11 @@ describe('cross-entropy kernel vs float64 reference', () => {
           correct,
           epsilon: v.epsilon,
           gradScale: x.gradScale,
+          variant,
         });
         const [gotLoss, gotD, gotCorrect] = await e.read(loss, dLogits, correct);
-        expectClose(`loss ${N}x${V} ${v.name}`, gotLoss, ref.loss, 1e-5, 1e-5);
-        expectClose(`dLogits ${N}x${V} ${v.name}`, gotD, ref.dLogits, 1e-6 * x.gradScale, 1e-4);
+        expectClose(`loss ${N}x${V} ${v.name} ${variant}`, gotLoss, ref.loss, 1e-5, 1e-5);
+        expectClose(`dLogits ${N}x${V} ${v.name} ${variant}`, gotD, ref.dLogits, 1e-6 * x.gradScale, 1e-4);
         expect(Array.from(gotCorrect)).toEqual(Array.from(ref.correct));
       });
     }

@@ -2,6 +2,7 @@ import { describe, it } from 'vitest';
 import { layernorm, layernormBackward } from '../../src/ops/layernorm';
 import { layernormBackwardRef, layernormRef } from '../../src/ops/layernorm.ref';
 import { rowsPerChunk } from '../../src/ops/reduce';
+import type { RowVariant } from '../../src/ops/row_reduce';
 import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine } from '../helpers/gpu';
 
 interface Case {
@@ -35,7 +36,8 @@ function data(c: Case) {
 describe('layernorm kernels vs float64 reference', () => {
   for (const c of CASES) {
     const { R, C } = c;
-    it(`${name(c)} forward, backward, accumulated backward`, async () => {
+    // One invocation per row, and one subgroup per row (every test adapter has subgroups: lavapipe does).
+    it.each<RowVariant>(['row', 'subgroup'])(`${name(c)} forward, backward, accumulated backward (%s)`, async (variant) => {
       const e = await testEngine();
       const { x, gamma, beta, dy } = data(c);
       const dx0 = randn(R * C, 4);
@@ -53,15 +55,15 @@ describe('layernorm kernels vs float64 reference', () => {
       const DY = e.tensor([R, C], 'f32', dy);
       const fresh = { dx: e.tensor([R, C]), dgamma: e.tensor([C]), dbeta: e.tensor([C]) };
       const acc = { dx: e.tensor([R, C], 'f32', dx0), dgamma: e.tensor([C], 'f32', dgamma0), dbeta: e.tensor([C], 'f32', dbeta0) };
-      layernorm(e, { x: X, gamma: Gamma, beta: Beta, y: Y, mean: Mean, rstd: Rstd }, c.eps);
+      layernorm(e, { x: X, gamma: Gamma, beta: Beta, y: Y, mean: Mean, rstd: Rstd }, c.eps, variant);
       const saved = { dy: DY, x: X, gamma: Gamma, mean: Mean, rstd: Rstd };
-      layernormBackward(e, { ...saved, ...fresh });
-      layernormBackward(e, { ...saved, ...acc }, { accumulateDx: true });
+      layernormBackward(e, { ...saved, ...fresh }, { variant });
+      layernormBackward(e, { ...saved, ...acc }, { accumulateDx: true, variant });
       const [y, mean, rstd, dx, dgamma, dbeta, dxAcc, dgammaAcc, dbetaAcc] = await e.read(
         Y, Mean, Rstd, fresh.dx, fresh.dgamma, fresh.dbeta, acc.dx, acc.dgamma, acc.dbeta,
       );
 
-      const n = `${name(c)}${rowsPerChunk(e, R, C) < R ? ' (split)' : ''}`;
+      const n = `${name(c)} ${variant}${rowsPerChunk(e, R, C) < R ? ' (split)' : ''}`;
       // Under a large offset the f32 row mean is off by a few ulp of it, which shifts the row's
       // xhat by as much, and dgamma sums R such shifts (the E[x^2] - mean^2 variance would be
       // off by ~10% there instead).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { softmaxBackward, softmaxForward, type SoftmaxSpec } from '../../src/ops/softmax';
 import { softmaxBackwardRef, softmaxRef, type SoftmaxRefSpec } from '../../src/ops/softmax.ref';
+import type { RowVariant } from '../../src/ops/row_reduce';
 import { expectClose, expectGradMatchesFiniteDiff, randn, testEngine, uniforms } from '../helpers/gpu';
 
 // Row counts straddle the 64-wide workgroup; row lengths are odd.
@@ -34,27 +35,27 @@ describe('softmax kernel vs float64 reference', () => {
     for (const masked of [false, true]) {
       const name = `${c.name}${masked ? ' masked' : ''}`;
 
-      it(`forward ${name}`, async () => {
+      it.each<RowVariant>(['row', 'subgroup'])(`forward ${name} (%s)`, async (variant) => {
         const e = await testEngine();
         const s = specs(c, masked, 5);
         const x = Float32Array.from(randn(c.rows * c.n, 1, 3));
         const X = e.tensor([c.rows, c.n], 'f32', x);
         const M = s.mask ? e.tensor([s.mask.length], 'u32', s.mask) : undefined;
-        softmaxForward(e, X, { ...c, mask: M });
+        softmaxForward(e, X, { ...c, mask: M, variant });
         const [p] = await e.read(X);
-        expectClose(`softmax ${name}`, p, softmaxRef(x, s), 1e-6, 1e-5);
+        expectClose(`softmax ${name} ${variant}`, p, softmaxRef(x, s), 1e-6, 1e-5);
       });
 
-      it(`backward ${name}`, async () => {
+      it.each<RowVariant>(['row', 'subgroup'])(`backward ${name} (%s)`, async (variant) => {
         const e = await testEngine();
         const s = specs(c, masked, 6);
         const p = Float32Array.from(softmaxRef(randn(c.rows * c.n, 2, 3), s));
         const g = Float32Array.from(randn(c.rows * c.n, 3));
         const P = e.tensor([c.rows, c.n], 'f32', p);
         const G = e.tensor([c.rows, c.n], 'f32', g);
-        softmaxBackward(e, G, P, c);
+        softmaxBackward(e, G, P, { ...c, variant });
         const [dx] = await e.read(G);
-        expectClose(`softmax backward ${name}`, dx, softmaxBackwardRef(p, g, c), 1e-6, 1e-5);
+        expectClose(`softmax backward ${name} ${variant}`, dx, softmaxBackwardRef(p, g, c), 1e-6, 1e-5);
       });
     }
   }

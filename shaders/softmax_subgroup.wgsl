@@ -1,0 +1,56 @@
+// Row softmax as shaders/softmax.wgsl (same Params, bindings, masks and in-place buffers), one
+// subgroup per row: lane l takes keys l, l + S, ... with its own online max and sum, and
+// subgroupMax / subgroupAdd merge them. For adapters with `subgroups`; agrees with the per-row
+// kernel to rounding. Rows are laid out over invocations as in shaders/layernorm_subgroup.wgsl.
+enable subgroups;
+diagnostic(off, subgroup_uniformity);
+//!include softmax
+
+// Flat invocation index over a 2-D grid of workgroups (see grid() in src/gpu/engine.ts).
+fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * WG + lid;
+}
+
+@compute @workgroup_size(WG)
+fn forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_index) lid: u32,
+                    @builtin(subgroup_size) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  let row = flat_index(wid, nwg, lid) / sg;
+  if (row >= p.rows) { return; }
+  let base = row * p.n;
+  let groups = query_groups(row);
+  var m = -0x1.fffffep+127f;
+  var sum = 0.0;
+  for (var j = lane; j < p.n; j += sg) {
+    if (!kept(row, groups, j)) { continue; }
+    let x = X[base + j];
+    if (x > m) {
+      sum = sum * exp(m - x) + 1.0;
+      m = x;
+    } else {
+      sum += exp(x - m);
+    }
+  }
+  // A lane without keys has sum 0, which stays 0 whatever its max.
+  let rowMax = subgroupMax(m);
+  let total = subgroupAdd(sum * exp(m - rowMax));
+  let inv = select(0.0, 1.0 / total, total > 0.0);
+  for (var j = lane; j < p.n; j += sg) {
+    X[base + j] = select(0.0, exp(X[base + j] - rowMax) * inv, kept(row, groups, j));
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) lid: u32,
+                     @builtin(subgroup_size) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  let row = flat_index(wid, nwg, lid) / sg;
+  if (row >= p.rows) { return; }
+  let base = row * p.n;
+  var dot = 0.0;
+  for (var j = lane; j < p.n; j += sg) { dot += X[base + j] * probs[base + j]; }
+  let total = subgroupAdd(dot);
+  for (var j = lane; j < p.n; j += sg) {
+    X[base + j] = probs[base + j] * (X[base + j] - total);
+  }
+}
