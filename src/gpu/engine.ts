@@ -90,6 +90,24 @@ const UNIFORM_ARENA_BYTES = 1 << 18;
 const MAX_WORKGROUPS = 65535;
 
 /**
+ * Dispatches recorded before the engine submits on its own. A GPU that runs one submission for
+ * about 2 s is reset by Windows (TDR), and a training loop records many steps between readbacks;
+ * submitting every so many dispatches keeps each submission to a fraction of a step on a slow GPU
+ * (`npm run bench -- train` prints the longest submission's GPU time where timestamps exist).
+ */
+export const MAX_DISPATCHES_PER_SUBMISSION = 64;
+
+/** Compute passes per submission that get GPU timestamps (a step records one or a few). */
+const TIMED_PASSES = 32;
+
+/** GPU time of the submissions since the last reset, from timestamp queries. */
+export interface SubmissionTimes {
+  submissions: number;
+  maxMs: number;
+  totalMs: number;
+}
+
+/**
  * Workgroups for `invocations` invocations in groups of `wg`, folded into y once x would pass the
  * 65535 limit (30M elements need 117K groups). Kernels recover the flat index as
  * (wid.y * nwg.x + wid.x) * wg + lid and bounds-check it, since the fold can overshoot.
@@ -122,6 +140,11 @@ export class Engine {
   private readonly lost: Promise<void>;
   /** Dispatches recorded since creation; benchmarks and tests read it. */
   dispatchCount = 0;
+  private dispatchesInEncoder = 0;
+  /** Timestamp queries, two per compute pass, when timing is on and the adapter has them. */
+  private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; passes: number } | null = null;
+  private times: SubmissionTimes = { submissions: 0, maxMs: 0, totalMs: 0 };
+  private pendingTimes: Promise<void>[] = [];
 
   constructor(acquired: AcquiredDevice) {
     this.device = acquired.device;
@@ -136,6 +159,30 @@ export class Engine {
     this.lost = acquired.lost.then((info) => {
       this.lostInfo = info;
     });
+  }
+
+  /**
+   * Times every submission on the GPU from now on (timestamp-query); false where the adapter has
+   * no timestamps. Costs a small readback per submission, so benchmarks turn it on, training not.
+   */
+  startTiming(): boolean {
+    if (!this.device.features.has('timestamp-query')) return false;
+    this.timer ??= {
+      querySet: this.device.createQuerySet({ type: 'timestamp', count: 2 * TIMED_PASSES }),
+      resolve: this.device.createBuffer({ label: 'timestamps', size: 16 * TIMED_PASSES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+      passes: 0,
+    };
+    this.times = { submissions: 0, maxMs: 0, totalMs: 0 };
+    return true;
+  }
+
+  /** GPU time per submission since startTiming (or the last call), once every submission's times are in. */
+  async takeTimes(): Promise<SubmissionTimes> {
+    this.flush();
+    await Promise.all(this.pendingTimes.splice(0));
+    const t = this.times;
+    this.times = { submissions: 0, maxMs: 0, totalMs: 0 };
+    return t;
   }
 
   get isLost(): boolean {
@@ -211,7 +258,13 @@ export class Engine {
       this.device.pushErrorScope('validation');
       this.encoder = this.device.createCommandEncoder();
     }
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (!this.pass) {
+      const t = this.timer;
+      const timed = t && t.passes < TIMED_PASSES ? t.passes++ : -1;
+      this.pass = this.encoder.beginComputePass(
+        timed >= 0 ? { timestampWrites: { querySet: t!.querySet, beginningOfPassWriteIndex: 2 * timed, endOfPassWriteIndex: 2 * timed + 1 } } : {},
+      );
+    }
     return this.pass;
   }
 
@@ -249,6 +302,7 @@ export class Engine {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
+    if (++this.dispatchesInEncoder >= MAX_DISPATCHES_PER_SUBMISSION) this.flush();
   }
 
   /** Copies src into dst (whole tensors, or `count` elements from the given element offsets). */
@@ -261,13 +315,45 @@ export class Engine {
   flush(): void {
     if (!this.encoder) return;
     if (this.pass) this.endPass();
+    const readTimes = this.resolveTimes(this.encoder);
     if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformGpu, 0, this.uniformCpu, 0, this.uniformUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.uniformUsed = 0;
+    this.dispatchesInEncoder = 0;
+    if (readTimes) this.pendingTimes.push(readTimes());
     const validation = this.device.popErrorScope();
     const oom = this.device.popErrorScope();
     this.pendingErrors.push(Promise.all([validation, oom]));
+  }
+
+  /**
+   * With timing on, copies this submission's timestamps out at its end; the returned function,
+   * called after the submit, maps them and adds the submission's GPU time (its passes' sum).
+   */
+  private resolveTimes(encoder: GPUCommandEncoder): (() => Promise<void>) | null {
+    const t = this.timer;
+    if (!t || t.passes === 0) return null;
+    const n = t.passes;
+    t.passes = 0;
+    const staging = this.device.createBuffer({ label: 'timestamps.read', size: 16 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder.resolveQuerySet(t.querySet, 0, 2 * n, t.resolve, 0);
+    encoder.copyBufferToBuffer(t.resolve, 0, staging, 0, 16 * n);
+    return async () => {
+      try {
+        await staging.mapAsync(GPUMapMode.READ);
+        const ns = new BigInt64Array(staging.getMappedRange());
+        let total = 0;
+        for (let i = 0; i < n; i++) total += Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
+        this.times.submissions++;
+        this.times.totalMs += total;
+        this.times.maxMs = Math.max(this.times.maxMs, total);
+      } catch {
+        // A lost device: the run reports that, not a missing timestamp.
+      } finally {
+        staging.destroy();
+      }
+    };
   }
 
   /** Throws the first WebGPU error raised by anything submitted so far, naming the kernel. */
@@ -324,6 +410,8 @@ export class Engine {
   }
 
   destroy(): void {
+    this.timer?.querySet.destroy();
+    this.timer?.resolve.destroy();
     this.uniformGpu.destroy();
     this.placeholder.destroy();
     this.device.destroy();

@@ -2,8 +2,9 @@
 // and a lost device reported instead of silently computing nothing.
 import { describe, expect, it } from 'vitest';
 import { acquireDevice, WebGPUError } from '../../src/gpu/device';
-import { Engine, VIEW_ALIGN } from '../../src/gpu/engine';
+import { Engine, MAX_DISPATCHES_PER_SUBMISSION, VIEW_ALIGN } from '../../src/gpu/engine';
 import { acquireNodeDevice, nodeGPU } from '../../src/gpu/node';
+import { accumulate } from '../../src/ops/elementwise';
 import { matmul } from '../../src/ops/matmul';
 import { testEngine } from '../helpers/gpu';
 
@@ -107,5 +108,24 @@ describe('engine', () => {
     expect(e.isLost).toBe(true);
     expect(() => e.tensor([4])).toThrow(WebGPUError);
     expect(() => e.tensor([4])).toThrow(/lost/);
+  });
+});
+
+describe('submissions', () => {
+  it('submits on its own every MAX_DISPATCHES_PER_SUBMISSION dispatches, in order, and times each on the GPU', async () => {
+    const e = await testEngine();
+    expect(e.startTiming()).toBe(true); // lavapipe has timestamp-query
+    const x = e.tensor([5], 'f32', [1, 2, 3, 4, 5]);
+    const y = e.tensor([5]);
+    const n = 2 * MAX_DISPATCHES_PER_SUBMISSION + 7;
+    for (let i = 0; i < n; i++) accumulate(e, y, x); // y += x, n times: each reads the last one's result
+    const [out] = await e.read(y);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4, 5].map((v) => n * v));
+    const t = await e.takeTimes();
+    // Two full submissions, the remainder, and the readback's.
+    expect(t.submissions).toBe(3);
+    expect(t.maxMs).toBeGreaterThan(0);
+    expect(t.totalMs).toBeGreaterThanOrEqual(t.maxMs);
+    expect((await e.takeTimes()).submissions).toBe(0);
   });
 });
