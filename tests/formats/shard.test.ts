@@ -115,7 +115,8 @@ describe('shard', () => {
     await expectFormatError(() => decodeShard(v1, 'train-000.tshard'), 'bad-version', /^train-000\.tshard: token shard was written by format v1 \(Huffman-coded shards\); this Tessera reads v2: rebuild the package with npm run build:data/);
   });
 
-  it('decodes Fashion-MNIST-sized data (70,000 x 7x7, K=256) quickly', async () => {
+  // Timed for the log only: a time bound fails on a busy machine and proves nothing on a quiet one.
+  it('decodes Fashion-MNIST-sized data (70,000 x 7x7, K=256)', async () => {
     const src = randomShard(256, [7, 7], 70000, true, 11);
     const bytes = encode(src);
     await decodeShard(bytes);
@@ -124,8 +125,6 @@ describe('shard', () => {
     const ms = performance.now() - t0;
     expectSame('tokens', out.tokens, src.tokens);
     console.log(`[shard] 3.43M tokens: ${bytes.length} B, decode ${ms.toFixed(1)} ms`);
-    // The bound only catches a gross regression on a busy machine.
-    expect(ms).toBeLessThan(1000);
   });
 });
 
