@@ -16,6 +16,9 @@
 // sizes private and workgroup arrays with consts only).
 const TM = 4u; //!define
 const TN = 8u; //!define
+// The operands' storage type: f16 for --precision f16 (each read widened to f32; products and sums
+// stay f32), f32 otherwise.
+alias Operand = f32; //!define
 
 struct Params {
   M: u32, N: u32, K: u32, inner: u32,
@@ -26,8 +29,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(1) var<storage, read> A: array<Operand>;
+@group(0) @binding(2) var<storage, read> B: array<Operand>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
@@ -39,14 +42,14 @@ override WG_Y: u32 = 16;
 
 // op(A)[m, k]
 fn a_at(base: u32, m: u32, k: u32) -> f32 {
-  if (TRANS_A) { return A[base + k * p.lda + m]; }
-  return A[base + m * p.lda + k];
+  if (TRANS_A) { return f32(A[base + k * p.lda + m]); }
+  return f32(A[base + m * p.lda + k]);
 }
 
 // op(B)[k, n]
 fn b_at(base: u32, k: u32, n: u32) -> f32 {
-  if (TRANS_B) { return B[base + n * p.ldb + k]; }
-  return B[base + k * p.ldb + n];
+  if (TRANS_B) { return f32(B[base + n * p.ldb + k]); }
+  return f32(B[base + k * p.ldb + n]);
 }
 
 fn store(base: u32, m: u32, n: u32, v: f32) {

@@ -3,11 +3,15 @@
 import { WebGPUError, type AcquiredDevice, type AdapterReport } from './device';
 import { shaderSource, type Defines } from './shaders';
 
-export type DType = 'f32' | 'i32' | 'u32';
-export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
+/** Element types; f16 (2 bytes, bit patterns on the host) needs the adapter's `shader-f16`. */
+export type DType = 'f32' | 'i32' | 'u32' | 'f16';
+export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : D extends 'u32' ? Uint32Array : Uint16Array;
+
+const BYTES: Record<DType, number> = { f32: 4, i32: 4, u32: 4, f16: 2 };
+const ARRAYS = { f32: Float32Array, i32: Int32Array, u32: Uint32Array, f16: Uint16Array } as const;
 
 /**
- * A GPU buffer, or a slice of one, with a shape. Row-major; every element is 4 bytes. Slices let a
+ * A GPU buffer, or a slice of one, with a shape. Row-major; elements of 4 bytes (2 for f16). Slices let a
  * model keep all parameters (and all gradients) in one flat buffer, so the optimizer is a single
  * dispatch, while each layer still binds just its own weights.
  */
@@ -22,8 +26,11 @@ export class Tensor<D extends DType = DType> {
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
   }
+  get bytesPerElement(): number {
+    return BYTES[this.dtype];
+  }
   get byteLength(): number {
-    return this.size * 4;
+    return this.size * this.bytesPerElement;
   }
   /**
    * A slice of `shape` starting `offset` elements into this tensor. WebGPU binds storage at
@@ -33,7 +40,7 @@ export class Tensor<D extends DType = DType> {
    */
   view(offset: number, shape: readonly number[]): Tensor<D> {
     const t = new Tensor(this.buffer, shape, this.dtype, this.offset + offset);
-    if (t.offset % VIEW_ALIGN !== 0) throw new Error(`tensor view at element ${t.offset}: not a multiple of ${VIEW_ALIGN}`);
+    if ((t.offset * this.bytesPerElement) % (4 * VIEW_ALIGN) !== 0) throw new Error(`tensor view at element ${t.offset}: not ${4 * VIEW_ALIGN}-byte aligned`);
     if (offset < 0 || offset + t.size > this.size) throw new Error(`tensor view [${offset}, +${t.size}) outside [0, ${this.size})`);
     return t;
   }
@@ -203,14 +210,13 @@ export class Engine {
     if (data && data.length !== size) throw new Error(`tensor ${label ?? ''}: ${data.length} values for shape [${shape}]`);
     const buffer = this.device.createBuffer({
       label: label ?? `tensor[${shape}]`,
-      // A zero-size binding is invalid; keep at least one element.
-      size: Math.max(4, size * 4),
+      // A zero-size binding is invalid, and bindings are whole 4-byte words (two f16 each).
+      size: Math.max(4, Math.ceil((size * BYTES[dtype]) / 4) * 4),
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       mappedAtCreation: data !== undefined,
     });
     if (data) {
-      const Ctor = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint32Array;
-      new Ctor(buffer.getMappedRange()).set(data);
+      new ARRAYS[dtype](buffer.getMappedRange()).set(data);
       buffer.unmap();
     }
     return new Tensor(buffer, shape, dtype);
@@ -218,17 +224,17 @@ export class Engine {
 
   /** Writes host data into an existing tensor (queued; ordered with dispatches after a flush). */
   write(t: Tensor, data: ArrayLike<number>, elementOffset = 0): void {
-    const Ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
+    const Ctor = ARRAYS[t.dtype];
     const arr = data instanceof Ctor ? data : Ctor.from(data as ArrayLike<number>);
     // Writes land on the queue timeline, so commands recorded earlier must be submitted first.
     this.flush();
-    this.device.queue.writeBuffer(t.buffer, (t.offset + elementOffset) * 4, arr.buffer, arr.byteOffset, arr.byteLength);
+    this.device.queue.writeBuffer(t.buffer, (t.offset + elementOffset) * t.bytesPerElement, arr.buffer, arr.byteOffset, arr.byteLength);
   }
 
   // ---- pipelines and dispatch ----------------------------------------------------------------
 
   private pipeline(shader: string, entry: string, constants: Record<string, number | boolean> | undefined, defines: Defines | undefined): GPUComputePipeline {
-    const keyOf = (o: Record<string, number | boolean> | undefined) => (o ? Object.keys(o).sort().map((k) => `${k}=${Number(o[k])}`).join(',') : '');
+    const keyOf = (o: Readonly<Record<string, number | boolean | string>> | undefined) => (o ? Object.keys(o).sort().map((k) => `${k}=${typeof o[k] === 'boolean' ? Number(o[k]) : o[k]}`).join(',') : '');
     const constKey = keyOf(constants);
     const moduleKey = defines ? `${shader}[${keyOf(defines)}]` : shader;
     const key = `${moduleKey}:${entry}:${constKey}`;
@@ -294,7 +300,7 @@ export class Engine {
       this.uniformUsed += Math.ceil(bytes.byteLength / this.uniformAlign) * this.uniformAlign;
     }
     d.buffers.forEach((b, i) =>
-      entries.push({ binding: i + 1, resource: b instanceof Tensor ? { buffer: b.buffer, offset: b.offset * 4, size: Math.max(4, b.byteLength) } : { buffer: b } }),
+      entries.push({ binding: i + 1, resource: b instanceof Tensor ? { buffer: b.buffer, offset: b.offset * b.bytesPerElement, size: Math.max(4, Math.ceil(b.byteLength / 4) * 4) } : { buffer: b } }),
     );
     const bindGroup = this.device.createBindGroup({ label: `${d.shader}.${entry}`, layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.beginPass();
@@ -308,7 +314,9 @@ export class Engine {
   /** Copies src into dst (whole tensors, or `count` elements from the given element offsets). */
   copy(src: Tensor, dst: Tensor, count = src.size, srcOffset = 0, dstOffset = 0): void {
     this.checkAlive();
-    this.endPass().copyBufferToBuffer(src.buffer, (src.offset + srcOffset) * 4, dst.buffer, (dst.offset + dstOffset) * 4, count * 4);
+    if (src.dtype !== dst.dtype) throw new Error(`copy: ${src.dtype} into ${dst.dtype}`);
+    const b = src.bytesPerElement;
+    this.endPass().copyBufferToBuffer(src.buffer, (src.offset + srcOffset) * b, dst.buffer, (dst.offset + dstOffset) * b, count * b);
   }
 
   /** Submits everything recorded so far as one command buffer. */
@@ -386,7 +394,9 @@ export class Engine {
     }
     const staging = this.device.createBuffer({ label: 'readback', size: Math.max(4, total), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.endPass();
-    tensors.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, t.offset * 4, staging, offsets[i], t.byteLength));
+    // Copies move whole 4-byte words: an f16 tensor of odd length brings its padding along.
+    const words = (t: Tensor) => Math.ceil(t.byteLength / 4) * 4;
+    tensors.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, t.offset * t.bytesPerElement, staging, offsets[i], words(t)));
     this.flush();
     try {
       await staging.mapAsync(GPUMapMode.READ);
@@ -400,8 +410,7 @@ export class Engine {
     }
     const mapped = staging.getMappedRange();
     const out = tensors.map((t, i) => {
-      const Ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
-      return new Ctor(mapped.slice(offsets[i], offsets[i] + t.byteLength));
+      return new ARRAYS[t.dtype](mapped.slice(offsets[i], offsets[i] + t.byteLength));
     });
     staging.unmap();
     staging.destroy();

@@ -10,23 +10,29 @@ const INCLUDE = /^\s*\/\/!include\s+([\w-]+)\s*$/gm;
 
 // WGSL sizes private arrays with const expressions only (an override will not do), so a kernel
 // whose register tile varies declares it as `const NAME = value; //!define` and the host may
-// replace the value per variant (e.g. matmul's TM x TN block). The file compiles as it stands.
-const DEFINE = /^(\s*const\s+(\w+)\s*(?::\s*\w+)?\s*=\s*)[^;]+;(\s*\/\/!define)\s*$/gm;
+// replace the value per variant (e.g. matmul's TM x TN block). Likewise a type: `alias NAME = f32;
+// //!define` may become f16 (the source then gets `enable f16;`). The file compiles as it stands.
+const DEFINE = /^(\s*(const|alias)\s+(\w+)\s*(?::\s*\w+)?\s*=\s*)[^;]+;(\s*\/\/!define)\s*$/gm;
 
-export type Defines = Readonly<Record<string, number>>;
+export type Defines = Readonly<Record<string, number | 'f32' | 'f16'>>;
 
 export function shaderSource(name: string, defines: Defines = {}): string {
   const replaced = new Set<string>();
-  const text = withIncludes(name, new Set()).replace(DEFINE, (line, head: string, key: string, tail: string) => {
+  const text = withIncludes(name, new Set()).replace(DEFINE, (line, head: string, kind: string, key: string, tail: string) => {
     if (!(key in defines)) return line;
     const v = defines[key];
-    if (!Number.isInteger(v) || v < 0) throw new Error(`shader ${name}: define ${key} must be a non-negative integer, got ${v}`);
     replaced.add(key);
+    if (kind === 'alias') {
+      if (v !== 'f32' && v !== 'f16') throw new Error(`shader ${name}: type define ${key} must be f32 or f16, got ${v}`);
+      return `${head}${v};${tail}`;
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`shader ${name}: define ${key} must be a non-negative integer, got ${v}`);
     return `${head}${v}u;${tail}`;
   });
   const unknown = Object.keys(defines).filter((k) => !replaced.has(k));
-  if (unknown.length) throw new Error(`shader ${name} has no \`//!define\` const named ${unknown.join(', ')}`);
-  return text;
+  if (unknown.length) throw new Error(`shader ${name} has no \`//!define\` const or alias named ${unknown.join(', ')}`);
+  // Directives precede every declaration; a leading `enable` line is one.
+  return Object.values(defines).includes('f16') ? `enable f16;\n${text}` : text;
 }
 
 function withIncludes(name: string, seen: Set<string>): string {

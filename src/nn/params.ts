@@ -1,5 +1,6 @@
 // Where a model's parameters live: one flat f32 buffer holding every tensor at an aligned offset,
 // with a twin buffer for gradients, so the optimizer and the gradient norm are single dispatches.
+import { WebGPUError } from '../gpu/device';
 import { VIEW_ALIGN, type Engine, type Tensor } from '../gpu/engine';
 import type { ParamGroup } from '../ops/optim';
 import { normal, uniforms } from '../util/rng';
@@ -90,19 +91,43 @@ export class ParamLayout {
   }
 }
 
+/** The linear layers' matmul operands: f32, or f16 (weights and gradients still kept in f32). */
+export type Precision = 'f32' | 'f16';
+
 /** A layout bound to GPU buffers: parameters and gradients, each slot a view. */
 export class ParamBuffers {
   readonly params: Tensor<'f32'>;
   readonly grads: Tensor<'f32'>;
+  /** Linear layers multiply f16 copies of their operands (src/nn/linear.ts). */
+  readonly half: boolean;
+  private readonly halves = new Map<string, Tensor<'f16'>>();
+  private readonly outgrown: Tensor<'f16'>[] = [];
 
   constructor(
-    e: Engine,
+    private readonly e: Engine,
     readonly layout: ParamLayout,
     values: Float32Array,
+    precision: Precision = 'f32',
   ) {
+    if (precision === 'f16' && !e.report.features.includes('shader-f16')) {
+      throw new WebGPUError('missing-feature', `--precision f16 needs the adapter's shader-f16 feature, which ${e.report.description} lacks: train in f32.`);
+    }
+    this.half = precision === 'f16';
     this.params = e.tensor([layout.total], 'f32', values, 'params');
     // Gradients start at zero so alignment padding stays zero and never moves AdamW's norm.
     this.grads = e.tensor([layout.total], 'f32', undefined, 'grads');
+  }
+
+  /** The f16 buffer kept under `key` (a linear layer's operand copy), of at least `size` elements. */
+  f16(key: string, size: number): Tensor<'f16'> {
+    let t = this.halves.get(key);
+    if (!t || t.size < size) {
+      // Outgrown; commands recorded but not yet submitted may still bind it, so it goes at destroy().
+      if (t) this.outgrown.push(t);
+      t = this.e.tensor([size], 'f16', undefined, `f16.${key}`);
+      this.halves.set(key, t);
+    }
+    return t;
   }
 
   p(name: string): Tensor {
@@ -118,6 +143,8 @@ export class ParamBuffers {
   destroy(): void {
     this.params.destroy();
     this.grads.destroy();
+    this.halves.forEach((t) => t.destroy());
+    this.outgrown.forEach((t) => t.destroy());
   }
 }
 

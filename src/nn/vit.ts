@@ -19,7 +19,7 @@ import type { Batch } from './batch';
 import { addBlocks, Blocks, type BlocksConfig, type TrainStep } from './blocks';
 import { addCodeEmbedding, CodeEmbedding, stemInitStd, type CodeEmbeddingConfig } from './code_embedding';
 import { linear, linearBackward } from './linear';
-import { ParamBuffers, ParamLayout } from './params';
+import { ParamBuffers, ParamLayout, type Precision } from './params';
 
 export type { TrainStep } from './blocks';
 
@@ -48,6 +48,8 @@ export interface ViTConfig extends BlocksConfig {
   labelSmoothing: number;
   /** Std of the head's initial weights (default 0.02, timm's; SeiT++ re-initialises a fine-tune's head at 2e-5). */
   headInit?: number;
+  /** The linear layers' matmul operands (default f32); f16 needs the adapter's shader-f16. */
+  precision?: Precision;
 }
 
 export const hasCls = (c: ViTConfig) => c.pool === 'cls' || !!c.clsToken;
@@ -133,7 +135,7 @@ export class ViT {
     const BT = (this.BT = B * T);
     const D = c.dim;
     const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, label);
-    this.params = new ParamBuffers(e, vitLayout(c), initialParams);
+    this.params = new ParamBuffers(e, vitLayout(c), initialParams, c.precision);
     this.blocks = new Blocks(e, this.params, c, B, T);
     this.embed = c.input === 'codes' ? new CodeEmbedding(e, this.params, codeEmbeddingConfig(c), BT) : null;
     this.gathered = c.input === 'tokens' ? f([BT, c.inDim], 'gathered') : null;

@@ -113,10 +113,13 @@ export function matmul(e: Engine, s: MatmulSpec, a: MatView, b: MatView, c: MatV
     .u32(bO).u32(bI).u32(cO).u32(cI)
     .f32(s.alpha ?? 1).f32(s.beta ?? 0);
   const { shader, entry, TM, TN, WG_X, WG_Y } = MATMUL_VARIANTS[s.variant ?? matmulChoiceFor(e, s)];
+  // f16 operands (both, from src/ops/convert.ts) are widened on load; C, bias and sums stay f32.
+  const operand = a.t.dtype === 'f16' ? 'f16' : 'f32';
+  if (b.t.dtype !== a.t.dtype || (operand === 'f32' && a.t.dtype !== 'f32')) throw new Error(`matmul: operands must both be f32 or both f16, got ${a.t.dtype} and ${b.t.dtype}`);
   e.dispatch({
     shader,
     entry,
-    defines: { TM, TN },
+    defines: { TM, TN, ...(operand === 'f16' && { Operand: operand }) },
     // The tiled entry's workgroup is fixed by its tile; the others take theirs as overrides.
     constants: { TRANS_A: !!s.transA, TRANS_B: !!s.transB, HAS_BIAS: !!bias, ...(entry !== 'tiled' && { WG_X, WG_Y }) },
     params,

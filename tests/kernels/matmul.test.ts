@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MATMUL_VARIANTS, matmul, matmulVariantFor, type MatmulSpec, type MatmulVariant, type MatView } from '../../src/ops/matmul';
 import { matmulRef } from '../../src/ops/matmul.ref';
+import { toF16 } from '../../src/ops/convert';
+import { f16Round } from '../../src/ops/convert.ref';
 import { expectClose, randn, testEngine } from '../helpers/gpu';
 
 // Shapes chosen to straddle every variant's workgroup tile (64 x 32, 128 x 16) and register block (4 x 8, 16 x 8).
@@ -72,6 +74,45 @@ describe('matmul kernel vs float64 reference', () => {
     matmul(e, spec, { ...q, t: QKV }, { ...k, t: QKV }, { t: S, ld: T, batchStride: [H * T * T, T * T] });
     const [out] = await e.read(S);
     expectClose('batched QK^T', out, ref, 1e-4, 1e-4);
+  });
+});
+
+describe('matmul with f16 operands (--precision f16)', () => {
+  // f16 operands widened to f32, products and sums in f32: against the float64 product of the
+  // f16-rounded operands the error is f32 accumulation's; against the unrounded operands it is
+  // f16's rounding (2^-11 relative per operand).
+  const F16_CASES: (MatmulSpec & { name: string; bias?: boolean })[] = [
+    { name: 'A*B 37x29x13', M: 37, N: 29, K: 13 },
+    { name: 'A^T*B^T 45x23x70 + bias, alpha 1/1024', M: 45, N: 23, K: 70, transA: true, transB: true, alpha: 1 / 1024, bias: true },
+  ];
+  for (const c of F16_CASES) {
+    it.each(VARIANTS)(`${c.name} (%s)`, async (variant) => {
+      const e = await testEngine();
+      const [aRows, aCols] = c.transA ? [c.K, c.M] : [c.M, c.K];
+      const [bRows, bCols] = c.transB ? [c.N, c.K] : [c.K, c.N];
+      const a = randn(aRows * aCols, 21);
+      const b = randn(bRows * bCols, 22);
+      const bias = c.bias ? randn(c.N, 23) : undefined;
+      const rounded = new Float64Array(c.M * c.N);
+      const exact = new Float64Array(c.M * c.N);
+      matmulRef(c, { t: a.map((v) => f16Round(v)), ld: aCols }, { t: b.map((v) => f16Round(v)), ld: bCols }, { t: rounded, ld: c.N }, bias);
+      matmulRef(c, { t: a, ld: aCols }, { t: b, ld: bCols }, { t: exact, ld: c.N }, bias);
+
+      const A = e.tensor([aRows, aCols], 'f16');
+      const B = e.tensor([bRows, bCols], 'f16');
+      toF16(e, e.tensor([aRows * aCols], 'f32', a), A);
+      toF16(e, e.tensor([bRows * bCols], 'f32', b), B);
+      const C = e.tensor([c.M, c.N]);
+      matmul(e, { ...c, variant }, { t: A, ld: aCols }, { t: B, ld: bCols }, { t: C, ld: c.N }, bias && e.tensor([c.N], 'f32', bias));
+      const [out] = await e.read(C);
+      expectClose(`f16 ${c.name} ${variant} vs rounded operands`, out, rounded, 1e-5, 1e-4);
+      expectClose(`f16 ${c.name} ${variant} vs f32 operands`, out, exact, 2e-3 * Math.sqrt(c.K) * (c.alpha ?? 1) + 1e-6, 1e-2);
+    });
+  }
+
+  it('refuses mixed operand types', async () => {
+    const e = await testEngine();
+    expect(() => matmul(e, { M: 2, N: 2, K: 2 }, { t: e.tensor([4], 'f16'), ld: 2 }, { t: e.tensor([4]), ld: 2 }, { t: e.tensor([4]), ld: 2 })).toThrow(/both be f32 or both f16/);
   });
 });
 

@@ -87,3 +87,44 @@ describe('ViT forward and backward vs float64 reference', () => {
     });
   }
 });
+
+describe('ViT with f16 matmul operands (--precision f16)', () => {
+  // Rounding each operand to f16 (2^-11 relative) moves logits and gradients by about that much
+  // times the depth of the products; compared as whole tensors (relative L2 error), since single
+  // elements near 0 say nothing.
+  const rel = (got: ArrayLike<number>, want: ArrayLike<number>) => {
+    let d = 0;
+    let n = 0;
+    for (let i = 0; i < want.length; i++) {
+      d += (got[i] - want[i]) ** 2;
+      n += want[i] ** 2;
+    }
+    return Math.sqrt(d / Math.max(n, 1e-30));
+  };
+  const { c } = CASES[CASES.length - 1];
+
+  it('logits and every gradient within 1% (relative L2) of the float64 reference', async () => {
+    const e = await testEngine();
+    const layout = vitLayout(c);
+    const init = layout.init(5);
+    for (const s of layout.slots) if (s.init.kind === 'normal') for (let i = 0; i < s.size; i++) init[s.offset + i] *= 20;
+    const inp = makeInput(c);
+    const ref = vitRef(c, Float64Array.from(init), inp, true, DROP_STEP);
+    const model = new ViT(e, { ...c, precision: 'f16' }, B, null, init);
+    const batch: Batch = { rows: 2, input: { kind: 'ids', ids: e.tensor([inp.ids!.length], 'i32', inp.ids!) }, targets: { kind: 'labels', labels: e.tensor([B], 'i32', inp.labels) } };
+    model.forward(batch, DROP_STEP);
+    model.backward();
+    const [logits, grads] = await e.read(model.logits, model.params.grads);
+    const errors: Record<string, number> = { logits: rel(logits, ref.logits) };
+    for (const s of layout.slots) errors[`d${s.name}`] = rel(grads.subarray(s.offset, s.offset + s.size), ref.grads.subarray(s.offset, s.offset + s.size));
+    console.log(`[parity] f16 ViT relative L2 errors: ${Object.entries(errors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+    for (const [k, v] of Object.entries(errors)) expect(v, k).toBeLessThan(1e-2);
+    model.destroy();
+  });
+
+  it('names the missing feature on an adapter without shader-f16', async () => {
+    const e = await testEngine();
+    const without = Object.create(e, { report: { value: { ...e.report, features: [] } } });
+    expect(() => new ViT(without, { ...c, precision: 'f16' }, B, null, vitLayout(c).init(1))).toThrow(/shader-f16/);
+  });
+});
