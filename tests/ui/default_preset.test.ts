@@ -1,4 +1,4 @@
-// The first visit's preset follows the adapter: quick on software, standard on a real GPU.
+// The first visit's preset follows the adapter: quick on software, gpu-quick on a real GPU.
 import { describe, expect, it } from 'vitest';
 import { defaultPreset } from '../../src/ui/defaultPreset';
 import { PRESETS } from '../../src/train/presets';
@@ -12,12 +12,12 @@ describe('default preset', () => {
     expect(defaultPreset(null)).toBe('quick');
   });
 
-  it('gives a real GPU the standard preset', () => {
-    expect(defaultPreset({ isFallbackAdapter: false, description: 'nvidia / lovelace / NVIDIA GeForce RTX 4090' })).toBe('standard');
-    expect(defaultPreset({ isFallbackAdapter: false, description: 'apple / metal-3' })).toBe('standard');
+  it('gives a real GPU the two-minute GPU preset', () => {
+    expect(defaultPreset({ isFallbackAdapter: false, description: 'nvidia / lovelace / NVIDIA GeForce RTX 4090' })).toBe('gpu-quick');
+    expect(defaultPreset({ isFallbackAdapter: false, description: 'apple / metal-3' })).toBe('gpu-quick');
   });
 
   it('names presets that exist', () => {
-    for (const name of ['quick', 'standard'] as const) expect(PRESETS[name].preset).toBe(name);
+    for (const name of ['quick', 'gpu-quick'] as const) expect(PRESETS[name].preset).toBe(name);
   });
 });
