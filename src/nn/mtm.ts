@@ -31,7 +31,7 @@ import { columnSum } from '../ops/reduce';
 import { addBlocks, Blocks, type BlockMask, type BlocksConfig, type TrainStep } from './blocks';
 import { addCodeEmbedding, CodeEmbedding, EMBED_INIT_STD, stemInitStd, type CodeEmbeddingConfig } from './code_embedding';
 import { linear, linearBackward } from './linear';
-import { ParamBuffers, ParamLayout } from './params';
+import { ParamBuffers, ParamLayout, type Precision } from './params';
 
 export interface MTMConfig {
   /** Token grid [rows, cols]; N = rows * cols cells. */
@@ -54,6 +54,8 @@ export interface MTMConfig {
   singularity: number;
   /** MTO-style: first encoder layers in which visible queries ignore mask tokens. */
   recalibrateLayers: number;
+  /** The linear layers' matmul operands (default f32); f16 needs the adapter's shader-f16. */
+  precision?: Precision;
 }
 
 // Philox streams (counter word 2) of the per-batch ratio and the per-sample masks.
@@ -208,7 +210,7 @@ export class MTM {
     const D = c.encoder.dim;
     const K = c.vocab;
     const f = (shape: number[], label: string) => e.tensor(shape, 'f32', undefined, `mtm.${label}`);
-    this.params = new ParamBuffers(e, mtmLayout(c), initialParams);
+    this.params = new ParamBuffers(e, mtmLayout(c), initialParams, c.precision);
     this.embed = new CodeEmbedding(e, this.params, codeEmbedding(c), rows);
     this.encoder = new Blocks(e, this.params, c.encoder, B, Tenc);
     this.masks = maskBuffers(e, B, N, nDrop);

@@ -53,8 +53,8 @@ export function classifierConfig(c: ClassifyConfig, data: TrainData): ViTConfig 
 
 export function mtmConfig(c: MTMTrainConfig, data: TrainData): MTMConfig {
   if (!data.codebook) throw new Error('masked token modeling needs token data');
-  const { dim, depth, heads, mlpRatio, dropPath } = c.model;
-  return { ...c.mtm, grid: data.grid, vocab: data.codebook.K, embedDim: c.model.embedDim ?? DEFAULT_EMBED_DIM, embedDropout: c.model.embedDropout ?? 0, encoder: { dim, depth, heads, mlpRatio, dropPath } };
+  const { dim, depth, heads, mlpRatio, dropPath, precision } = c.model;
+  return { ...c.mtm, grid: data.grid, vocab: data.codebook.K, embedDim: c.model.embedDim ?? DEFAULT_EMBED_DIM, embedDropout: c.model.embedDropout ?? 0, encoder: { dim, depth, heads, mlpRatio, dropPath }, precision };
 }
 
 export function tokenAdaptConfig(c: TokenAdaptTrainConfig, data: TrainData): TokenAdaptConfig {
