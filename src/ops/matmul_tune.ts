@@ -41,6 +41,17 @@ export function tuneKey(report: Pick<AdapterReport, 'description' | 'features'>)
   return `matmul-tune/v1/${report.description}/${report.features.join(',')}/${Object.keys(MATMUL_VARIANTS).join(',')}`;
 }
 
+/** A stored tuning, or null when there is none or it is damaged (then the engine re-tunes). */
+function readTuning(text: string | undefined, variants: MatmulVariant[]): MatmulTuning | null {
+  try {
+    const t = JSON.parse(text ?? 'null') as MatmulTuning | null;
+    const ok = t && (Object.keys(PROBES) as MatmulClass[]).every((c) => variants.includes(t.choice?.[c]));
+    return ok ? t : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * What a training engine does at start: on a GPU, tune (or read the tuning); on a software adapter
  * nothing, since the per-driver rule (matmulVariantFor) was measured there and tuning would only
@@ -57,13 +68,12 @@ export async function tuneForTraining(e: Engine, cache: TuneCache): Promise<Matm
  */
 export async function tuneMatmul(e: Engine, cache: TuneCache, reps = 3): Promise<MatmulTuning> {
   const key = tuneKey(e.report);
-  const stored = await cache.get(key).catch(() => undefined);
-  if (stored) {
-    const tuning = JSON.parse(stored) as MatmulTuning;
-    setMatmulChoice(e, tuning.choice);
-    return tuning;
-  }
   const variants = matmulVariantsFor(e.report);
+  const stored = readTuning(await cache.get(key).catch(() => undefined), variants);
+  if (stored) {
+    setMatmulChoice(e, stored.choice);
+    return stored;
+  }
   const ms = {} as MatmulTuning['ms'];
   const choice = {} as MatmulChoice;
   for (const [cls, s] of Object.entries(PROBES) as [MatmulClass, MatmulSpec][]) {

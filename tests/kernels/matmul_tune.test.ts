@@ -40,10 +40,15 @@ describe('matmul tuning', () => {
     expect(e.dispatchCount).toBe(before);
   });
 
-  it('a cache that fails costs a re-tune, never the run', async () => {
+  it('a cache that fails, or holds a damaged entry, costs a re-tune, never the run', async () => {
     const e = await testEngine();
     const broken: TuneCache = { get: () => Promise.reject(new Error('quota')), set: () => Promise.reject(new Error('quota')) };
     const tuning = await tuneMatmul(e, broken, 1);
     expect(Object.keys(tuning.choice).sort()).toEqual(['batched', 'reduce', 'rows']);
+    for (const damaged of ['{"choice": {"rows": "block4x8"', '{"choice": {"rows": "gone", "reduce": "gone", "batched": "gone"}}']) {
+      const cache = memoryCache();
+      cache.entries.set(tuneKey(e.report), damaged);
+      expect(Object.keys((await tuneMatmul(e, cache, 1)).ms.rows)).toEqual(matmulVariantsFor(e.report));
+    }
   });
 });
