@@ -42,9 +42,9 @@ export function lessons(augment: { rows: StudyRow[] }, mtm: { rows: StudyRow[] }
   const regime = { labels: FEW_LABELS.labels, batch: FEW_LABELS.batch };
   return [
     {
-      title: 'Train a tiny ViT in two minutes',
+      title: 'Train a tiny ViT',
       recipe: { preset: 'quick', augment: 'none' },
-      text: 'A 2-block ViT reads each image as 49 token ids (a 7×7 grid of 4×4-pixel codes). Press Start: the loss falls within a few hundred steps, and the attention view shows where the pooled output looks.',
+      text: 'A 2-block ViT reads each image as 49 token ids (a 7×7 grid of 4×4-pixel codes). Press Start: the loss falls within a few hundred steps (seconds on a GPU, minutes on a CPU fallback), and the attention view shows where the pooled output looks.',
     },
     {
       title: 'Tokens vs pixels',
