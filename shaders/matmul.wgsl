@@ -61,26 +61,48 @@ fn store(base: u32, m: u32, n: u32, v: f32) {
   C[i] = out;
 }
 
+// Element offsets of matrix z of the [outer, inner] batch grid in A, B and C.
+struct Bases { a: u32, b: u32, c: u32 }
+
+fn bases(z: u32) -> Bases {
+  let outer = z / p.inner;
+  let inner = z % p.inner;
+  return Bases(p.offA + outer * p.aOuter + inner * p.aInner, p.offB + outer * p.bOuter + inner * p.bInner, p.offC + outer * p.cOuter + inner * p.cInner);
+}
+
+// Rows m0 .. m0 + TM - 1 and columns n0 .. n0 + TN - 1, those past the edge clamped to the last
+// valid one: they are read but never stored, which keeps the inner loops free of branches for any
+// M, N. The constant-count loops unroll, so the arrays live in registers.
+fn block_rows(m0: u32) -> array<u32, TM> {
+  var rows: array<u32, TM>;
+  for (var i = 0u; i < TM; i++) { rows[i] = min(m0 + i, p.M - 1u); }
+  return rows;
+}
+
+fn block_cols(n0: u32) -> array<u32, TN> {
+  var cols: array<u32, TN>;
+  for (var j = 0u; j < TN; j++) { cols[j] = min(n0 + j, p.N - 1u); }
+  return cols;
+}
+
+// Stores a TM x TN block (acc[i * TN/4 + v]: row i, columns 4v .. 4v+3) at (m0, n0).
+fn store_block(base: u32, m0: u32, n0: u32, acc: array<vec4<f32>, TM * TN / 4u>) {
+  for (var i = 0u; i < TM; i++) {
+    for (var j = 0u; j < TN; j++) { store(base, m0 + i, n0 + j, acc[i * (TN / 4u) + j / 4u][j % 4u]); }
+  }
+}
+
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let m0 = gid.y * TM;
   let n0 = gid.x * TN;
   if (m0 >= p.M || n0 >= p.N) { return; }
-  let outer = gid.z / p.inner;
-  let inner = gid.z % p.inner;
-  let baseA = p.offA + outer * p.aOuter + inner * p.aInner;
-  let baseB = p.offB + outer * p.bOuter + inner * p.bInner;
-  let baseC = p.offC + outer * p.cOuter + inner * p.cInner;
+  let base = bases(gid.z);
+  let baseA = base.a;
+  let baseB = base.b;
+  let rows = block_rows(m0);
+  let cols = block_cols(n0);
 
-  // Rows and columns past the edge read a clamped (valid) element and are never stored, which
-  // keeps the inner loop free of branches for any M, N. The constant-count loops unroll, so the
-  // arrays live in registers.
-  var rows: array<u32, TM>;
-  for (var i = 0u; i < TM; i++) { rows[i] = min(m0 + i, p.M - 1u); }
-  var cols: array<u32, TN>;
-  for (var j = 0u; j < TN; j++) { cols[j] = min(n0 + j, p.N - 1u); }
-
-  // acc[i * TN/4 + v]: row i, columns 4v .. 4v+3.
   var acc: array<vec4<f32>, TM * TN / 4u>;
   for (var k = 0u; k < p.K; k++) {
     var b: array<vec4<f32>, TN / 4u>;
@@ -93,9 +115,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
 
-  for (var i = 0u; i < TM; i++) {
-    for (var j = 0u; j < TN; j++) { store(baseC, m0 + i, n0 + j, acc[i * (TN / 4u) + j / 4u][j % 4u]); }
-  }
+  store_block(base.c, m0, n0, acc);
 }
 
 // ---- tiled ------------------------------------------------------------------------------------
@@ -112,11 +132,9 @@ var<workgroup> tileB: array<vec4<f32>, BK * BN / 4u>;
 fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;
-  let outer = wid.z / p.inner;
-  let inner = wid.z % p.inner;
-  let baseA = p.offA + outer * p.aOuter + inner * p.aInner;
-  let baseB = p.offB + outer * p.bOuter + inner * p.bInner;
-  let baseC = p.offC + outer * p.cOuter + inner * p.cInner;
+  let base = bases(wid.z);
+  let baseA = base.a;
+  let baseB = base.b;
 
   var acc: array<vec4<f32>, TM * TN / 4u>;
   for (var k0 = 0u; k0 < p.K; k0 += BK) {
@@ -150,7 +168,5 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
     workgroupBarrier();
   }
 
-  for (var i = 0u; i < TM; i++) {
-    for (var j = 0u; j < TN; j++) { store(baseC, m0 + lid.y * TM + i, n0 + lid.x * TN + j, acc[i * (TN / 4u) + j / 4u][j % 4u]); }
-  }
+  store_block(base.c, m0 + lid.y * TM, n0 + lid.x * TN, acc);
 }

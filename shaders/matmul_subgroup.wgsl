@@ -16,16 +16,11 @@ fn subgroup_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgrou
   // and are never stored.
   let m0 = gid.y * TM;
   let n0 = gid.x * TN;
-  let outer = gid.z / p.inner;
-  let inner = gid.z % p.inner;
-  let baseA = p.offA + outer * p.aOuter + inner * p.aInner;
-  let baseB = p.offB + outer * p.bOuter + inner * p.bInner;
-  let baseC = p.offC + outer * p.cOuter + inner * p.cInner;
-
-  var rows: array<u32, TM>;
-  for (var i = 0u; i < TM; i++) { rows[i] = min(m0 + i, p.M - 1u); }
-  var cols: array<u32, TN>;
-  for (var j = 0u; j < TN; j++) { cols[j] = min(n0 + j, p.N - 1u); }
+  let base = bases(gid.z);
+  let baseA = base.a;
+  let baseB = base.b;
+  let rows = block_rows(m0);
+  let cols = block_cols(n0);
 
   var acc: array<vec4<f32>, TM * TN / 4u>;
   for (var k0 = 0u; k0 < p.K; k0 += sg) {
@@ -46,7 +41,5 @@ fn subgroup_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgrou
     }
   }
 
-  for (var i = 0u; i < TM; i++) {
-    for (var j = 0u; j < TN; j++) { store(baseC, m0 + i, n0 + j, acc[i * (TN / 4u) + j / 4u][j % 4u]); }
-  }
+  store_block(base.c, m0, n0, acc);
 }
