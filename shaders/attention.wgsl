@@ -74,15 +74,14 @@ fn token_index(b: u32, t: u32, h: u32, d: u32) -> u32 {
   return (b * p.T + t) * p.H * DH + h * DH + d;
 }
 
+//!include key_mask
+
 fn query_groups(b: u32, i: u32) -> u32 {
-  if (!QUERY_GROUPS) { return 0xffffu; }
-  let q = keyMask[b * p.T + i] >> 16u;
-  return select(0xffffu, q, q != 0u);
+  return groups_at(b * p.T + i);
 }
 
 fn kept(b: u32, groups: u32, j: u32) -> bool {
-  if (!HAS_MASK) { return true; }
-  return (keyMask[b * p.T + j] & groups) != 0u;
+  return seen(b * p.T + j, groups);
 }
 
 @compute @workgroup_size(WG)

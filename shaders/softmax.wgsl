@@ -28,30 +28,35 @@ override HAS_MASK: bool = false;
 override QUERY_GROUPS: bool = false;
 override WG: u32 = 64;
 
-// The groups the row's query belongs to: all, unless QUERY_GROUPS names some.
+//!include key_mask
+
+// The row's mask row in keyMask [rows / rowsPerMask, n].
+fn mask_base(row: u32) -> u32 {
+  return (row / p.rowsPerMask) * p.n;
+}
+
+// The groups the row's query belongs to (its own word: attention rows are [B, H, T, T], n = T).
 fn query_groups(row: u32) -> u32 {
-  if (!QUERY_GROUPS) { return 0xffffu; }
-  let q = keyMask[(row / p.rowsPerMask) * p.n + row % p.n] >> 16u;
-  return select(0xffffu, q, q != 0u);
+  return groups_at(mask_base(row) + row % p.n);
 }
 
 fn kept(row: u32, groups: u32, j: u32) -> bool {
-  if (!HAS_MASK) { return true; }
-  return (keyMask[(row / p.rowsPerMask) * p.n + j] & groups) != 0u;
+  return seen(mask_base(row) + j, groups);
 }
 
-// X <- softmax(X) per row, over unmasked keys. Online max and sum (one read pass), then one write
-// pass. A row with every key masked becomes zeros instead of 0/0 = NaN.
-@compute @workgroup_size(WG)
-fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row = gid.x;
-  if (row >= p.rows) { return; }
+// The row's keys are walked from `first` in steps of `stride`: all of them (0, 1) in the kernels
+// here, one lane's share (lane, subgroup size) in shaders/softmax_subgroup.wgsl.
+
+// The lowest finite f32 stands for "no key yet"; WGSL does not promise infinities.
+const LOWEST = -0x1.fffffep+127f;
+
+// Online max m and sum of exp(x - m) over the kept keys (one read pass); m stays LOWEST and the
+// sum 0 when there are none.
+fn max_and_sum(row: u32, groups: u32, first: u32, stride: u32) -> vec2<f32> {
   let base = row * p.n;
-  let groups = query_groups(row);
-  // The lowest finite f32 stands for "no key yet"; WGSL does not promise infinities.
-  var m = -0x1.fffffep+127f;
+  var m = LOWEST;
   var sum = 0.0;
-  for (var j = 0u; j < p.n; j++) {
+  for (var j = first; j < p.n; j += stride) {
     if (!kept(row, groups, j)) { continue; }
     let x = X[base + j];
     if (x > m) {
@@ -61,10 +66,40 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
       sum += exp(x - m);
     }
   }
-  let inv = select(0.0, 1.0 / sum, sum > 0.0);
-  for (var j = 0u; j < p.n; j++) {
+  return vec2<f32>(m, sum);
+}
+
+// X <- exp(X - m) * inv on kept keys, 0 on the others.
+fn write_probs(row: u32, groups: u32, first: u32, stride: u32, m: f32, inv: f32) {
+  let base = row * p.n;
+  for (var j = first; j < p.n; j += stride) {
     X[base + j] = select(0.0, exp(X[base + j] - m) * inv, kept(row, groups, j));
   }
+}
+
+// sum_j dP_j P_j over the walked keys, with X holding dP.
+fn grad_dot(row: u32, first: u32, stride: u32) -> f32 {
+  let base = row * p.n;
+  var dot = 0.0;
+  for (var j = first; j < p.n; j += stride) { dot += X[base + j] * probs[base + j]; }
+  return dot;
+}
+
+// X <- P * (X - dot).
+fn write_grad(row: u32, first: u32, stride: u32, dot: f32) {
+  let base = row * p.n;
+  for (var j = first; j < p.n; j += stride) { X[base + j] = probs[base + j] * (X[base + j] - dot); }
+}
+
+// X <- softmax(X) per row, over unmasked keys. A row with every key masked becomes zeros instead
+// of 0/0 = NaN.
+@compute @workgroup_size(WG)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.x;
+  if (row >= p.rows) { return; }
+  let groups = query_groups(row);
+  let ms = max_and_sum(row, groups, 0u, 1u);
+  write_probs(row, groups, 0u, 1u, ms.x, select(0.0, 1.0 / ms.y, ms.y > 0.0));
 }
 
 // X <- dS = P * (dP - sum_j dP_j P_j), the softmax backward, with X holding dP on entry. Masked keys
@@ -73,12 +108,5 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.x;
   if (row >= p.rows) { return; }
-  let base = row * p.n;
-  var dot = 0.0;
-  for (var j = 0u; j < p.n; j++) {
-    dot += X[base + j] * probs[base + j];
-  }
-  for (var j = 0u; j < p.n; j++) {
-    X[base + j] = probs[base + j] * (X[base + j] - dot);
-  }
+  write_grad(row, 0u, 1u, grad_dot(row, 0u, 1u));
 }

@@ -1,6 +1,6 @@
-// Row softmax as shaders/softmax.wgsl (same Params, bindings, masks and in-place buffers), one
-// subgroup per row: lane l takes keys l, l + S, ... with its own online max and sum, and
-// subgroupMax / subgroupAdd merge them. For adapters with `subgroups`; agrees with the per-row
+// Row softmax as shaders/softmax.wgsl (same Params, bindings, masks, in-place buffers and row
+// helpers), one subgroup per row: lane l takes keys l, l + S, ... with its own online max and sum,
+// and subgroupMax / subgroupAdd merge them. For adapters with `subgroups`; agrees with the per-row
 // kernel to rounding. Rows are laid out over invocations as in shaders/layernorm_subgroup.wgsl.
 enable subgroups;
 diagnostic(off, subgroup_uniformity);
@@ -17,27 +17,12 @@ fn forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
                     @builtin(subgroup_size) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
   let row = flat_index(wid, nwg, lid) / sg;
   if (row >= p.rows) { return; }
-  let base = row * p.n;
   let groups = query_groups(row);
-  var m = -0x1.fffffep+127f;
-  var sum = 0.0;
-  for (var j = lane; j < p.n; j += sg) {
-    if (!kept(row, groups, j)) { continue; }
-    let x = X[base + j];
-    if (x > m) {
-      sum = sum * exp(m - x) + 1.0;
-      m = x;
-    } else {
-      sum += exp(x - m);
-    }
-  }
+  let ms = max_and_sum(row, groups, lane, sg);
   // A lane without keys has sum 0, which stays 0 whatever its max.
-  let rowMax = subgroupMax(m);
-  let total = subgroupAdd(sum * exp(m - rowMax));
-  let inv = select(0.0, 1.0 / total, total > 0.0);
-  for (var j = lane; j < p.n; j += sg) {
-    X[base + j] = select(0.0, exp(X[base + j] - rowMax) * inv, kept(row, groups, j));
-  }
+  let rowMax = subgroupMax(ms.x);
+  let total = subgroupAdd(ms.y * exp(ms.x - rowMax));
+  write_probs(row, groups, lane, sg, rowMax, select(0.0, 1.0 / total, total > 0.0));
 }
 
 @compute @workgroup_size(WG)
@@ -46,11 +31,5 @@ fn backward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
                      @builtin(subgroup_size) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
   let row = flat_index(wid, nwg, lid) / sg;
   if (row >= p.rows) { return; }
-  let base = row * p.n;
-  var dot = 0.0;
-  for (var j = lane; j < p.n; j += sg) { dot += X[base + j] * probs[base + j]; }
-  let total = subgroupAdd(dot);
-  for (var j = lane; j < p.n; j += sg) {
-    X[base + j] = probs[base + j] * (X[base + j] - total);
-  }
+  write_grad(row, lane, sg, subgroupAdd(grad_dot(row, lane, sg)));
 }
