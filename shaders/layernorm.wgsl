@@ -31,26 +31,41 @@ fn flat(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
 @group(0) @binding(5) var<storage, read_write> fMean: array<f32>;
 @group(0) @binding(6) var<storage, read_write> fRstd: array<f32>;
 
+// Each row's columns are walked from `first` in steps of `stride`: all of them (0, 1) here, one
+// lane's share (lane, subgroup size) in shaders/layernorm_subgroup.wgsl.
+
+fn row_sum(base: u32, first: u32, stride: u32) -> f32 {
+  var s = 0.0;
+  for (var c = first; c < p.C; c += stride) { s += fX[base + c]; }
+  return s;
+}
+
+// Sum of squares of centred values (a second read of the row), not E[x^2] - mean^2, which
+// cancels badly when |mean| >> std.
+fn row_centred_squares(base: u32, mean: f32, first: u32, stride: u32) -> f32 {
+  var v = 0.0;
+  for (var c = first; c < p.C; c += stride) {
+    let d = fX[base + c] - mean;
+    v += d * d;
+  }
+  return v;
+}
+
+fn write_y(base: u32, mean: f32, rstd: f32, first: u32, stride: u32) {
+  for (var c = first; c < p.C; c += stride) {
+    fY[base + c] = (fX[base + c] - mean) * rstd * fGamma[c] + fBeta[c];
+  }
+}
+
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
   let r = flat(wid, nwg, lid);
   if (r >= p.R) { return; }
   let base = r * p.C;
-  var s = 0.0;
-  for (var c = 0u; c < p.C; c++) { s += fX[base + c]; }
-  let mean = s / f32(p.C);
-  // Variance from centred values (a second read of the row), not E[x^2] - mean^2, which
-  // cancels badly when |mean| >> std.
-  var v = 0.0;
-  for (var c = 0u; c < p.C; c++) {
-    let d = fX[base + c] - mean;
-    v += d * d;
-  }
-  let rstd = inverseSqrt(v / f32(p.C) + p.eps);
-  for (var c = 0u; c < p.C; c++) {
-    fY[base + c] = (fX[base + c] - mean) * rstd * fGamma[c] + fBeta[c];
-  }
+  let mean = row_sum(base, 0u, 1u) / f32(p.C);
+  let rstd = inverseSqrt(row_centred_squares(base, mean, 0u, 1u) / f32(p.C) + p.eps);
+  write_y(base, mean, rstd, 0u, 1u);
   fMean[r] = mean;
   fRstd[r] = rstd;
 }
@@ -63,30 +78,40 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 @group(0) @binding(5) var<storage, read> bRstd: array<f32>;
 @group(0) @binding(6) var<storage, read_write> bDX: array<f32>;
 
-@compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-            @builtin(local_invocation_index) lid: u32) {
-  let r = flat(wid, nwg, lid);
-  if (r >= p.R) { return; }
+// sum_c g_c and sum_c g_c * xhat_c over the walked columns, g = dY * gamma.
+fn grad_sums(r: u32, first: u32, stride: u32) -> vec2<f32> {
+  let base = r * p.C;
+  var sg = 0.0;
+  var sgx = 0.0;
+  for (var c = first; c < p.C; c += stride) {
+    let g = bDY[base + c] * bGamma[c];
+    sg += g;
+    sgx += g * (bX[base + c] - bMean[r]) * bRstd[r];
+  }
+  return vec2<f32>(sg, sgx);
+}
+
+// dX (+)= rstd * (g - mg - xhat * mgx), mg and mgx the row means of g and g * xhat.
+fn write_dx(r: u32, mg: f32, mgx: f32, first: u32, stride: u32) {
   let base = r * p.C;
   let mean = bMean[r];
   let rstd = bRstd[r];
-  var sg = 0.0;
-  var sgx = 0.0;
-  for (var c = 0u; c < p.C; c++) {
-    let g = bDY[base + c] * bGamma[c];
-    sg += g;
-    sgx += g * (bX[base + c] - mean) * rstd;
-  }
-  let mg = sg / f32(p.C);
-  let mgx = sgx / f32(p.C);
-  for (var c = 0u; c < p.C; c++) {
+  for (var c = first; c < p.C; c += stride) {
     let i = base + c;
     let xhat = (bX[i] - mean) * rstd;
     var dx = rstd * (bDY[i] * bGamma[c] - mg - xhat * mgx);
     if (p.accumulate != 0u) { dx += bDX[i]; }
     bDX[i] = dx;
   }
+}
+
+@compute @workgroup_size(WG)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let r = flat(wid, nwg, lid);
+  if (r >= p.R) { return; }
+  let sums = grad_sums(r, 0u, 1u) / f32(p.C);
+  write_dx(r, sums.x, sums.y, 0u, 1u);
 }
 
 // ---- backward: dGamma, dBeta ----

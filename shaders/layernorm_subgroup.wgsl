@@ -1,4 +1,4 @@
-// LayerNorm as shaders/layernorm.wgsl (same Params, bindings and math), one subgroup per row
+// LayerNorm as shaders/layernorm.wgsl (same Params, bindings and row helpers), one subgroup per row
 // instead of one invocation: lane l reads columns l, l + S, ... (S = subgroup size, so reads of
 // a row are contiguous across lanes) and subgroupAdd combines the partial sums, with no
 // workgroup memory or barrier. For adapters with `subgroups`; sums are in another order than
@@ -19,18 +19,9 @@ fn forward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   let r = flat(wid, nwg, lid) / sg;
   if (r >= p.R) { return; }
   let base = r * p.C;
-  var s = 0.0;
-  for (var c = lane; c < p.C; c += sg) { s += fX[base + c]; }
-  let mean = subgroupAdd(s) / f32(p.C);
-  var v = 0.0;
-  for (var c = lane; c < p.C; c += sg) {
-    let d = fX[base + c] - mean;
-    v += d * d;
-  }
-  let rstd = inverseSqrt(subgroupAdd(v) / f32(p.C) + p.eps);
-  for (var c = lane; c < p.C; c += sg) {
-    fY[base + c] = (fX[base + c] - mean) * rstd * fGamma[c] + fBeta[c];
-  }
+  let mean = subgroupAdd(row_sum(base, lane, sg)) / f32(p.C);
+  let rstd = inverseSqrt(subgroupAdd(row_centred_squares(base, mean, lane, sg)) / f32(p.C) + p.eps);
+  write_y(base, mean, rstd, lane, sg);
   if (lane == 0u) {
     fMean[r] = mean;
     fRstd[r] = rstd;
@@ -43,23 +34,6 @@ fn backward_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
                      @builtin(subgroup_size) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
   let r = flat(wid, nwg, lid) / sg;
   if (r >= p.R) { return; }
-  let base = r * p.C;
-  let mean = bMean[r];
-  let rstd = bRstd[r];
-  var sumG = 0.0;
-  var sgx = 0.0;
-  for (var c = lane; c < p.C; c += sg) {
-    let g = bDY[base + c] * bGamma[c];
-    sumG += g;
-    sgx += g * (bX[base + c] - mean) * rstd;
-  }
-  let mg = subgroupAdd(sumG) / f32(p.C);
-  let mgx = subgroupAdd(sgx) / f32(p.C);
-  for (var c = lane; c < p.C; c += sg) {
-    let i = base + c;
-    let xhat = (bX[i] - mean) * rstd;
-    var dx = rstd * (bDY[i] * bGamma[c] - mg - xhat * mgx);
-    if (p.accumulate != 0u) { dx += bDX[i]; }
-    bDX[i] = dx;
-  }
+  let sums = subgroupAdd(grad_sums(r, lane, sg)) / f32(p.C);
+  write_dx(r, sums.x, sums.y, lane, sg);
 }
