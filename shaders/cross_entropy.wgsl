@@ -21,51 +21,82 @@ struct Params {
 
 override HAS_MIX: bool = false;
 
+// A row's classes are walked from `first` in steps of `stride`: all of them (0, 1) here, one
+// lane's share (lane, subgroup size) in shaders/cross_entropy_subgroup.wgsl.
+
+// The row's targets a and b and the weight w of a; a = b and w = 1 unmixed.
+struct Targets { a: u32, b: u32, w: f32 }
+
+fn targets_of(r: u32) -> Targets {
+  // Negative targets wrap to huge u32 values, so one comparison (has_loss) rejects both ends.
+  if (HAS_MIX) { return Targets(u32(targets[2u * r]), u32(targets[2u * r + 1u]), lam[r]); }
+  let a = u32(targets[r]);
+  return Targets(a, a, 1.0);
+}
+
+fn has_loss(t: Targets) -> bool {
+  return t.a < p.V && t.b < p.V;
+}
+
+fn zero_grad(base: u32, first: u32, stride: u32) {
+  for (var j = first; j < p.V; j += stride) { dLogits[base + j] = 0.0; }
+}
+
+// Pass 1: running max m (and its first index) with the softmax denominator s rescaled as it grows;
+// m is the lowest finite f32 and s 0 when no class is walked.
+struct Running { m: f32, arg: u32, s: f32 }
+
+fn running_max(base: u32, first: u32, stride: u32) -> Running {
+  var o = Running(-0x1.fffffep+127f, first, 0.0);
+  for (var j = first; j < p.V; j += stride) {
+    let z = logits[base + j];
+    if (z > o.m) { o.s = o.s * exp(o.m - z) + 1.0; o.m = z; o.arg = j; }
+    else { o.s += exp(z - o.m); }
+  }
+  return o;
+}
+
+// The smoothed (and mixed) target distribution: q_j = eps / V + (1 - eps) * (w [j = a] + (1 - w) [j = b]).
+fn on_a(t: Targets) -> f32 { return (1.0 - p.eps) * t.w; }
+fn on_b(t: Targets) -> f32 { return (1.0 - p.eps) * (1.0 - t.w); }
+
+// Pass 2: dLogits = gradScale * (p - q) for the walked classes, given the row's max m and 1 / s;
+// returns their sum of (z_j - m), the smoothing term of the loss.
+fn write_grad(base: u32, t: Targets, m: f32, inv: f32, first: u32, stride: u32) -> f32 {
+  let off = p.eps / f32(p.V);
+  var zsum = 0.0;
+  for (var j = first; j < p.V; j += stride) {
+    let z = logits[base + j] - m;
+    zsum += z;
+    var q = off;
+    if (j == t.a) { q += on_a(t); }
+    if (j == t.b) { q += on_b(t); }
+    dLogits[base + j] = p.gradScale * (exp(z) * inv - q);
+  }
+  return zsum;
+}
+
+// -sum_j q_j log p_j with log p_j = (z_j - m) - log s and sum_j q_j = 1.
+fn row_loss(base: u32, t: Targets, m: f32, s: f32, zsum: f32) -> f32 {
+  let za = logits[base + t.a] - m;
+  let zb = logits[base + t.b] - m;
+  return log(s) - (on_a(t) * za + on_b(t) * zb + p.eps / f32(p.V) * zsum);
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= p.N) { return; }
   let base = r * p.V;
-
-  var a: u32; var b: u32; var w = 1.0;
-  // Negative targets wrap to huge u32 values, so one comparison rejects both ends.
-  if (HAS_MIX) { a = u32(targets[2u * r]); b = u32(targets[2u * r + 1u]); w = lam[r]; }
-  else { a = u32(targets[r]); b = a; }
-  if (a >= p.V || b >= p.V) {
+  let t = targets_of(r);
+  if (!has_loss(t)) {
     loss[r] = 0.0;
     correct[r] = 0.0;
-    for (var j = 0u; j < p.V; j++) { dLogits[base + j] = 0.0; }
+    zero_grad(base, 0u, 1u);
     return;
   }
-
-  // Pass 1: running max (and its first index) with the softmax denominator rescaled as it grows.
-  var m = logits[base];
-  var arg = 0u;
-  var s = 1.0;
-  for (var j = 1u; j < p.V; j++) {
-    let z = logits[base + j];
-    if (z > m) { s = s * exp(m - z) + 1.0; m = z; arg = j; }
-    else { s += exp(z - m); }
-  }
-
-  // Pass 2: gradient, and sum_j (z_j - m) for the smoothing term of the loss.
-  let inv = 1.0 / s;
-  let off = p.eps / f32(p.V);
-  let onA = (1.0 - p.eps) * w;
-  let onB = (1.0 - p.eps) * (1.0 - w);
-  var zsum = 0.0;
-  for (var j = 0u; j < p.V; j++) {
-    let z = logits[base + j] - m;
-    zsum += z;
-    var q = off;
-    if (j == a) { q += onA; }
-    if (j == b) { q += onB; }
-    dLogits[base + j] = p.gradScale * (exp(z) * inv - q);
-  }
-
-  // -sum_j q_j log p_j with log p_j = (z_j - m) - log s and sum_j q_j = 1.
-  let za = logits[base + a] - m;
-  let zb = logits[base + b] - m;
-  loss[r] = log(s) - (onA * za + onB * zb + off * zsum);
-  correct[r] = select(0.0, 1.0, arg == a);
+  let o = running_max(base, 0u, 1u);
+  let zsum = write_grad(base, t, o.m, 1.0 / o.s, 0u, 1u);
+  loss[r] = row_loss(base, t, o.m, o.s, zsum);
+  correct[r] = select(0.0, 1.0, o.arg == t.a);
 }

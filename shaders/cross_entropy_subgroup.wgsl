@@ -1,4 +1,4 @@
-// Softmax cross-entropy as shaders/cross_entropy.wgsl (same Params, bindings and math), one
+// Softmax cross-entropy as shaders/cross_entropy.wgsl (same Params, bindings and row helpers), one
 // subgroup per row: lane l takes classes l, l + S, ..., and subgroup operations merge the lanes'
 // max (first index on ties), softmax denominators and sums. For adapters with `subgroups`;
 // agrees with the per-row kernel to rounding. Rows are laid out over invocations as in
@@ -16,50 +16,23 @@ fn main_subgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let r = ((wid.y * nwg.x + wid.x) * WG + lid) / sg;
   if (r >= p.N) { return; }
   let base = r * p.V;
-
-  var a: u32; var b: u32; var w = 1.0;
-  if (HAS_MIX) { a = u32(targets[2u * r]); b = u32(targets[2u * r + 1u]); w = lam[r]; }
-  else { a = u32(targets[r]); b = a; }
-  if (a >= p.V || b >= p.V) {
+  let t = targets_of(r);
+  if (!has_loss(t)) {
     if (lane == 0u) {
       loss[r] = 0.0;
       correct[r] = 0.0;
     }
-    for (var j = lane; j < p.V; j += sg) { dLogits[base + j] = 0.0; }
+    zero_grad(base, lane, sg);
     return;
   }
-
-  // Pass 1 per lane, then merged: the row's max, its first index, and the rescaled denominators.
-  var m = -0x1.fffffep+127f;
-  var arg = 0xffffffffu;
-  var s = 0.0;
-  for (var j = lane; j < p.V; j += sg) {
-    let z = logits[base + j];
-    if (z > m) { s = s * exp(m - z) + 1.0; m = z; arg = j; }
-    else { s += exp(z - m); }
-  }
-  let rowMax = subgroupMax(m);
-  let rowArg = subgroupMin(select(0xffffffffu, arg, m == rowMax));
-  let total = subgroupAdd(s * exp(m - rowMax));
-
-  let inv = 1.0 / total;
-  let off = p.eps / f32(p.V);
-  let onA = (1.0 - p.eps) * w;
-  let onB = (1.0 - p.eps) * (1.0 - w);
-  var zsum = 0.0;
-  for (var j = lane; j < p.V; j += sg) {
-    let z = logits[base + j] - rowMax;
-    zsum += z;
-    var q = off;
-    if (j == a) { q += onA; }
-    if (j == b) { q += onB; }
-    dLogits[base + j] = p.gradScale * (exp(z) * inv - q);
-  }
-  let rowZsum = subgroupAdd(zsum);
+  // Each lane's pass 1, merged: the row's max, its first index, and the rescaled denominators.
+  let o = running_max(base, lane, sg);
+  let rowMax = subgroupMax(o.m);
+  let rowArg = subgroupMin(select(0xffffffffu, o.arg, o.m == rowMax));
+  let total = subgroupAdd(o.s * exp(o.m - rowMax));
+  let zsum = subgroupAdd(write_grad(base, t, rowMax, 1.0 / total, lane, sg));
   if (lane == 0u) {
-    let za = logits[base + a] - rowMax;
-    let zb = logits[base + b] - rowMax;
-    loss[r] = log(total) - (onA * za + onB * zb + off * rowZsum);
-    correct[r] = select(0.0, 1.0, rowArg == a);
+    loss[r] = row_loss(base, t, rowMax, total, zsum);
+    correct[r] = select(0.0, 1.0, rowArg == t.a);
   }
 }
