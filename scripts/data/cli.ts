@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import { Engine } from '../../src/gpu/engine';
 import { acquireNodeDevice } from '../../src/gpu/node';
 import { DataFormatError } from '../../src/formats/error';
-import { buildPackage, DEFAULT_SHARD_SIZE, storageTable } from './build';
-import { FASHION_MNIST_DIR, InputError, packageName, readCifar10, readFashionMnist, readImageFolder, type Source } from './sources';
+import { DEFAULT_SHARD_SIZE } from '../../src/data/build_package';
+import { buildPackageFolder, storageTable } from './build';
+import { InputError, packageName, type Source } from '../../src/data/folder';
+import { FASHION_MNIST_DIR, readCifar10, readFashionMnist, readImageFolder } from './sources';
 
 export const USAGE = `usage: npm run build:data -- <kind> [dir] [options]
 kinds:
@@ -116,7 +118,7 @@ export async function runBuildData(argv: string[], io: CliIO): Promise<number> {
 
     const out = resolve(opts.out ?? `public/data/${src.name}`);
     const engine = io.engine ?? (own = new Engine(await acquireNodeDevice()));
-    const { manifest } = await buildPackage(engine, src, {
+    const { manifest } = await buildPackageFolder(engine, src, {
       out,
       K: intOption(opts, 'K', kind === 'cifar10' ? 512 : 256, 1, 65536),
       patch: intOption(opts, 'patch', 4, 1, 64),
@@ -124,7 +126,7 @@ export async function runBuildData(argv: string[], io: CliIO): Promise<number> {
       iterations: intOption(opts, 'iterations', 20, 1, 10000),
       shardSize: intOption(opts, 'shard-size', DEFAULT_SHARD_SIZE, 1, 1 << 24),
       bundle: switches.has('bundle'),
-      log,
+      onProgress: (p) => log(p.message),
     });
     log(`wrote ${out}: ${2 + manifest.splits.train.shards.length + manifest.splits.test.shards.length} files`);
     if (manifest.name === 'fashion-mnist') log(`TokenAdapt is trained for this codebook: add it with npm run build:tokenadapt -- --data ${out}`);

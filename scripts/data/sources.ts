@@ -5,29 +5,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseIdx } from '../../src/data/idx';
-import type { Images } from '../../src/data/tokenizer';
 import { errorMessage } from '../../src/util/errors';
-import { uniforms } from '../../src/util/rng';
-import { decodeImage, isGray, resize, type Rgb } from './images';
-
-/** A mistake in the builder's input (missing or malformed file, bad option): reported as "error: <message>". */
-export class InputError extends Error {
-  override name = 'InputError';
-}
-
-export interface Labelled extends Images {
-  /** Class index per image. */
-  labels: Uint8Array;
-}
-
-export interface Source {
-  /** Package name: [a-z0-9-]+. */
-  name: string;
-  title: string;
-  classes: string[];
-  train: Labelled;
-  test: Labelled;
-}
+import { InputError, MAX_CLASSES, splitClasses, type FolderOptions, type Labelled, type Source } from '../../src/data/folder';
+import { resize, type Rgb } from '../../src/data/resize';
+import { decodeImage } from './images';
 
 /** Reads a file, or throws an InputError naming it. */
 function readInput(file: string): Uint8Array {
@@ -117,26 +98,12 @@ export function readCifar10(dir: string): Source {
   };
 }
 
-export interface FolderOptions {
-  /** Side of the square images in the package. */
-  size: number;
-  /** Fraction of each class held out as the test split. */
-  testFraction: number;
-  seed: number;
-}
-
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
-/** A package name from a folder name: lower case, runs of other characters as '-'. */
-export function packageName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'dataset';
-}
-
 /**
- * A folder of images in class subfolders (class = subfolder name, sorted): PNG or JPEG of any
- * size, resized to size x size; 3 channels if any image has colour, else 1. The test split takes
- * round(testFraction * n) of each class's n images (at least 1 and at most n - 1 when n >= 2),
- * chosen by a seeded shuffle; each split is then shuffled so that a prefix mixes classes.
+ * A folder of images in class subfolders (class = subfolder name, sorted; files sorted by name):
+ * PNG or JPEG of any size, resized to size x size, then split as splitClasses says. Strict: an
+ * unreadable image stops the build with its name (the page's import skips it with a warning instead).
  */
 export function readImageFolder(dir: string, opts: FolderOptions, onImage?: (done: number, total: number) => void): Source {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`not a folder: ${dir}`);
@@ -145,7 +112,7 @@ export function readImageFolder(dir: string, opts: FolderOptions, onImage?: (don
     .map((d) => d.name)
     .sort();
   if (classes.length === 0) throw new InputError(`${dir}: no class subfolders (expected ${dir}/<class>/<image>.png|jpg)`);
-  if (classes.length > 256) throw new InputError(`${dir}: ${classes.length} class subfolders; at most 256 are supported`);
+  if (classes.length > MAX_CLASSES) throw new InputError(`${dir}: ${classes.length} class subfolders; at most ${MAX_CLASSES} are supported`);
   const files = classes.map((c) => {
     const names = readdirSync(join(dir, c)).filter((f) => IMAGE_FILE.test(f) && !f.startsWith('.')).sort();
     if (names.length === 0) throw new InputError(`${join(dir, c)}: empty class folder (no .png, .jpg or .jpeg files)`);
@@ -173,41 +140,5 @@ export function readImageFolder(dir: string, opts: FolderOptions, onImage?: (don
       }),
     );
   }
-  const channels = resized.some((list) => list.some((img) => !isGray(img))) ? 3 : 1;
-
-  const random = uniforms(opts.seed);
-  const picks: Record<'train' | 'test', [number, number][]> = { train: [], test: [] };
-  resized.forEach((list, c) => {
-    const order = shuffled(list.length, random);
-    const nTest = list.length < 2 ? 0 : Math.min(list.length - 1, Math.max(1, Math.round(opts.testFraction * list.length)));
-    order.forEach((i, rank) => picks[rank < nTest ? 'test' : 'train'].push([c, i]));
-  });
-  for (const which of ['train', 'test'] as const) {
-    if (picks[which].length === 0) throw new InputError(`${dir}: the ${which} split would be empty (${total} images; --test-fraction ${opts.testFraction})`);
-  }
-  const split = (which: 'train' | 'test'): Labelled => {
-    const list = picks[which];
-    const order = shuffled(list.length, random);
-    const pixels = new Uint8Array(list.length * S * S * channels);
-    const labels = new Uint8Array(list.length);
-    order.forEach((j, n) => {
-      const [c, i] = list[j];
-      const { rgb } = resized[c][i];
-      pixels.set(channels === 3 ? rgb : rgb.filter((_, k) => k % 3 === 0), n * S * S * channels);
-      labels[n] = c;
-    });
-    return { count: list.length, height: S, width: S, channels, pixels, labels };
-  };
-  const title = basename(resolve(dir));
-  return { name: packageName(title), title, classes, train: split('train'), test: split('test') };
-}
-
-/** 0..n-1 in a seeded random order (Fisher-Yates). */
-function shuffled(n: number, random: () => number): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
+  return splitClasses(basename(resolve(dir)), classes, resized, opts);
 }

@@ -14,8 +14,11 @@ import { acquireNodeDevice } from '../../src/gpu/node';
 import { encodeCodebook } from '../../src/formats/codebook';
 import { decodeTokens, encodeImages, fitCodebook, psnr, tokenGrid } from '../../src/data/tokenizer';
 import { uniforms } from '../../src/util/rng';
-import { DEFAULT_SHARD_SIZE, encodeShards } from './build';
-import { readFashionMnist, type Labelled } from './sources';
+import { DEFAULT_SHARD_SIZE, shardSplits } from '../../src/data/build_package';
+import { encodeShard } from '../../src/formats/shard';
+import { deflateRaw } from './deflate';
+import type { Labelled } from '../../src/data/folder';
+import { readFashionMnist } from './sources';
 
 const PROBE = { epochs: 10, lr: 0.3, seed: 0 };
 
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
     const test = await tok(src.test);
     const db = psnr(src.test.pixels, decodeTokens(codebook, test.tokens, src.test.count, grid).pixels);
     let tokenBytes = 0;
-    for (const s of [train, test]) for (const { bytes } of encodeShards(s.tokens, s.labels, grid, K, DEFAULT_SHARD_SIZE)) tokenBytes += bytes.length;
+    for (const s of [train, test]) for (const part of shardSplits(s.tokens, s.labels, grid, K, DEFAULT_SHARD_SIZE)) tokenBytes += encodeShard(part, deflateRaw).length;
     const withCodebook = (tokenBytes + encodeCodebook(codebook).length) / images;
     const all = new Uint16Array([...train.tokens, ...test.tokens]);
     const acc = probeAccuracy(train, test, T, K, src.classes.length);

@@ -7,7 +7,8 @@ import { DataFormatError } from '../../src/formats/error';
 import { packageFiles, parseManifest } from '../../src/formats/manifest';
 import { patchify, tokenGrid } from '../../src/data/tokenizer';
 import { tokenData, type Examples, type TrainData } from '../../src/data/examples';
-import { readFashionMnist, type Labelled } from '../data/sources';
+import type { Labelled } from '../../src/data/folder';
+import { readFashionMnist } from '../data/sources';
 
 /** A dataset package written by `npm run build:data`, checked as the page checks it (src/formats/decode_package.ts). */
 export async function loadTokenPackage(dir: string): Promise<TrainData> {

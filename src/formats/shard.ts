@@ -16,13 +16,19 @@ const MAX_SHARD_TOKENS = 2 ** 28;
 /** Deflate's best case: a 258-byte match in two 1-bit codes. No valid payload inflates further. */
 const MAX_DEFLATE_RATIO = 1032;
 
-/** The compressor the builder uses (node:zlib's deflateRawSync, level 9); the page only decodes. */
+/** A deflate-raw compressor: node:zlib's deflateRawSync (level 9) in the command-line builder. */
 export type Deflate = (plain: Uint8Array) => Uint8Array;
 
 /** Bytes an id takes in the payload. */
 const idBytes = (K: number) => (K <= 256 ? 1 : 2);
 
+/** Encodes a shard with a synchronous compressor: frameShard(s, deflate(shardPayload(s))). */
 export function encodeShard(s: TokenSplit, deflate: Deflate): Uint8Array {
+  return frameShard(s, deflate(shardPayload(s)));
+}
+
+/** The shard's payload before compression (labels, then the ids), after checking the split's shape and ids. */
+export function shardPayload(s: TokenSplit): Uint8Array {
   const { tokens, labels, count, grid, K } = s;
   const [rows, cols] = grid;
   if (!isInt(K, 1, MAX_K)) throw new RangeError(`K must be an integer in 1..${MAX_K}, got ${K}`);
@@ -45,7 +51,13 @@ export function encodeShard(s: TokenSplit, deflate: Deflate): Uint8Array {
       plain[count + 2 * i + 1] = t >>> 8;
     }
   }
-  const data = deflate(plain);
+  return plain;
+}
+
+/** The shard file around an already deflate-raw compressed payload (the page compresses through CompressionStream, asynchronously). */
+export function frameShard(s: TokenSplit, data: Uint8Array): Uint8Array {
+  const { count, grid, K } = s;
+  const [rows, cols] = grid;
   const { bytes, view } = newFrame(SHARD_MAGIC, SHARD_HEADER + data.length + CRC_BYTES);
   view.setUint32(12, count, true);
   view.setUint16(16, rows, true);

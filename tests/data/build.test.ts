@@ -13,7 +13,7 @@ import { parseManifest } from '../../src/formats/manifest';
 import { decodeShard } from '../../src/formats/shard';
 import { uniforms } from '../../src/util/rng';
 import { runBuildData } from '../../scripts/data/cli';
-import { axisWeights, resize } from '../../scripts/data/images';
+import { axisWeights, resize } from '../../src/data/resize';
 import { testEngine } from '../helpers/gpu';
 
 const root = mkdtempSync(join(tmpdir(), 'tessera-build-'));
@@ -151,7 +151,7 @@ describe('build:data folder', () => {
   it('rejects a missing folder, unknown options and bad values with one line', async () => {
     expectUserError(await cli('folder', join(root, 'nope')), /not a folder: .*nope/);
     expectUserError(await cli('folder', join(root, 'fruit'), '--frobnicate'), /unknown option --frobnicate/);
-    expectUserError(await cli('folder', join(root, 'fruit'), '--size', '30', '--out', join(root, 'x')), /--patch 4 does not divide the 30x30 images/);
+    expectUserError(await cli('folder', join(root, 'fruit'), '--size', '30', '--out', join(root, 'x')), /patch 4 does not divide the 30x30 images/);
     expectUserError(await cli('folder', join(root, 'fruit'), '--test-fraction', '1.5'), /--test-fraction/);
     expectUserError(await cli('teapot'), /unknown kind "teapot"/);
   });
