@@ -94,7 +94,7 @@ export class BatchOrder {
     private readonly batch: number,
     private readonly seed: number,
   ) {
-    if (count < batch) throw new Error(`the training split has ${count} examples, fewer than one batch of ${batch}`);
+    if (count < batch) throw new Error(`the training split has ${count} examples, fewer than one batch of ${batch}: set batch to ${count} or less`);
     this.batchesPerEpoch = Math.floor(count / batch);
   }
 

@@ -28,7 +28,7 @@ export interface LoadedDataset {
   test: TokenSplit;
   /** The package's trained TokenAdapt, if it ships one. */
   tokenAdapt?: TokenAdaptWeights;
-  source: 'network' | 'indexeddb' | 'bundle';
+  source: 'network' | 'indexeddb' | 'bundle' | 'images';
   /** Milliseconds spent: fetching or reading the files, checking sizes and CRCs, decoding every shard and the codebook, storing. */
   timings: { readMs: number; verifyMs: number; decodeMs: number; storeMs: number };
   /** Set when the manifest could not be fetched and the stored copy was served instead. */
@@ -145,8 +145,6 @@ async function fromStored(manifest: Manifest, files: Record<string, Uint8Array>,
 
 /** Imports a .tessera bundle (a whole package in one file) and stores it like a fetched package. */
 export async function importBundle(file: Blob, options: Pick<LoadOptions, 'onProgress' | 'store'> = {}): Promise<LoadedDataset> {
-  const { onProgress } = options;
-  const store = options.store === undefined ? await sharedStore() : options.store;
   const label = (file as { name?: string }).name || 'The bundle';
   const t0 = now();
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -156,10 +154,20 @@ export async function importBundle(file: Blob, options: Pick<LoadOptions, 'onPro
   } catch (e) {
     throw new DatasetLoadError(errorMessage(e), { cause: e });
   }
-  const readMs = now() - t0;
-  const loaded = await decodeChecked(bundle.manifest, bundle.files, label, onProgress);
-  const result: LoadedDataset = { ...loaded, source: 'bundle', timings: { ...loaded.timings, readMs } };
-  return keep(result, bundle.files, `bundle:${label}`, store, onProgress);
+  return importPackage(bundle.manifest, bundle.files, { label, origin: `bundle:${label}`, readMs: now() - t0, source: 'bundle' }, options);
+}
+
+/** Checks, decodes and stores a package made in the page (an image import) or read from a bundle, as a fetched one is. */
+export async function importPackage(
+  manifest: Manifest,
+  files: Record<string, Uint8Array>,
+  from: { label: string; origin: string; readMs: number; source: 'bundle' | 'images' },
+  options: Pick<LoadOptions, 'onProgress' | 'store'> = {},
+): Promise<LoadedDataset> {
+  const store = options.store === undefined ? await sharedStore() : options.store;
+  const loaded = await decodeChecked(manifest, files, from.label, options.onProgress);
+  const result: LoadedDataset = { ...loaded, source: from.source, timings: { ...loaded.timings, readMs: from.readMs } };
+  return keep(result, files, from.origin, store, options.onProgress);
 }
 
 /** Stores a verified package; a storage failure leaves the dataset usable for this session. */

@@ -1,11 +1,15 @@
 import { useEffect, useMemo, useState } from 'react';
 import { create } from 'zustand';
-import { importBundle, loadDataset, loadStored, sharedStore, type LoadedDataset, type LoadProgress } from '../data/loader';
+import { importBundle, importPackage, loadDataset, loadStored, sharedStore, type LoadedDataset, type LoadProgress } from '../data/loader';
+import { encodeBundle } from '../formats/bundle';
 import type { Manifest } from '../formats/package';
 import { parseManifest } from '../formats/manifest';
 import { formatSize, type StoredDataset } from '../data/store';
 import { gallery, galleryPages } from '../data/gallery';
 import { PixelCanvas } from './PixelCanvas';
+import { ImportImages } from './ImportImages';
+import { droppedFiles, pickedFiles, type PickedFile } from './dropFiles';
+import type { FromImporter } from '../worker/import_protocol';
 import { errorMessage } from '../util/errors';
 import './Datasets.css';
 
@@ -24,7 +28,11 @@ interface DatasetsState {
   refresh(): Promise<void>;
   load(from: { url: string } | { stored: string }): Promise<void>;
   importFile(file: File): Promise<void>;
+  /** Stores a package the image import built in this page, and makes it the active dataset. */
+  storeImported(built: Extract<FromImporter, { type: 'done' }>, title: string): Promise<void>;
   remove(name: string): Promise<void>;
+  /** Saves a stored package as one .tessera file. */
+  download(name: string): Promise<void>;
 }
 
 /** Dataset UI state; `active` is what training reads. */
@@ -55,6 +63,15 @@ export const useDatasets = create<DatasetsState>()((set, get) => {
     },
     load: (from) => ('url' in from ? run(from.url, (onProgress) => loadDataset(from.url, { onProgress })) : run(from.stored, (onProgress) => loadStored(from.stored, { onProgress }))),
     importFile: (file) => run('import', (onProgress) => importBundle(file, { onProgress })),
+    storeImported: (built, title) => run('images', (onProgress) => importPackage(built.manifest, built.files, { label: title, origin: `images:${title}`, readMs: 0, source: 'images' }, { onProgress })),
+    async download(name) {
+      const stored = await (await sharedStore())?.get(name).catch(() => undefined);
+      if (!stored) return set({ error: `${name} is no longer stored in this browser.` });
+      const url = URL.createObjectURL(new Blob([encodeBundle(stored.manifest, stored.files) as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      const a = Object.assign(document.createElement('a'), { href: url, download: `${name}.tessera` });
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
     async remove(name) {
       const store = await sharedStore();
       // A loaded copy stays in memory; only the stored one goes.
@@ -71,7 +88,8 @@ export const useDatasets = create<DatasetsState>()((set, get) => {
 const count = (n: number) => n.toLocaleString('en-US');
 
 export function DatasetsPanel() {
-  const { stored, busy, progress, active, error, warning, refresh, load, importFile, remove } = useDatasets();
+  const { stored, busy, progress, active, error, warning, refresh, load, importFile, storeImported, remove, download } = useDatasets();
+  const [picked, setPicked] = useState<PickedFile[] | null>(null);
   useEffect(() => {
     void refresh();
     // A first visit is one click from training: the shipped package loads by itself (from
@@ -104,11 +122,14 @@ export function DatasetsPanel() {
                 <th scope="row">
                   {d.title} <code className="muted">{d.version}</code>
                   <div className="muted small">
-                    {formatSize(d.bytes)} · stored {new Date(d.stored).toLocaleString()} · {d.origin.startsWith('bundle:') ? `imported from ${d.origin.slice(7)}` : 'downloaded'}
+                    {formatSize(d.bytes)} · stored {new Date(d.stored).toLocaleString()} · {origin(d.origin)}
                   </div>
                 </th>
                 <td className="actions">
                   <button type="button" disabled={!!busy} onClick={() => void load({ stored: d.name })}>Load</button>
+                  <button type="button" disabled={!!busy} onClick={() => void download(d.name)} data-testid={`download-${d.name}`} aria-label={`Download ${d.title} as a .tessera bundle`}>
+                    Download
+                  </button>
                   <button type="button" className="danger" disabled={!!busy} onClick={() => void remove(d.name)} data-testid={`delete-${d.name}`}>Delete</button>
                 </td>
               </tr>
@@ -117,7 +138,15 @@ export function DatasetsPanel() {
         </table>
       )}
 
-      <DropZone disabled={!!busy} onFile={(f) => void importFile(f)} />
+      <DropZone
+        disabled={!!busy}
+        onFiles={(files) => {
+          // One .tessera file is a bundle; anything else is images to tokenize.
+          if (files.length === 1 && files[0].path.endsWith('.tessera')) void importFile(files[0].file);
+          else setPicked(files);
+        }}
+      />
+      {picked && <ImportImages key={picked.length + (picked[0]?.path ?? '')} picked={picked} taken={stored.map((d) => d.name)} onBuilt={storeImported} onClose={() => setPicked(null)} />}
 
       {progress && <ProgressBar progress={progress} />}
       {error && (
@@ -197,7 +226,15 @@ const SOURCES: Record<LoadedDataset['source'], string> = {
   network: 'downloaded from the network',
   indexeddb: 'from IndexedDB (no download)',
   bundle: 'imported from a bundle',
+  images: 'tokenized in this browser from your images',
 };
+
+/** Where a stored package came from, in words. */
+function origin(o: string): string {
+  if (o.startsWith('bundle:')) return `imported from ${o.slice(7)}`;
+  if (o.startsWith('images:')) return `tokenized here from ${o.slice(7)}`;
+  return 'downloaded';
+}
 
 function ActiveDataset({ data }: { data: LoadedDataset }) {
   const { manifest: m, timings: t } = data;
@@ -302,10 +339,13 @@ function ClassGallery({ data }: { data: LoadedDataset }) {
   );
 }
 
-function DropZone({ disabled, onFile }: { disabled: boolean; onFile: (f: File) => void }) {
+function DropZone({ disabled, onFiles }: { disabled: boolean; onFiles: (files: PickedFile[]) => void }) {
   const [over, setOver] = useState(false);
+  const take = (files: PickedFile[]) => {
+    if (files.length > 0 && !disabled) onFiles(files);
+  };
   return (
-    <label
+    <div
       className={over ? 'dropzone over' : 'dropzone'}
       data-testid="dataset-drop"
       onDragOver={(e) => {
@@ -316,22 +356,40 @@ function DropZone({ disabled, onFile }: { disabled: boolean; onFile: (f: File) =
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        const f = e.dataTransfer.files[0];
-        if (f && !disabled) onFile(f);
+        void droppedFiles(e.dataTransfer).then(take);
       }}
     >
-      Drop a <code>.tessera</code> bundle here, or <span className="link">choose a file</span>
-      <input
-        type="file"
-        accept=".tessera"
-        disabled={disabled}
-        data-testid="dataset-file"
-        onChange={(e) => {
-          const f = e.target.files?.[0];
-          e.target.value = ''; // the same file again must fire change
-          if (f) onFile(f);
-        }}
-      />
-    </label>
+      Drop a <code>.tessera</code> bundle, or a folder of your images (one subfolder per class), here; or choose{' '}
+      <label className="link">
+        a bundle
+        <input
+          type="file"
+          accept=".tessera"
+          disabled={disabled}
+          data-testid="dataset-file"
+          onChange={(e) => {
+            const files = e.target.files ? pickedFiles(e.target.files) : [];
+            e.target.value = ''; // the same file again must fire change
+            take(files);
+          }}
+        />
+      </label>{' '}
+      or{' '}
+      <label className="link">
+        a folder of images
+        <input
+          type="file"
+          disabled={disabled}
+          data-testid="images-folder"
+          {...{ webkitdirectory: '' }}
+          onChange={(e) => {
+            const files = e.target.files ? pickedFiles(e.target.files) : [];
+            e.target.value = '';
+            take(files);
+          }}
+        />
+      </label>
+      .
+    </div>
   );
 }
