@@ -231,7 +231,9 @@ export class Trainer {
       this.recordStep();
       const end = this.step === c.steps;
       const snapshot = !end && (hooks.snapshotAt?.(this.step) ?? false);
-      const stop = end || every(c.metricsEvery) ? await this.report(hooks) : false;
+      // Also at steps 1, 2, 4, … below the first report, so a slow adapter's curve starts within seconds.
+      const early = this.step < c.metricsEvery && (this.step & (this.step - 1)) === 0;
+      const stop = end || early || every(c.metricsEvery) ? await this.report(hooks) : false;
       let tested: EvalResult | null = null;
       if (end || snapshot) tested = await this.test(hooks, Infinity);
       else if (every(c.evalEvery)) await this.test(hooks, c.evalImages ?? Infinity);
