@@ -52,7 +52,7 @@ test('a colour image folder is tokenized in the page, stored, trained on and vie
   await (await download).saveAs(bundlePath);
   const inPage = decodeBundle(new Uint8Array(readFileSync(bundlePath)));
   const cliOut = join(root, 'cli');
-  execFileSync('npx', ['vite-node', 'scripts/build-data.ts', '--', 'folder', dir, '--out', cliOut, '--K', '64', '--seed', '0', '--bundle'], { stdio: 'pipe' });
+  execFileSync('npx', ['vite-node', 'scripts/build-data.ts', '--', 'folder', dir, '--out', cliOut, '--K', '64', '--seed', '0', '--fit-images', '1000', '--bundle'], { stdio: 'pipe' });
   const fromCli = decodeBundle(new Uint8Array(readFileSync(join(cliOut, 'shapes.tessera'))));
   // Every shard's ids and labels, and the codebook, compared as CRC-32s (the shards' bytes differ:
   // the page's deflate level is not the CLI's).

@@ -23,11 +23,12 @@ test('import timing', async ({ page }) => {
     const done = panel.getByTestId('import-done');
     await expect(done).toBeVisible({ timeout: 1_700_000 });
     const [, seconds, adapter] = (await done.innerText()).match(/Tokenized in ([\d.]+) s on (.+?) and stored/)!;
+    const phases = Object.fromEntries((await done.getByTestId('import-phases').innerText()).split(' · ').map((p) => [p.split(':')[0], Number(p.match(/([\d.]+) s$/)![1])]));
 
     const t0 = performance.now();
     execFileSync('npx', ['vite-node', 'scripts/build-data.ts', '--', 'folder', dir, '--out', join(root, 'cli')], { stdio: 'pipe' });
     const cli = (performance.now() - t0) / 1000;
-    console.log(JSON.stringify({ bench: 'import', images: SHAPES.length * Math.ceil(IMAGES / SHAPES.length), size: 32, K: 256, page_s: Number(seconds), page_adapter: adapter, cli_s: Number(cli.toFixed(1)) }));
+    console.log(JSON.stringify({ bench: 'import', images: SHAPES.length * Math.ceil(IMAGES / SHAPES.length), size: 32, K: 256, page_s: Number(seconds), page_phases_s: phases, page_adapter: adapter, cli_s: Number(cli.toFixed(1)) }));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import { DataFormatError } from '../../src/formats/error';
 import { DEFAULT_SHARD_SIZE } from '../../src/data/build_package';
 import { buildPackageFolder, storageTable } from './build';
 import { InputError, packageName, type Source } from '../../src/data/folder';
+import { IMPORT_FIT_IMAGES } from '../../src/data/image_import';
 import { FASHION_MNIST_DIR, readCifar10, readFashionMnist, readImageFolder } from './sources';
 
 export const USAGE = `usage: npm run build:data -- <kind> [dir] [options]
@@ -21,12 +22,14 @@ options:
   --patch P             patch side in pixels (default 4)
   --seed S              seed for k-means++ and the folder split (default 0)
   --iterations N        k-means (Lloyd) iterations at most (default 20)
+  --fit-images N        fit the codebook on a seeded sample of N train images (default all;
+                        the page's image import defaults to ${IMPORT_FIT_IMAGES})
   --size N              folder: side of the square images (default 32)
   --test-fraction F     folder: share of each class held out for test (default 0.2)
   --shard-size N        images per shard at most (default ${DEFAULT_SHARD_SIZE})
   --bundle              also write <name>.tessera, the package as one file`;
 
-const FLAGS = ['out', 'name', 'K', 'patch', 'seed', 'iterations', 'size', 'test-fraction', 'shard-size'];
+const FLAGS = ['out', 'name', 'K', 'patch', 'seed', 'iterations', 'fit-images', 'size', 'test-fraction', 'shard-size'];
 const SWITCHES = ['bundle'];
 
 interface Args {
@@ -124,6 +127,7 @@ export async function runBuildData(argv: string[], io: CliIO): Promise<number> {
       patch: intOption(opts, 'patch', 4, 1, 64),
       seed,
       iterations: intOption(opts, 'iterations', 20, 1, 10000),
+      fitImages: intOption(opts, 'fit-images', train.count, 1, 1 << 30),
       shardSize: intOption(opts, 'shard-size', DEFAULT_SHARD_SIZE, 1, 1 << 24),
       bundle: switches.has('bundle'),
       onProgress: (p) => log(p.message),

@@ -10,7 +10,8 @@ import { crc32 } from '../formats/crc';
 import { fileCrc32 } from '../formats/frame';
 import { packageFiles } from '../formats/manifest';
 import { frameShard, shardPayload } from '../formats/shard';
-import { decodeTokens, encodeImages, fitCodebook, psnr, tokenGrid } from './tokenizer';
+import { decodeTokens, encodeImages, fitCodebook, psnr, tokenGrid, type Images } from './tokenizer';
+import { uniforms } from '../util/rng';
 import { InputError, type Source } from './folder';
 
 /** The builder's compressors; each returns bytes (or a byte count), possibly asynchronously. */
@@ -38,6 +39,8 @@ export interface BuildOptions {
   seed: number;
   /** Lloyd iterations at most. */
   iterations: number;
+  /** Fit the codebook on at most this many train images, a seeded sample (all of them when absent). */
+  fitImages?: number;
   /** Images per shard at most. */
   shardSize: number;
   onProgress?: (p: BuildProgress) => void;
@@ -60,10 +63,11 @@ export async function buildPackage(e: Engine, src: Source, opts: BuildOptions, c
   if (height % patch !== 0 || width % patch !== 0) throw new InputError(`patch ${patch} does not divide the ${width}x${height} images`);
   if (!(K >= 1 && K <= 65536 && Number.isInteger(K))) throw new InputError(`K must be an integer in 1..65536, got ${K}`);
   const grid = tokenGrid(height, width, patch);
-  const patches = src.train.count * grid[0] * grid[1];
+  const fitSet = sampleImages(src.train, opts.fitImages ?? src.train.count, opts.seed);
+  const patches = fitSet.count * grid[0] * grid[1];
 
-  progress({ phase: 'fit', done: 0, total: opts.iterations, message: `fitting K=${K} codes of ${patch}x${patch}x${channels} patches to ${src.train.count} train images (${patches} patches)` });
-  const { codebook } = await fitCodebook(e, src.train, {
+  progress({ phase: 'fit', done: 0, total: opts.iterations, message: `fitting K=${K} codes of ${patch}x${patch}x${channels} patches to ${fitSet.count} train images (${patches} patches)` });
+  const { codebook } = await fitCodebook(e, fitSet, {
     K,
     patch,
     seed: opts.seed,
@@ -123,6 +127,24 @@ export async function buildPackage(e: Engine, src: Source, opts: BuildOptions, c
     created: new Date().toISOString(),
   };
   return { manifest, files, json: sealManifest(manifest, files) };
+}
+
+/** At most `n` of the images, a seeded choice kept in their order (all of them when n >= count). */
+export function sampleImages(images: Images, n: number, seed: number): Images {
+  if (n >= images.count) return images;
+  if (!(n >= 1 && Number.isInteger(n))) throw new InputError(`the codebook needs at least one image to fit on, got ${n}`);
+  // A partial Fisher-Yates shuffle on its own stream (the seed's complement), so k-means++ draws stay as they are.
+  const random = uniforms(~seed >>> 0);
+  const order = Array.from({ length: images.count }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (images.count - i));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const picked = order.slice(0, n).sort((a, b) => a - b);
+  const size = images.height * images.width * images.channels;
+  const pixels = new Uint8Array(n * size);
+  picked.forEach((img, k) => pixels.set(images.pixels.subarray(img * size, (img + 1) * size), k * size));
+  return { ...images, count: n, pixels };
 }
 
 /** A split's tokens as shards of at most `shardSize` images, as even as possible (one empty shard for an empty split). */

@@ -121,6 +121,13 @@ export function headerProblem(h: ImageHeader | null): string | null {
   return null;
 }
 
+/**
+ * The page fits its codebook on a seeded sample of this many train images: k-means is the import's
+ * longest phase on a CPU adapter, and 1,000 images of an 8x8 grid are 64,000 patches, 250 for each
+ * of 256 codes.
+ */
+export const IMPORT_FIT_IMAGES = 1000;
+
 /** The tokenizer's defaults for a side: patches of side/8 (a grid of 8 x 8 tokens, 4 x 4 pixels at 32), 256 codes. */
 export function importDefaults(size: number): { patch: number; K: number } {
   let patch = Math.max(1, Math.round(size / 8));

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { importDefaults, planImport, uniqueName, type ImportPlan } from '../data/image_import';
+import { IMPORT_FIT_IMAGES, importDefaults, planImport, uniqueName, type ImportPlan } from '../data/image_import';
 import { formatSize } from '../data/store';
 import type { FromImporter, ImportOptions, ImportPhase } from '../worker/import_protocol';
 import type { PickedFile } from './dropFiles';
@@ -15,7 +15,7 @@ const PHASE: Record<ImportPhase, string> = {
 type Status =
   | { kind: 'idle' }
   | { kind: 'running'; phase: ImportPhase; done: number; total: number; message: string; phaseStart: number; start: number }
-  | { kind: 'done'; name: string; skipped: { path: string; reason: string }[]; seconds: number; adapter: string }
+  | { kind: 'done'; name: string; skipped: { path: string; reason: string }[]; seconds: number; adapter: string; phases: Partial<Record<ImportPhase, number>> }
   | { kind: 'failed'; message: string }
   | { kind: 'cancelled' };
 
@@ -45,16 +45,22 @@ export function ImportImages({
   const [K, setK] = useState(importDefaults(32).K);
   const [testFraction, setTestFraction] = useState(0.2);
   const [seed, setSeed] = useState(0);
+  const [fitImages, setFitImages] = useState(IMPORT_FIT_IMAGES);
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const worker = useRef<Worker | null>(null);
   useEffect(() => () => worker.current?.terminate(), []);
 
+  const changeSize = (side: number) => {
+    const s = Math.max(8, Math.min(256, Math.round(side) || 32));
+    setSize(s);
+    setPatch(importDefaults(s).patch);
+  };
   const name = uniqueName(plan.title, taken);
   const optionError = size % patch !== 0 ? `a patch of ${patch} does not divide ${size}` : !(testFraction > 0 && testFraction < 1) ? 'the test share must be between 0 and 1' : null;
   const running = status.kind === 'running';
 
   const start = () => {
-    const options: ImportOptions = { name, title: plan.title, size, patch, K, testFraction, seed, iterations: 20 };
+    const options: ImportOptions = { name, title: plan.title, size, patch, K, testFraction, seed, iterations: 20, fitImages };
     const images = plan.classes.flatMap((c, label) => c.files.map((i) => ({ file: picked[i].file, path: picked[i].path, label })));
     const w = new Worker(new URL('../worker/import_worker.ts', import.meta.url), { type: 'module' });
     worker.current = w;
@@ -69,7 +75,7 @@ export function ImportImages({
       w.terminate();
       worker.current = null;
       if (m.type === 'error') setStatus({ kind: 'failed', message: m.message });
-      else void onBuilt(m, plan.title).then(() => setStatus({ kind: 'done', name: m.manifest.name, skipped: m.skipped, seconds: m.ms / 1000, adapter: m.adapter }));
+      else void onBuilt(m, plan.title).then(() => setStatus({ kind: 'done', name: m.manifest.name, skipped: m.skipped, seconds: m.ms / 1000, adapter: m.adapter, phases: m.phases }));
     };
     w.onerror = (ev) => setStatus({ kind: 'failed', message: ev.message || 'the import worker failed' });
     w.postMessage({ type: 'build', classes: plan.classes.map((c) => c.name), images, options });
@@ -104,7 +110,7 @@ export function ImportImages({
           <legend>Tokenizer</legend>
           <label>
             Image side (px)
-            <input type="number" min={8} max={256} step={8} value={size} onChange={(e) => { const s = Math.max(8, Math.min(256, Math.round(Number(e.target.value)) || 32)); setSize(s); setPatch(importDefaults(s).patch); }} />
+            <input type="number" min={8} max={256} step={8} value={size} onChange={(e) => changeSize(Number(e.target.value))} />
           </label>
           <label>
             Patch (px)
@@ -125,6 +131,10 @@ export function ImportImages({
           <label>
             Test share
             <input type="number" min={0.05} max={0.5} step={0.05} value={testFraction} onChange={(e) => setTestFraction(Number(e.target.value))} />
+          </label>
+          <label title="k-means runs on a seeded sample of the training images; every image is then tokenized">
+            Fit codebook on (images)
+            <input type="number" min={1} step={100} value={fitImages} onChange={(e) => setFitImages(Math.max(1, Math.round(Number(e.target.value)) || IMPORT_FIT_IMAGES))} />
           </label>
           <label>
             Seed
@@ -149,6 +159,9 @@ export function ImportImages({
       {status.kind === 'done' && (
         <div className="message ok" role="status" data-testid="import-done">
           Tokenized in {status.seconds.toFixed(1)} s on {status.adapter} and stored as <code>{status.name}</code>: it is the dataset Train reads now.
+          <div className="muted small" data-testid="import-phases">
+            {(Object.entries(status.phases) as [ImportPhase, number][]).map(([p, ms]) => `${PHASE[p]}: ${(ms / 1000).toFixed(1)} s`).join(' · ')}
+          </div>
           {status.skipped.length > 0 && <Skipped list={status.skipped} what="Skipped while decoding" />}
         </div>
       )}

@@ -13,6 +13,8 @@ export interface ImportOptions extends FolderOptions {
   K: number;
   /** Lloyd iterations at most. */
   iterations: number;
+  /** The codebook is fitted on a seeded sample of at most this many train images. */
+  fitImages: number;
 }
 
 export type ToImporter = {
@@ -27,5 +29,5 @@ export type ImportPhase = 'decode' | BuildProgress['phase'];
 
 export type FromImporter =
   | { type: 'progress'; phase: ImportPhase; done: number; total: number; message: string }
-  | { type: 'done'; manifest: Manifest; files: Record<string, Uint8Array>; skipped: { path: string; reason: string }[]; adapter: string; ms: number }
+  | { type: 'done'; manifest: Manifest; files: Record<string, Uint8Array>; skipped: { path: string; reason: string }[]; adapter: string; ms: number; /** Milliseconds each phase took. */ phases: Partial<Record<ImportPhase, number>> }
   | { type: 'error'; message: string };

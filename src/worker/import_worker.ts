@@ -10,16 +10,40 @@ import { STREAM_COMPRESSOR } from '../data/stream_compressor';
 import { acquireDevice } from '../gpu/device';
 import { Engine } from '../gpu/engine';
 import { errorMessage } from '../util/errors';
-import type { FromImporter, ToImporter } from './import_protocol';
+import type { FromImporter, ImportPhase, ToImporter } from './import_protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const post = (m: FromImporter, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 
+/** Milliseconds spent in each phase, from its first progress report to the next phase's. */
+function phaseClock(): { enter(p: ImportPhase): void; done(): Partial<Record<ImportPhase, number>> } {
+  const ms: Partial<Record<ImportPhase, number>> = {};
+  let current: ImportPhase | null = null;
+  let since = performance.now();
+  const close = () => {
+    if (current) ms[current] = (ms[current] ?? 0) + performance.now() - since;
+    since = performance.now();
+  };
+  return {
+    enter(p) {
+      if (p === current) return;
+      close();
+      current = p;
+    },
+    done() {
+      close();
+      return ms;
+    },
+  };
+}
+
 self.onmessage = (ev: MessageEvent<ToImporter>) => void build(ev.data);
 
 async function build({ classes, images, options }: ToImporter): Promise<void> {
   const start = performance.now();
+  const clock = phaseClock();
+  clock.enter('decode');
   let engine: Engine | undefined;
   try {
     const S = options.size;
@@ -58,11 +82,22 @@ async function build({ classes, images, options }: ToImporter): Promise<void> {
     const built = await buildPackage(
       engine,
       src,
-      { K: options.K, patch: options.patch, seed: options.seed, iterations: options.iterations, shardSize: DEFAULT_SHARD_SIZE, onProgress: (p) => post({ type: 'progress', ...p }) },
+      {
+        K: options.K,
+        patch: options.patch,
+        seed: options.seed,
+        iterations: options.iterations,
+        fitImages: options.fitImages,
+        shardSize: DEFAULT_SHARD_SIZE,
+        onProgress: (p) => {
+          clock.enter(p.phase);
+          post({ type: 'progress', ...p });
+        },
+      },
       STREAM_COMPRESSOR,
     );
     post(
-      { type: 'done', manifest: built.manifest, files: built.files, skipped, adapter: engine.report.description, ms: performance.now() - start },
+      { type: 'done', manifest: built.manifest, files: built.files, skipped, adapter: engine.report.description, ms: performance.now() - start, phases: clock.done() },
       Object.values(built.files).map((f) => f.buffer as ArrayBuffer),
     );
   } catch (err) {

@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { headerProblem, imageHeader, importDefaults, MAX_IMAGE_PIXELS, planImport, uniqueName } from '../../src/data/image_import';
 import { STREAM_COMPRESSOR } from '../../src/data/stream_compressor';
+import { sampleImages } from '../../src/data/build_package';
 import { inflateRaw } from '../../src/formats/inflate';
 import { pngBytes } from '../../scripts/data/images';
 import { pngFile, shapeImage } from '../helpers/colour_shapes';
@@ -105,5 +106,19 @@ describe('the page compressors (CompressionStream)', () => {
     expect(size).toBe(57 + deflateSync(rows).length);
     expect(size / pngBytes(rgb, 32, 32, 3)).toBeGreaterThan(0.5);
     expect(size / pngBytes(rgb, 32, 32, 3)).toBeLessThan(2);
+  });
+});
+
+describe('the codebook fit sample', () => {
+  it('is a seeded choice of whole images, kept in order, and all of them when n covers the split', () => {
+    const images = { count: 10, height: 1, width: 2, channels: 1, pixels: Uint8Array.from({ length: 20 }, (_, i) => i) };
+    const a = sampleImages(images, 4, 7);
+    expect(a.count).toBe(4);
+    const firsts = Array.from({ length: 4 }, (_, k) => a.pixels[2 * k]);
+    expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
+    for (let k = 0; k < 4; k++) expect(a.pixels[2 * k + 1]).toBe(a.pixels[2 * k] + 1);
+    expect(sampleImages(images, 4, 7)).toEqual(a);
+    expect(sampleImages(images, 4, 8).pixels).not.toEqual(a.pixels);
+    expect(sampleImages(images, 10, 7)).toBe(images);
   });
 });
