@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { SHAPES, writeColourShapes } from '../../tests/helpers/colour_shapes';
 import { openPage } from '../../e2e/helpers';
+import { IMPORT_FIT_IMAGES } from '../../src/data/image_import';
 
 const IMAGES = Number(process.env.TESSERA_IMPORT_IMAGES ?? 10000);
 
@@ -26,7 +27,7 @@ test('import timing', async ({ page }) => {
     const phases = Object.fromEntries((await done.getByTestId('import-phases').innerText()).split(' · ').map((p) => [p.split(':')[0], Number(p.match(/([\d.]+) s$/)![1])]));
 
     const t0 = performance.now();
-    execFileSync('npx', ['vite-node', 'scripts/build-data.ts', '--', 'folder', dir, '--out', join(root, 'cli')], { stdio: 'pipe' });
+    execFileSync('npx', ['vite-node', 'scripts/build-data.ts', '--', 'folder', dir, '--out', join(root, 'cli'), '--fit-images', String(IMPORT_FIT_IMAGES)], { stdio: 'pipe' });
     const cli = (performance.now() - t0) / 1000;
     console.log(JSON.stringify({ bench: 'import', images: SHAPES.length * Math.ceil(IMAGES / SHAPES.length), size: 32, K: 256, page_s: Number(seconds), page_phases_s: phases, page_adapter: adapter, cli_s: Number(cli.toFixed(1)) }));
   } finally {
