@@ -270,7 +270,7 @@ function StorageReport({ manifest: m }: { manifest: Manifest }) {
     [m.tokenadapt ? 'This package (tokens, codebook, TokenAdapt, manifest)' : 'This package (tokens, codebook, manifest)', s.packageBytes],
     ['Token shards alone', s.tokenBytes],
     ['PNG, one file per image', s.pngBytes],
-    ['gzip -9 of all pixels', s.gzipBytes],
+    ['gzip of all pixels', s.gzipBytes],
     ['Raw pixels', raw],
   ];
   return (

@@ -146,6 +146,8 @@ export function ImportImages({
       <div className="import-actions">
         {running ? (
           <button type="button" onClick={cancel} data-testid="import-cancel">Cancel</button>
+        ) : status.kind === 'done' ? (
+          <button type="button" onClick={onClose}>Close</button>
         ) : (
           <>
             <button type="button" className="primary" disabled={!!plan.error || !!optionError} onClick={start} data-testid="import-start">
