@@ -156,7 +156,7 @@ async function main(): Promise<void> {
         const eta = ((config.steps - s.step) * config.batch) / s.imagesPerSec;
         if (s.mtm) trace.push({ step: s.step, cos: round(s.mtm.maskCosine), attention: s.mtm.attention.map((a) => ({ mass: round(a.mass), entropy: a.entropy === null ? null : round(a.entropy) })) });
         const extra = s.mtm ? `  r ${s.mtm.maskRatio.toFixed(2)}  cos ${s.mtm.maskCosine.toFixed(2)}  vis->mask ${s.mtm.attention.map((a) => `${a.mass.toFixed(2)}/${a.entropy === null ? '-' : a.entropy.toFixed(2)}`).join(' ')}` : '';
-        log(`step ${String(s.step).padStart(5)}/${config.steps}  epoch ${s.epoch.toFixed(2)}  loss ${s.loss.toFixed(4)}  acc ${s.acc.toFixed(3)}  |g| ${s.gradNorm.toFixed(2)}  lr ${s.lr.toExponential(2)}${extra}  ${s.imagesPerSec.toFixed(0)} img/s  ETA ${fmtTime(eta)}`);
+        log(`step ${String(s.step).padStart(5)}/${config.steps}  epoch ${s.epoch.toFixed(2)}  loss ${s.loss.toFixed(4)}  acc ${s.acc.toFixed(3)}  |g| ${s.gradNorm.toFixed(2)}  lr ${s.lr.toExponential(2)}${extra}  ${s.warmup ? 'kernels compiled' : `${s.imagesPerSec.toFixed(0)} img/s  ETA ${fmtTime(eta)}`}`);
       },
       onEval: (r) => {
         if (r.step === config.steps) return; // the final result, logged below

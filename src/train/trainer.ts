@@ -25,6 +25,8 @@ export interface StepMetrics {
   lr: number;
   imagesPerSec: number;
   elapsedSec: number;
+  /** The first report of this run's session: its time includes compiling every kernel, so its rate is no guide to the next. */
+  warmup?: boolean;
   /** Masked token modeling only. */
   mtm?: {
     /** Mean mask ratio of the batches since the last report. */
@@ -99,6 +101,8 @@ export class Trainer {
   private readonly evalAcc: Tensor;
   /** The training clock: the last report, and time since then spent testing and checkpointing. */
   private t0 = 0;
+  /** Whether this Trainer has reported yet (its first report's time includes compiling the kernels). */
+  private reported = false;
   private last = { step: 0, at: 0 };
   private offClockMs = 0;
 
@@ -180,9 +184,11 @@ export class Trainer {
       // Training's throughput: time spent testing and checkpointing is left out.
       imagesPerSec: (steps * c.batch) / ((now - this.last.at - this.offClockMs) / 1000),
       elapsedSec: (now - this.t0) / 1000,
+      ...(this.reported ? {} : { warmup: true }),
       ...extra,
     };
     this.last = { step: this.step, at: now };
+    this.reported = true;
     this.offClockMs = 0;
     this.history.push(m);
     hooks.onMetrics?.(m);

@@ -14,8 +14,8 @@ export function Curves() {
     <>
       {last ? (
         <p className="train-stats" data-testid="train-stats">
-          step {last.step} · epoch {last.epoch.toFixed(2)} · loss {last.loss.toFixed(4)} · {last.mtm ? 'masked-token' : 'train'} acc {(100 * last.acc).toFixed(1)}% · {last.imagesPerSec.toFixed(0)} img/s
-          {t.status === 'training' && t.config && ` · ETA ${eta(((t.config.steps - last.step) * t.config.batch) / Math.max(1e-9, last.imagesPerSec))}`}
+          step {last.step} · epoch {last.epoch.toFixed(2)} · loss {last.loss.toFixed(4)} · {last.mtm ? 'masked-token' : 'train'} acc {(100 * last.acc).toFixed(1)}% · {last.warmup ? 'kernels compiled' : `${last.imagesPerSec.toFixed(0)} img/s`}
+          {t.status === 'training' && t.config && !last.warmup && ` · ETA ${eta(((t.config.steps - last.step) * t.config.batch) / Math.max(1e-9, last.imagesPerSec))}`}
           {t.lastCheckpoint !== null && ` · checkpoint @ ${t.lastCheckpoint}`}
         </p>
       ) : (
