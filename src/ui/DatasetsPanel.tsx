@@ -8,6 +8,7 @@ import { formatSize, type StoredDataset } from '../data/store';
 import { gallery, galleryPages } from '../data/gallery';
 import { PixelCanvas } from './PixelCanvas';
 import { ImportImages } from './ImportImages';
+import { ProgressBar } from './ProgressBar';
 import { droppedFiles, pickedFiles, type PickedFile } from './dropFiles';
 import type { FromImporter } from '../worker/import_protocol';
 import { errorMessage } from '../util/errors';
@@ -148,7 +149,7 @@ export function DatasetsPanel() {
       />
       {picked && <ImportImages key={picked.length + (picked[0]?.path ?? '')} picked={picked} taken={stored.map((d) => d.name)} onBuilt={storeImported} onClose={() => setPicked(null)} />}
 
-      {progress && <ProgressBar progress={progress} />}
+      {progress && <LoadProgressBar progress={progress} />}
       {error && (
         <div className="message error" role="alert" data-testid="dataset-error">
           <strong>Could not load the dataset.</strong> {error}
@@ -208,17 +209,11 @@ export const PHASES: Record<LoadProgress['phase'], string> = {
   done: 'Done',
 };
 
-function ProgressBar({ progress: p }: { progress: LoadProgress }) {
-  const fraction = p.totalBytes > 0 ? p.bytes / p.totalBytes : 0;
+function LoadProgressBar({ progress: p }: { progress: LoadProgress }) {
   return (
-    <div className="progress" data-testid="dataset-progress">
-      <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={p.totalBytes} aria-valuenow={p.bytes} aria-label="Dataset download">
-        <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
-      </div>
-      <div className="muted small" data-testid="dataset-progress-text">
-        {PHASES[p.phase]} · {formatSize(p.bytes)} of {formatSize(p.totalBytes)} · {count(p.images)} of {count(p.totalImages)} images
-      </div>
-    </div>
+    <ProgressBar done={p.bytes} total={p.totalBytes} label="Dataset download" testId="dataset-progress">
+      {PHASES[p.phase]} · {formatSize(p.bytes)} of {formatSize(p.totalBytes)} · {count(p.images)} of {count(p.totalImages)} images
+    </ProgressBar>
   );
 }
 

@@ -3,6 +3,7 @@ import { IMPORT_FIT_IMAGES, importDefaults, planImport, uniqueName, type ImportP
 import { formatSize } from '../data/store';
 import type { FromImporter, ImportOptions, ImportPhase } from '../worker/import_protocol';
 import type { PickedFile } from './dropFiles';
+import { ProgressBar } from './ProgressBar';
 
 const PHASE: Record<ImportPhase, string> = {
   decode: 'Decoding and resizing images',
@@ -188,20 +189,14 @@ function ImportProgress({ status: s }: { status: Extract<Status, { kind: 'runnin
     return () => clearInterval(t);
   }, []);
   const now = performance.now();
-  const fraction = s.total > 0 ? s.done / s.total : 0;
   // From this phase's own rate; k-means may stop before its last iteration, so its ETA is a bound.
   const eta = s.done > 0 && s.done < s.total ? ((now - s.phaseStart) / s.done) * (s.total - s.done) / 1000 : null;
   return (
-    <div className="progress" data-testid="import-progress">
-      <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={s.total} aria-valuenow={s.done} aria-label="Image import">
-        <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
-      </div>
-      <div className="muted small" data-testid="import-progress-text">
-        {PHASE[s.phase]} · {s.done} of {s.total}
-        {s.phase === 'fit' ? ' iterations at most' : ''}
-        {eta !== null ? ` · about ${Math.ceil(eta)} s left${s.phase === 'fit' ? ' at most' : ''}` : ''} · {((now - s.start) / 1000).toFixed(0)} s so far
-      </div>
-    </div>
+    <ProgressBar done={s.done} total={s.total} label="Image import" testId="import-progress">
+      {PHASE[s.phase]} · {s.done} of {s.total}
+      {s.phase === 'fit' ? ' iterations at most' : ''}
+      {eta !== null ? ` · about ${Math.ceil(eta)} s left${s.phase === 'fit' ? ' at most' : ''}` : ''} · {((now - s.start) / 1000).toFixed(0)} s so far
+    </ProgressBar>
   );
 }
 
