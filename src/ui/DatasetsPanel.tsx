@@ -29,8 +29,8 @@ interface DatasetsState {
   refresh(): Promise<void>;
   load(from: { url: string } | { stored: string }): Promise<void>;
   importFile(file: File): Promise<void>;
-  /** Stores a package the image import built in this page, and makes it the active dataset. */
-  storeImported(built: Extract<FromImporter, { type: 'done' }>, title: string): Promise<void>;
+  /** Stores a package the image import built in this page and makes it the active dataset; resolves to why it was not stored, or null. */
+  storeImported(built: Extract<FromImporter, { type: 'done' }>, title: string): Promise<string | null>;
   remove(name: string): Promise<void>;
   /** Saves a stored package as one .tessera file. */
   download(name: string): Promise<void>;
@@ -64,7 +64,11 @@ export const useDatasets = create<DatasetsState>()((set, get) => {
     },
     load: (from) => ('url' in from ? run(from.url, (onProgress) => loadDataset(from.url, { onProgress })) : run(from.stored, (onProgress) => loadStored(from.stored, { onProgress }))),
     importFile: (file) => run('import', (onProgress) => importBundle(file, { onProgress })),
-    storeImported: (built, title) => run('images', (onProgress) => importPackage(built.manifest, built.files, { label: title, origin: `images:${title}`, readMs: 0, source: 'images' }, { onProgress })),
+    async storeImported(built, title) {
+      await run('images', (onProgress) => importPackage(built.manifest, built.files, { label: title, origin: `images:${title}`, readMs: 0, source: 'images' }, { onProgress }));
+      const { error, active } = get();
+      return error ?? (active?.manifest.version === built.manifest.version ? (active.storeError ?? null) : 'another load was under way');
+    },
     async download(name) {
       const stored = await (await sharedStore())?.get(name).catch(() => undefined);
       if (!stored) return set({ error: `${name} is no longer stored in this browser.` });

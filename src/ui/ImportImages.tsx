@@ -37,7 +37,8 @@ export function ImportImages({
   picked: PickedFile[];
   /** Names of the stored datasets, which the import's name must not replace. */
   taken: string[];
-  onBuilt: (built: Extract<FromImporter, { type: 'done' }>, title: string) => Promise<void>;
+  /** Checks and stores the package; resolves to why it was not stored, or null. */
+  onBuilt: (built: Extract<FromImporter, { type: 'done' }>, title: string) => Promise<string | null>;
   onClose: () => void;
 }) {
   const plan = useMemo(() => planImport(picked.map((p) => ({ path: p.path, bytes: p.file.size }))), [picked]);
@@ -76,7 +77,10 @@ export function ImportImages({
       w.terminate();
       worker.current = null;
       if (m.type === 'error') setStatus({ kind: 'failed', message: m.message });
-      else void onBuilt(m, plan.title).then(() => setStatus({ kind: 'done', name: m.manifest.name, skipped: m.skipped, seconds: m.ms / 1000, adapter: m.adapter, phases: m.phases }));
+      else
+        void onBuilt(m, plan.title).then((problem) =>
+          setStatus(problem ? { kind: 'failed', message: `the package was built but not stored: ${problem}` } : { kind: 'done', name: m.manifest.name, skipped: m.skipped, seconds: m.ms / 1000, adapter: m.adapter, phases: m.phases }),
+        );
     };
     w.onerror = (ev) => setStatus({ kind: 'failed', message: ev.message || 'the import worker failed' });
     w.postMessage({ type: 'build', classes: plan.classes.map((c) => c.name), images, options });
