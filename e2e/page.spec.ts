@@ -74,3 +74,11 @@ test('without WebGPU the page explains how to get it', async ({ page }) => {
   await expect(error).toContainText('--enable-unsafe-webgpu');
   await expect(page.getByTestId('adapter-panel')).toHaveCount(0);
 });
+
+test("a shared link naming a model too large for this adapter's buffers is named before Train", async ({ page }) => {
+  const problems = complaints(page);
+  await openPage(page, '/?v=1&batch=100000&heads=8');
+  await expect(page.getByTestId('recipe-error')).toContainText(/attention probabilities \(batch 100000 × 8 heads × 49×49 tokens\) need a .* buffer, and this GPU adapter allows at most .* in one/);
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeDisabled();
+  expect(problems).toEqual([]);
+});

@@ -72,7 +72,7 @@ export function App() {
         </section>
       )}
       {/* The recipe a first visit gets depends on the adapter, so the dashboard waits for it. */}
-      {state.status !== 'loading' && <TrainPanel dataset={trainable} home={defaultPreset(state.status === 'ready' ? state.acquired.report : null)} />}
+      {state.status !== 'loading' && <TrainPanel dataset={trainable} home={defaultPreset(state.status === 'ready' ? state.acquired.report : null)} limits={state.status === 'ready' ? state.acquired.device.limits : undefined} />}
       <div className="below">
         <DatasetsPanel />
         {state.status === 'ready' && <AdapterPanel report={state.acquired.report} />}

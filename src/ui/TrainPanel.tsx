@@ -3,9 +3,12 @@
 // supervised (SeiT), masked token modeling (SeiT++, with the MTO-style mask token), and
 // fine-tuning from a stored pre-training run on a fraction of the labels.
 import { errorMessage } from '../util/errors';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { applies, applyOverrides, ENTRIES, GROUPS, withOverrides, type Group, type Option, type Value } from '../train/options';
 import { PRESETS, type TrainConfig } from '../train/presets';
+import { limitProblem, type BufferLimits } from '../train/memory';
+import { tokenData } from '../data/examples';
+import { useDatasets } from './DatasetsPanel';
 import { pretrainingRuns, runId } from '../worker/protocol';
 import augmentStudy from '../../docs/study/augment.json';
 import mtmStudy from '../../docs/study/mtm.json';
@@ -38,8 +41,10 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 
 /** `home`: the preset this machine starts on (src/ui/defaultPreset.ts). */
-export function TrainPanel({ dataset, home }: { dataset: string | null; home: HomePreset }) {
+export function TrainPanel({ dataset, home, limits }: { dataset: string | null; home: HomePreset; limits?: BufferLimits }) {
   const t = useTraining();
+  const active = useDatasets((s) => s.active);
+  const data = useMemo(() => (active ? tokenData(active.manifest, active.codebook, active.train, active.test) : null), [active]);
   // The recipe starts from the URL (a shared link; none: this machine's default) and is written back to it on every change.
   const [initial] = useState(() => decodeRecipe(window.location.search, PAGE_PRESETS.map((p) => p.preset), home));
   const [r, setRecipe] = useState<Recipe>(() => minimalRecipe(initial.recipe));
@@ -64,7 +69,12 @@ export function TrainPanel({ dataset, home }: { dataset: string | null; home: Ho
   const cmd = command(true);
   const canResume = !!cmd && t.stored.includes(expectedRunId(cmd));
   // Why these settings cannot train, named before Start (the worker would refuse them too).
-  const configError = errorOf(() => withOverrides(chosen, overridesOf(r)));
+  const configError = errorOf(() => {
+    const config = withOverrides(chosen, overridesOf(r));
+    // A run whose buffers this adapter cannot hold (a shared link may name any size).
+    const tooLarge = data && limits ? limitProblem(config, data, limits) : null;
+    if (tooLarge) throw new Error(tooLarge);
+  });
   const start = (resume: boolean) => {
     const cmd = command(resume);
     if (cmd) t.start(cmd);

@@ -20,6 +20,7 @@ import { classifierConfig, mtmConfig, taskLayout } from '../train/tasks';
 import { AttentionProbe } from './attention_view';
 import { augmentPreviews, recipePreviews } from '../augment/lab';
 import { DivergedError, Trainer } from '../train/trainer';
+import { limitProblem } from '../train/memory';
 import { errorMessage } from '../util/errors';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -101,6 +102,8 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     post({ type: 'status', message: 'starting WebGPU' });
     const acquired = await acquireDevice(self.navigator.gpu);
     engine = new Engine(acquired);
+    const tooLarge = limitProblem(config, data, engine.device.limits);
+    if (tooLarge) throw fail('bad-config', tooLarge);
     if (!isSoftwareAdapter(engine.report)) post({ type: 'status', message: 'timing the matmul kernels on this GPU (once per adapter)' });
     await tuneForTraining(engine, browserTuneCache);
     trainer = new Trainer(engine, data, config, resume, init);
