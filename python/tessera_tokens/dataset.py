@@ -1,0 +1,15 @@
+"""A package split as a torch Dataset of (ids int64 [rows*cols], label int64)."""
+import torch
+from torch.utils.data import Dataset
+
+
+class TokenDataset(Dataset):
+    def __init__(self, split):
+        self.tokens = torch.from_numpy(split.tokens.astype("int64"))
+        self.labels = torch.from_numpy(split.labels.astype("int64"))
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.tokens[i], self.labels[i]
