@@ -1,0 +1,80 @@
+"""The Python side of tests/python/*.test.ts, which compare it with the TypeScript side:
+
+    support.py read DIR...                     each package's decoded contents (CRC-32s) or its error, a JSON list
+    support.py shard FILE...                   each token shard's decoded contents or its error, a JSON list
+    support.py logits WEIGHTS DIR N OUT        the ViT's logits [N, classes] on the first N test images, raw f32
+    support.py random-weights SEED DIR OUT     a seeded ViT of the quick recipe for DIR, perturbed, as a weight export
+"""
+import json
+import sys
+import zlib
+
+import numpy as np
+import torch
+
+from tessera_tokens import DataFormatError, ViT, export_weights, read_package, read_weights, vit_config
+from tessera_tokens.recipe import QUICK
+from tessera_tokens.shard import read_shard
+
+
+def crc(a):
+    return zlib.crc32(np.ascontiguousarray(a).tobytes()) & 0xFFFFFFFF
+
+
+def outcome(f):
+    """What a reader made of a file: its contents' CRC-32s, or its error's code and message."""
+    try:
+        return f()
+    except DataFormatError as err:
+        return {"code": err.code, "message": str(err)}
+
+
+def split(tokens, labels):
+    return {"count": len(labels), "tokens": crc(tokens.astype("<u2")), "labels": crc(labels)}
+
+
+def read(folder):
+    p = read_package(folder)
+    return {"name": p.manifest["name"], "grid": list(p.grid), "codebook": crc(p.codebook.astype("<f4")),
+            "train": split(p.train.tokens, p.train.labels), "test": split(p.test.tokens, p.test.labels)}
+
+
+def shard(path):
+    with open(path, "rb") as f:
+        tokens, labels, grid, K = read_shard(f.read(), path.rsplit("/", 1)[-1])
+    return {**split(tokens, labels), "grid": list(grid), "K": K}
+
+
+def model_for(folder, weights=None):
+    pkg = read_package(folder)
+    model = ViT(vit_config(json.loads(weights[1]["config"])["train"] if weights else QUICK, pkg.manifest), pkg.codebook)
+    if weights:
+        model.load_tessera_weights(weights[0])
+    return model.eval(), pkg
+
+
+def logits(weights_file, folder, n, out):
+    with open(weights_file, "rb") as f:
+        model, pkg = model_for(folder, read_weights(f.read()))
+    with torch.no_grad():
+        y = model(torch.from_numpy(pkg.test.tokens[:int(n)].astype("int64")))
+    y.numpy().astype("<f4").tofile(out)
+
+
+def random_weights(seed, folder, out):
+    torch.manual_seed(int(seed))
+    model, _ = model_for(folder)
+    # Every parameter away from its init (gains off 1, biases off 0), so each one shows in the logits.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    with open(out, "wb") as f:
+        f.write(export_weights(model, {"train": QUICK}))
+
+
+if __name__ == "__main__":
+    cmd, *args = sys.argv[1:]
+    if cmd in ("read", "shard"):
+        print(json.dumps([outcome(lambda: {"read": read, "shard": shard}[cmd](a)) for a in args]))
+    else:
+        {"logits": logits, "random-weights": random_weights}[cmd](*args)
