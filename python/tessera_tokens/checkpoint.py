@@ -44,15 +44,16 @@ def export_weights(model, config):
 
 
 def read_weights(data):
-    """({Tessera name: array}, metadata) of a weight export or a checkpoint."""
+    """({Tessera name: array}, the training recipe) of a weight export or a checkpoint."""
     tensors, metadata = safetensors.decode(data)
+    config = json.loads(metadata.get("config", "null"))
     if metadata.get("format") != CHECKPOINT_FORMAT:
-        return tensors, metadata
+        return tensors, (config or {}).get("train")
     if metadata.get("version") != CHECKPOINT_VERSION:
         raise ValueError(f"checkpoint version {metadata.get('version')} is not supported (this reads version {CHECKPOINT_VERSION})")
     flat = tensors["params"]
     return {s["name"]: flat[s["offset"]:s["offset"] + int(np.prod(s["shape"]))].reshape(s["shape"])
-            for s in json.loads(metadata["layout"])}, metadata
+            for s in json.loads(metadata["layout"])}, config
 
 
 def encode_checkpoint(model, optimizer, train_config, step, history):

@@ -22,4 +22,12 @@ export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<s
 
 export const python = (args: string[], timeoutMs?: number) => run(PYTHON, args, timeoutMs);
 
+/**
+ * python/tessera_tokens/train.py on `processes` local processes; --standalone picks a free port.
+ * `--redirects 1 --tee 1`: Debian's torch 1.13 under Python 3.11 cannot parse torchrun's own
+ * default of "0" (an enum change in 3.11); these show rank 0's output the same way on any version.
+ */
+export const torchrun = (processes: number, args: string[], timeoutMs?: number) =>
+  run(TORCHRUN, ['--standalone', '--nproc_per_node', String(processes), '--redirects', '1', '--tee', '1', '-m', 'tessera_tokens.train', ...args], timeoutMs);
+
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `tessera-${prefix}-`));

@@ -2,7 +2,8 @@
 
     support.py read DIR...                     each package's decoded contents (CRC-32s) or its error, a JSON list
     support.py shard FILE...                   each token shard's decoded contents or its error, a JSON list
-    support.py logits WEIGHTS DIR N OUT        the ViT's logits [N, classes] on the first N test images, raw f32
+    support.py logits DIR N WEIGHTS OUT...     for each weight file (export or checkpoint), the ViT's logits
+                                               [N, classes] on DIR's first N test images, into OUT as raw f32
     support.py random-weights SEED DIR OUT     a seeded ViT of the quick recipe for DIR, perturbed, as a weight export
 """
 import json
@@ -46,19 +47,22 @@ def shard(path):
 
 
 def model_for(folder, weights=None):
+    """The ViT of the weights' recipe (or the quick recipe's, fresh) for DIR's package."""
     pkg = read_package(folder)
-    model = ViT(vit_config(json.loads(weights[1]["config"])["train"] if weights else QUICK, pkg.manifest), pkg.codebook)
-    if weights:
-        model.load_tessera_weights(weights[0])
+    tensors, recipe = weights or (None, QUICK)
+    model = ViT(vit_config(recipe, pkg.manifest), pkg.codebook)
+    if tensors:
+        model.load_tessera_weights(tensors)
     return model.eval(), pkg
 
 
-def logits(weights_file, folder, n, out):
-    with open(weights_file, "rb") as f:
-        model, pkg = model_for(folder, read_weights(f.read()))
-    with torch.no_grad():
-        y = model(torch.from_numpy(pkg.test.tokens[:int(n)].astype("int64")))
-    y.numpy().astype("<f4").tofile(out)
+def logits(folder, n, *pairs):
+    for weights_file, out in zip(pairs[::2], pairs[1::2]):
+        with open(weights_file, "rb") as f:
+            model, pkg = model_for(folder, read_weights(f.read()))
+        with torch.no_grad():
+            y = model(torch.from_numpy(pkg.test.tokens[:int(n)].astype("int64")))
+        y.numpy().astype("<f4").tofile(out)
 
 
 def random_weights(seed, folder, out):

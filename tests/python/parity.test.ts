@@ -1,0 +1,64 @@
+// Weights both ways between the page engine and the PyTorch module (python/tessera_tokens/vit.py):
+// the same weights on the same Fashion-MNIST test tokens give the same logits and predictions,
+// whether they were made in the engine and exported (exportWeights) or made in PyTorch and
+// imported (importWeights). Every parameter is moved off its initial value first, so a misplaced
+// transpose, gain or bias shows.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TrainData } from '../../src/data/examples';
+import { exportWeights, importWeights } from '../../src/formats/checkpoint';
+import { decodeSafetensors } from '../../src/formats/safetensors';
+import { vitLayout, type ViTConfig } from '../../src/nn/vit';
+import { preset, type ClassifyConfig } from '../../src/train/presets';
+import { classifierConfig } from '../../src/train/tasks';
+import { loadTokenPackage } from '../../scripts/train/datasets';
+import { randn, testEngine } from '../helpers/gpu';
+import { compareLogits, engineLogits, readF32 } from './engine';
+import { python, SUPPORT, tempDir } from './python';
+
+const DATA = 'public/data/fashion-mnist';
+const IMAGES = 1024;
+// Both sides compute in f32, in different orders: differences are rounding, ~1e-6 of the logits.
+const TOLERANCE = 1e-4;
+
+describe('the PyTorch module against the page engine, on the same weights and test tokens', () => {
+  const dir = tempDir('parity');
+  const file = (name: string) => join(dir, name);
+  const recipe = preset('quick') as ClassifyConfig;
+  let data: TrainData;
+  let config: ViTConfig;
+  let engineParams: Float32Array;
+  beforeAll(async () => {
+    const made = python([SUPPORT, 'random-weights', '3', DATA, file('torch.safetensors')], 180_000);
+    data = await loadTokenPackage(DATA);
+    config = classifierConfig(recipe, data);
+    const layout = vitLayout(config);
+    engineParams = layout.init(7);
+    const noise = randn(layout.total, 8, 0.1);
+    for (const s of layout.slots) for (let i = s.offset; i < s.offset + s.size; i++) engineParams[i] += noise[i];
+    writeFileSync(file('engine.safetensors'), exportWeights(engineParams, layout, { train: recipe }));
+    await made;
+    // One interpreter for both: importing torch is most of its time.
+    await python([SUPPORT, 'logits', DATA, String(IMAGES), file('engine.safetensors'), file('engine.logits'), file('torch.safetensors'), file('torch.logits')], 180_000);
+  }, 360_000);
+
+  const check = (what: string, engine: Float32Array, torch: Float32Array) => {
+    const c = compareLogits(engine, torch, config.classes);
+    console.log(`[parity] ${what}: ${c.images} images, max |logit difference| ${c.maxDiff.toExponential(2)} (largest logit ${c.maxLogit.toFixed(2)}), same prediction on ${c.same}`);
+    expect(c.maxDiff).toBeLessThan(TOLERANCE);
+    expect(c.maxLogit).toBeGreaterThan(1);
+    expect(c.same).toBe(c.images);
+  };
+
+  it('engine weights, exported, load into PyTorch and predict the same', async () => {
+    check('engine -> PyTorch', await engineLogits(await testEngine(), config, data, engineParams, IMAGES), readF32(file('engine.logits')));
+  });
+
+  it('PyTorch weights, exported, load into the engine and predict the same', async () => {
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file('torch.safetensors'))));
+    expect(metadata.format).toBe('tessera-vit');
+    const params = importWeights(tensors, vitLayout(config));
+    check('PyTorch -> engine', await engineLogits(await testEngine(), config, data, params, IMAGES), readF32(file('torch.logits')));
+  });
+});
