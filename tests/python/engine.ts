@@ -6,10 +6,8 @@ import type { TrainData } from '../../src/data/examples';
 import { BatchWriter } from '../../src/data/batches';
 import { ViT, type ViTConfig } from '../../src/nn/vit';
 
-const B = 128;
-
-/** Logits [n, classes] of the model with these flat parameters on test images [0, n). */
-export async function engineLogits(e: Engine, config: ViTConfig, data: TrainData, params: Float32Array, n: number): Promise<Float32Array> {
+/** Logits [n, classes] of the model with these flat parameters on test images [0, n), B at a time. */
+export async function engineLogits(e: Engine, config: ViTConfig, data: TrainData, params: Float32Array, n: number, B = 128): Promise<Float32Array> {
   const model = new ViT(e, config, B, null, params);
   const writer = new BatchWriter(e, { B, cells: config.grid[0] * config.grid[1], cls: false, inDim: config.inDim, K: data.codebook!.K }, 'tokens');
   const out = new Float32Array(n * config.classes);

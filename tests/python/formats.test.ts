@@ -3,7 +3,7 @@
 // manifests are refused with the same error code and the same message.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/formats/crc';
 import { decodePackage } from '../../src/formats/decode_package';
 import { DataFormatError } from '../../src/formats/error';
@@ -87,99 +87,112 @@ function rawShard(count: number, grid: [number, number], K: number, payload: Uin
   return sealFrame(bytes);
 }
 
+/** Packages broken one way each (and one intact), as folders on disk. */
+function packageCases(root: string): [string, string][] {
+  const { manifest: m, files } = tinyPackage({ seed: 3, train: [5, 4], test: [3] });
+  const shard = 'train-001.tshard';
+  const flipped = files[shard].slice();
+  flipped[30] ^= 0xff;
+  const nan = edited(files['codebook.tcb'], (_, v) => v.setFloat32(20 + 4 * 5, NaN, true));
+  const v1 = withFormatVersion(files[shard], 1);
+  const v3 = withFormatVersion(files[shard], 3);
+  const wideGrid = encodeShard({ tokens: new Uint16Array(4 * 2 * 2), labels: new Uint8Array(4), count: 4, grid: [2, 2], K: 16 }, deflateRaw);
+  const cases: Record<string, [unknown, Record<string, Uint8Array>]> = {
+    intact: [m, files],
+    'shard of format v1 (Huffman)': [entryFor(m, shard, v1), { ...files, [shard]: v1 }],
+    'shard of format v3': [entryFor(m, shard, v3), { ...files, [shard]: v3 }],
+    'manifest of format v1': [{ ...m, formatVersion: 1 }, files],
+    'not a manifest': [{ ...m, format: 'something-else' }, files],
+    'bad name': [{ ...m, name: 'Not A Name' }, files],
+    'bad grid': [{ ...m, tokenizer: { ...m.tokenizer, grid: [7, 0] } }, files],
+    'shard counts off': [{ ...m, splits: { ...m.splits, test: { ...m.splits.test, count: 4 } } }, files],
+    'a file named twice': [{ ...m, splits: { ...m.splits, test: { ...m.splits.test, shards: [{ ...m.splits.train.shards[0] }] } } }, files],
+    'storage not a number': [{ ...m, storage: { ...m.storage, psnrDb: 'high' } }, files],
+    'shard missing': [m, Object.fromEntries(Object.entries(files).filter(([f]) => f !== shard))],
+    'shard truncated': [m, { ...files, [shard]: files[shard].subarray(0, 40) }],
+    'shard longer than the manifest says': [m, { ...files, [shard]: Uint8Array.from([...files[shard], 0]) }],
+    'shard damaged': [m, { ...files, [shard]: flipped }],
+    'shard damaged, manifest updated, trailer stale': [entryFor(m, shard, flipped), { ...files, [shard]: flipped }],
+    'codebook holds NaN': [entryFor(m, 'codebook.tcb', nan), { ...files, 'codebook.tcb': nan }],
+    'shard of another grid': [entryFor(m, shard, wideGrid), { ...files, [shard]: wideGrid }],
+    'codebook K off': [{ ...m, tokenizer: { ...m.tokenizer, K: 32 } }, files],
+  };
+  return Object.entries(cases).map(([name, [manifest, f]], i) => [name, writePackage(join(root, `case${i}`), manifest, f)]);
+}
+
+/** Shards broken at each check (and two good ones), as files on disk. */
+function shardCases(root: string): [string, string][] {
+  const plain = (count: number, n: number) => Uint8Array.from({ length: count + n }, (_, i) => (i < count ? i % 3 : i % 16));
+  const good = rawShard(3, [2, 3], 16, deflateRaw(plain(3, 18)));
+  const garbage = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 11) & 0xff);
+  const deflated = deflateRaw(plain(3, 18));
+  const cases: Record<string, Uint8Array> = {
+    good,
+    'a codebook, not a shard': tinyPackage().files['codebook.tcb'],
+    'shorter than a frame': good.subarray(0, 10),
+    'truncated download': good.subarray(0, good.length - 7),
+    'bytes after the end': Uint8Array.from([...good, 1, 2]),
+    'damaged byte': edited(good, () => undefined).map((b, i) => (i === 31 ? b ^ 1 : b)),
+    'format v1': withFormatVersion(good, 1),
+    'format v3': withFormatVersion(good, 3),
+    'K = 0': rawShard(3, [2, 3], 0, deflated),
+    'K above 65536': rawShard(3, [2, 3], 70000, deflated),
+    'empty grid': rawShard(3, [0, 3], 16, deflated),
+    'more tokens than a shard may hold': rawShard(1e6, [100, 100], 16, deflated),
+    'more than the payload can inflate to': rawShard(1e5, [10, 10], 16, deflated),
+    'id above K': rawShard(3, [2, 3], 8, deflated),
+    'inflates short': rawShard(4, [2, 3], 16, deflated),
+    'inflates long': rawShard(2, [2, 3], 16, deflated),
+    'payload not deflate': rawShard(3, [2, 3], 16, garbage),
+    'payload cut off': rawShard(3, [2, 3], 16, deflated.subarray(0, deflated.length - 3)),
+    'declared data size off': edited(good, (_, v) => v.setUint32(24, 5, true)),
+    'wide ids (K > 256)': encodeShard({ tokens: Uint16Array.from({ length: 12 }, (_, i) => 1000 * i), labels: new Uint8Array([7, 9]), count: 2, grid: [2, 3], K: 20000 }, deflateRaw),
+  };
+  return Object.entries(cases).map(([name, bytes], i) => {
+  const path = join(root, `case${i}.tshard`);
+  writeFileSync(path, bytes);
+  return [name, path];
+  });
+}
+
 describe('the Python package reader, against the TypeScript one', () => {
+  const SHIPPED = 'public/data/fashion-mnist';
+  const root = tempDir('formats');
+  const packages = packageCases(join(root, 'packages'));
+  const shards = shardCases(root);
+  let py: { shipped: Outcome; packages: Outcome[]; shards: Outcome[] };
+  beforeAll(async () => {
+    // One interpreter for every case: importing torch is most of its time.
+    const out = await python([SUPPORT, 'read', SHIPPED, ...packages.map(([, d]) => d), '+', 'shard', ...shards.map(([, f]) => f)], 180_000);
+    const [read, shard] = out.trim().split('\n').map((l) => JSON.parse(l) as Outcome[]);
+    py = { shipped: read[0], packages: read.slice(1), shards: shard };
+  }, 180_000);
+
   it('decodes the shipped Fashion-MNIST package to the same ids, labels and codebook', async () => {
-    const dir = 'public/data/fashion-mnist';
-    const [py] = JSON.parse(await python([SUPPORT, 'read', dir]));
-    const ts = await readTs(dir);
+    const ts = await readTs(SHIPPED);
     expect(ts).toMatchObject({ train: { count: 60000 }, test: { count: 10000 } });
-    expect(py).toEqual(ts);
+    expect(py.shipped).toEqual(ts);
     // The same data the CLI trains on.
-    const data = await loadTokenPackage(dir);
+    const data = await loadTokenPackage(SHIPPED);
     expect(data.train.kind === 'tokens' && bytesCrc(data.train.tokens)).toBe((ts as { train: { tokens: number } }).train.tokens);
   });
 
   it('refuses damaged, mismatched and other-version packages with the same code and message', async () => {
-    const { manifest: m, files } = tinyPackage({ seed: 3, train: [5, 4], test: [3] });
-    const shard = 'train-001.tshard';
-    const flipped = files[shard].slice();
-    flipped[30] ^= 0xff;
-    const nan = edited(files['codebook.tcb'], (_, v) => v.setFloat32(20 + 4 * 5, NaN, true));
-    const v1 = withFormatVersion(files[shard], 1);
-    const v3 = withFormatVersion(files[shard], 3);
-    const wideGrid = encodeShard({ tokens: new Uint16Array(4 * 2 * 2), labels: new Uint8Array(4), count: 4, grid: [2, 2], K: 16 }, deflateRaw);
-    const root = tempDir('formats');
-    const cases: Record<string, [unknown, Record<string, Uint8Array>]> = {
-      intact: [m, files],
-      'shard of format v1 (Huffman)': [entryFor(m, shard, v1), { ...files, [shard]: v1 }],
-      'shard of format v3': [entryFor(m, shard, v3), { ...files, [shard]: v3 }],
-      'manifest of format v1': [{ ...m, formatVersion: 1 }, files],
-      'not a manifest': [{ ...m, format: 'something-else' }, files],
-      'bad name': [{ ...m, name: 'Not A Name' }, files],
-      'bad grid': [{ ...m, tokenizer: { ...m.tokenizer, grid: [7, 0] } }, files],
-      'shard counts off': [{ ...m, splits: { ...m.splits, test: { ...m.splits.test, count: 4 } } }, files],
-      'a file named twice': [{ ...m, splits: { ...m.splits, test: { ...m.splits.test, shards: [{ ...m.splits.train.shards[0] }] } } }, files],
-      'storage not a number': [{ ...m, storage: { ...m.storage, psnrDb: 'high' } }, files],
-      'shard missing': [m, Object.fromEntries(Object.entries(files).filter(([f]) => f !== shard))],
-      'shard truncated': [m, { ...files, [shard]: files[shard].subarray(0, 40) }],
-      'shard longer than the manifest says': [m, { ...files, [shard]: Uint8Array.from([...files[shard], 0]) }],
-      'shard damaged': [m, { ...files, [shard]: flipped }],
-      'shard damaged, manifest updated, trailer stale': [entryFor(m, shard, flipped), { ...files, [shard]: flipped }],
-      'codebook holds NaN': [entryFor(m, 'codebook.tcb', nan), { ...files, 'codebook.tcb': nan }],
-      'shard of another grid': [entryFor(m, shard, wideGrid), { ...files, [shard]: wideGrid }],
-      'codebook K off': [{ ...m, tokenizer: { ...m.tokenizer, K: 32 } }, files],
-    };
-    const dirs = Object.entries(cases).map(([name, [manifest, f]], i) => [name, writePackage(join(root, `case${i}`), manifest, f)]);
-    const py: Outcome[] = JSON.parse(await python([SUPPORT, 'read', ...dirs.map(([, d]) => d)]));
-    for (const [i, [name, dir]] of dirs.entries()) {
+    for (const [i, [name, dir]] of packages.entries()) {
       const ts = await readTs(dir);
-      expect(py[i], name).toEqual(ts);
+      expect(py.packages[i], name).toEqual(ts);
       if (name !== 'intact') expect(ts, name).toHaveProperty('code');
     }
-    const codes = dirs.map((_, i) => py[i].code);
-    console.log(`[python] ${dirs.length} package cases, the same code and message in both readers: ${codes.join(', ')}`);
-    expect(py[1]).toEqual({ code: 'bad-version', message: expect.stringContaining('train-001.tshard: token shard was written by format v1 (Huffman-coded shards); this Tessera reads v2: rebuild the package with npm run build:data') });
+    console.log(`[python] ${packages.length} package cases, the same code and message in both readers: ${py.packages.map((o) => o.code ?? 'ok').join(', ')}`);
+    expect(py.packages[1]).toEqual({ code: 'bad-version', message: expect.stringContaining('train-001.tshard: token shard was written by format v1 (Huffman-coded shards); this Tessera reads v2: rebuild the package with npm run build:data') });
   });
 
   it("refuses damaged shards at each of the frame's and the payload's checks, as decodeShard does", async () => {
-    const plain = (count: number, n: number) => Uint8Array.from({ length: count + n }, (_, i) => (i < count ? i % 3 : i % 16));
-    const good = rawShard(3, [2, 3], 16, deflateRaw(plain(3, 18)));
-    const garbage = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 11) & 0xff);
-    const deflated = deflateRaw(plain(3, 18));
-    const cases: Record<string, Uint8Array> = {
-      good,
-      'a codebook, not a shard': tinyPackage().files['codebook.tcb'],
-      'shorter than a frame': good.subarray(0, 10),
-      'truncated download': good.subarray(0, good.length - 7),
-      'bytes after the end': Uint8Array.from([...good, 1, 2]),
-      'damaged byte': edited(good, () => undefined).map((b, i) => (i === 31 ? b ^ 1 : b)),
-      'format v1': withFormatVersion(good, 1),
-      'format v3': withFormatVersion(good, 3),
-      'K = 0': rawShard(3, [2, 3], 0, deflated),
-      'K above 65536': rawShard(3, [2, 3], 70000, deflated),
-      'empty grid': rawShard(3, [0, 3], 16, deflated),
-      'more tokens than a shard may hold': rawShard(1e6, [100, 100], 16, deflated),
-      'more than the payload can inflate to': rawShard(1e5, [10, 10], 16, deflated),
-      'id above K': rawShard(3, [2, 3], 8, deflated),
-      'inflates short': rawShard(4, [2, 3], 16, deflated),
-      'inflates long': rawShard(2, [2, 3], 16, deflated),
-      'payload not deflate': rawShard(3, [2, 3], 16, garbage),
-      'payload cut off': rawShard(3, [2, 3], 16, deflated.subarray(0, deflated.length - 3)),
-      'declared data size off': edited(good, (_, v) => v.setUint32(24, 5, true)),
-      'wide ids (K > 256)': encodeShard({ tokens: Uint16Array.from({ length: 12 }, (_, i) => 1000 * i), labels: new Uint8Array([7, 9]), count: 2, grid: [2, 3], K: 20000 }, deflateRaw),
-    };
-    const root = tempDir('shards');
-    const paths = Object.keys(cases).map((name, i) => {
-      const p = join(root, `case${i}.tshard`);
-      writeFileSync(p, cases[name]);
-      return p;
-    });
-    const py: Outcome[] = JSON.parse(await python([SUPPORT, 'shard', ...paths]));
     // Invalid DEFLATE is reported in the platform's own words inside the parentheses.
     const platformFree = (o: Outcome) => ('message' in o ? { ...o, message: String(o.message).replace(/deflate-raw data \(.*\)$/, 'deflate-raw data (…)') } : o);
-    for (const [i, name] of Object.keys(cases).entries()) {
-      const ts = await shardTs(paths[i]);
-      expect(platformFree(py[i]), name).toEqual(platformFree(ts));
+    for (const [i, [name, path]] of shards.entries()) {
+      const ts = await shardTs(path);
+      expect(platformFree(py.shards[i]), name).toEqual(platformFree(ts));
       if (!name.startsWith('good') && !name.startsWith('wide')) expect(ts, name).toHaveProperty('code');
     }
   });

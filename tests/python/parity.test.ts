@@ -30,7 +30,6 @@ describe('the PyTorch module against the page engine, on the same weights and te
   let config: ViTConfig;
   let engineParams: Float32Array;
   beforeAll(async () => {
-    const made = python([SUPPORT, 'random-weights', '3', DATA, file('torch.safetensors')], 180_000);
     data = await loadTokenPackage(DATA);
     config = classifierConfig(recipe, data);
     const layout = vitLayout(config);
@@ -38,9 +37,7 @@ describe('the PyTorch module against the page engine, on the same weights and te
     const noise = randn(layout.total, 8, 0.1);
     for (const s of layout.slots) for (let i = s.offset; i < s.offset + s.size; i++) engineParams[i] += noise[i];
     writeFileSync(file('engine.safetensors'), exportWeights(engineParams, layout, { train: recipe }));
-    await made;
-    // One interpreter for both: importing torch is most of its time.
-    await python([SUPPORT, 'logits', DATA, String(IMAGES), file('engine.safetensors'), file('engine.logits'), file('torch.safetensors'), file('torch.logits')], 180_000);
+    await python([SUPPORT, 'random-weights', '3', DATA, file('torch.safetensors'), '+', 'logits', DATA, String(IMAGES), file('engine.safetensors'), file('engine.logits'), file('torch.safetensors'), file('torch.logits')], 180_000);
   }, 360_000);
 
   const check = (what: string, engine: Float32Array, torch: Float32Array) => {

@@ -1,4 +1,6 @@
-"""The Python side of tests/python/*.test.ts, which compare it with the TypeScript side:
+"""The Python side of tests/python/*.test.ts, which compare it with the TypeScript side. Commands
+run in order, separated by a lone "+": one interpreter for several, since importing torch is most
+of a short run's time.
 
     support.py read DIR...                     each package's decoded contents (CRC-32s) or its error, a JSON list
     support.py shard FILE...                   each token shard's decoded contents or its error, a JSON list
@@ -77,8 +79,11 @@ def random_weights(seed, folder, out):
 
 
 if __name__ == "__main__":
-    cmd, *args = sys.argv[1:]
-    if cmd in ("read", "shard"):
-        print(json.dumps([outcome(lambda: {"read": read, "shard": shard}[cmd](a)) for a in args]))
-    else:
-        {"logits": logits, "random-weights": random_weights}[cmd](*args)
+    argv = sys.argv[1:]
+    while argv:
+        cmd, *args = argv[:argv.index("+")] if "+" in argv else argv
+        argv = argv[len(args) + 2:]
+        if cmd in ("read", "shard"):
+            print(json.dumps([outcome(lambda: {"read": read, "shard": shard}[cmd](a)) for a in args]))
+        else:
+            {"logits": logits, "random-weights": random_weights}[cmd](*args)
