@@ -28,16 +28,29 @@ describe('the PyTorch module against the page engine, on the same weights and te
   const recipe = preset('quick') as ClassifyConfig;
   let data: TrainData;
   let config: ViTConfig;
+  // SeiT's classifier: the package's frozen codebook vectors in, instead of learned code embeddings.
+  const seit = preset('seit-quick') as ClassifyConfig;
+  let seitConfig: ViTConfig;
   let engineParams: Float32Array;
+  let seitParams: Float32Array;
+  /** Seeded initial weights, every parameter then moved off its init. */
+  const perturbed = (c: ViTConfig, seed: number) => {
+    const layout = vitLayout(c);
+    const params = layout.init(seed);
+    const noise = randn(layout.total, seed + 1, 0.1);
+    for (const s of layout.slots) for (let i = s.offset; i < s.offset + s.size; i++) params[i] += noise[i];
+    return params;
+  };
   beforeAll(async () => {
     data = await loadTokenPackage(DATA);
     config = classifierConfig(recipe, data);
-    const layout = vitLayout(config);
-    engineParams = layout.init(7);
-    const noise = randn(layout.total, 8, 0.1);
-    for (const s of layout.slots) for (let i = s.offset; i < s.offset + s.size; i++) engineParams[i] += noise[i];
-    writeFileSync(file('engine.safetensors'), exportWeights(engineParams, layout, { train: recipe }));
-    await python([SUPPORT, 'random-weights', '3', DATA, file('torch.safetensors'), '+', 'logits', DATA, String(IMAGES), file('engine.safetensors'), file('engine.logits'), file('torch.safetensors'), file('torch.logits')], 180_000);
+    seitConfig = classifierConfig(seit, data);
+    engineParams = perturbed(config, 7);
+    seitParams = perturbed(seitConfig, 9);
+    writeFileSync(file('engine.safetensors'), exportWeights(engineParams, vitLayout(config), { train: recipe }));
+    writeFileSync(file('seit.safetensors'), exportWeights(seitParams, vitLayout(seitConfig), { train: seit }));
+    const logits = (name: string) => [file(`${name}.safetensors`), file(`${name}.logits`)];
+    await python([SUPPORT, 'random-weights', '3', DATA, file('torch.safetensors'), '+', 'logits', DATA, String(IMAGES), ...logits('engine'), ...logits('torch'), ...logits('seit')], 180_000);
   }, 360_000);
 
   const check = (what: string, engine: Float32Array, torch: Float32Array) => {
@@ -50,6 +63,10 @@ describe('the PyTorch module against the page engine, on the same weights and te
 
   it('engine weights, exported, load into PyTorch and predict the same', async () => {
     check('engine -> PyTorch', await engineLogits(await testEngine(), config, data, engineParams, IMAGES), readF32(file('engine.logits')));
+  });
+
+  it("engine weights of SeiT's token classifier (frozen codebook vectors in) predict the same in PyTorch", async () => {
+    check('engine -> PyTorch, seit-quick', await engineLogits(await testEngine(), seitConfig, data, seitParams, IMAGES), readF32(file('seit.logits')));
   });
 
   it('PyTorch weights, exported, load into the engine and predict the same', async () => {
