@@ -14,7 +14,7 @@ mesa_version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || 
 if [ -z "$mesa_version" ] || dpkg --compare-versions "$mesa_version" lt 24; then need_mesa=1; fi
 [ -x /usr/bin/chromium ] || need_chromium=1
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need_fmnist=1
-{ /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null && dpkg-query -W libopenblas0-openmp >/dev/null 2>&1; } || need_torch=1
+{ /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null && dpkg-query -W -f='${Status}' libopenblas0-openmp 2>/dev/null | grep -q 'ok installed'; } || need_torch=1
 
 if [ $((need_mesa + need_chromium + need_fmnist + need_torch)) -eq 0 ]; then exit 0; fi
 

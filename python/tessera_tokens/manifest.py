@@ -18,12 +18,12 @@ FILE_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 NAME = r"[a-z0-9-]{1,64}"
 
 
+_MISSING = object()  # a field the JSON lacks: JavaScript's undefined
+
+
 def js(v):
     """A value as JavaScript's JSON.stringify writes it, for messages that match the TypeScript reader's."""
     return "undefined" if v is _MISSING else json.dumps(v, separators=(",", ":"), ensure_ascii=False)
-
-
-_MISSING = object()
 
 
 def package_files(m):
