@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Engine } from '../../src/gpu/engine';
 import type { TrainData } from '../../src/data/examples';
 import { BatchWriter } from '../../src/data/batches';
-import { ViT, type ViTConfig } from '../../src/nn/vit';
+import { hasCls, ViT, type ViTConfig } from '../../src/nn/vit';
 import { codebookTable } from '../../src/ops/embedding';
 
 /** Logits [n, classes] of the model with these flat parameters on test images [0, n), B at a time. */
@@ -12,7 +12,7 @@ export async function engineLogits(e: Engine, config: ViTConfig, data: TrainData
   // 'tokens' input gathers the package's codebook vectors (with the zero CLS row), as ClassifyTask does.
   const codebook = config.input === 'tokens' ? codebookTable(e, data.codebook!) : null;
   const model = new ViT(e, config, B, codebook, params);
-  const writer = new BatchWriter(e, { B, cells: config.grid[0] * config.grid[1], cls: false, inDim: config.inDim, K: data.codebook!.K }, 'tokens');
+  const writer = new BatchWriter(e, { B, cells: config.grid[0] * config.grid[1], cls: hasCls(config), inDim: config.inDim, K: data.codebook!.K }, 'tokens');
   const out = new Float32Array(n * config.classes);
   try {
     for (let first = 0; first < n; first += B) {

@@ -28,11 +28,12 @@ describe('the PyTorch module against the page engine, on the same weights and te
   const recipe = preset('quick') as ClassifyConfig;
   let data: TrainData;
   let config: ViTConfig;
-  // SeiT's classifier: the package's frozen codebook vectors in, instead of learned code embeddings.
-  const seit = preset('seit-quick') as ClassifyConfig;
-  let seitConfig: ViTConfig;
+  // SeiT's classifier: the package's frozen codebook vectors in, instead of learned code embeddings;
+  // SeiT++'s fine-tune: a CLS token in the sequence (the table's row K), the mean of the patches pooled.
+  const variants = { seit: preset('seit-quick') as ClassifyConfig, finetune: preset('finetune-quick') as ClassifyConfig };
+  const variantConfigs = {} as Record<keyof typeof variants, ViTConfig>;
+  const variantParams = {} as Record<keyof typeof variants, Float32Array>;
   let engineParams: Float32Array;
-  let seitParams: Float32Array;
   /** Seeded initial weights, every parameter then moved off its init. */
   const perturbed = (c: ViTConfig, seed: number) => {
     const layout = vitLayout(c);
@@ -44,13 +45,15 @@ describe('the PyTorch module against the page engine, on the same weights and te
   beforeAll(async () => {
     data = await loadTokenPackage(DATA);
     config = classifierConfig(recipe, data);
-    seitConfig = classifierConfig(seit, data);
     engineParams = perturbed(config, 7);
-    seitParams = perturbed(seitConfig, 9);
     writeFileSync(file('engine.safetensors'), exportWeights(engineParams, vitLayout(config), { train: recipe }));
-    writeFileSync(file('seit.safetensors'), exportWeights(seitParams, vitLayout(seitConfig), { train: seit }));
+    for (const [name, v] of Object.entries(variants) as [keyof typeof variants, ClassifyConfig][]) {
+      variantConfigs[name] = classifierConfig(v, data);
+      variantParams[name] = perturbed(variantConfigs[name], 9);
+      writeFileSync(file(`${name}.safetensors`), exportWeights(variantParams[name], vitLayout(variantConfigs[name]), { train: v }));
+    }
     const logits = (name: string) => [file(`${name}.safetensors`), file(`${name}.logits`)];
-    await python([SUPPORT, 'random-weights', '3', DATA, file('torch.safetensors'), '+', 'logits', DATA, String(IMAGES), ...logits('engine'), ...logits('torch'), ...logits('seit')], 180_000);
+    await python([SUPPORT, 'random-weights', '3', DATA, file('torch.safetensors'), '+', 'logits', DATA, String(IMAGES), ...['engine', 'torch', ...Object.keys(variants)].flatMap(logits)], 180_000);
   }, 360_000);
 
   const check = (what: string, engine: Float32Array, torch: Float32Array) => {
@@ -66,7 +69,11 @@ describe('the PyTorch module against the page engine, on the same weights and te
   });
 
   it("engine weights of SeiT's token classifier (frozen codebook vectors in) predict the same in PyTorch", async () => {
-    check('engine -> PyTorch, seit-quick', await engineLogits(await testEngine(), seitConfig, data, seitParams, IMAGES), readF32(file('seit.logits')));
+    check('engine -> PyTorch, seit-quick', await engineLogits(await testEngine(), variantConfigs.seit, data, variantParams.seit, IMAGES), readF32(file('seit.logits')));
+  });
+
+  it("engine weights of SeiT++'s fine-tune (a CLS token, the patches' mean pooled) predict the same in PyTorch", async () => {
+    check('engine -> PyTorch, finetune-quick', await engineLogits(await testEngine(), variantConfigs.finetune, data, variantParams.finetune, IMAGES), readF32(file('finetune.logits')));
   });
 
   it('PyTorch weights, exported, load into the engine and predict the same', async () => {
