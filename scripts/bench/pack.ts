@@ -2,13 +2,13 @@
 // no Node needs to run `bench -- kernels|train` (scripts/bench/remote.sh unpacks and runs it):
 //   node.xz                                    this Node binary
 //   bench.mjs, chunks/                         scripts/bench.ts bundled to plain JS, tfjs and shaders included
-//   torch_vit.py                               the PyTorch peer, beside the bundle that runs it
+//   torch_vit.py, tessera_tokens/              the PyTorch peer and the package of its model, beside the bundle
 //   node_modules/webgpu/{package.json,index.js} the webgpu package's glue, which loads dawn.node beside it
 //   node_modules/webgpu/dist/linux-x64/dawn.node.xz
 //   debs/*.deb                                 the Vulkan loader, for a machine that has none
 // The pack must travel inside a 64 MiB working tree, so the two binaries go as xz -9.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
@@ -50,6 +50,7 @@ await build({
   ssr: { target: 'node', noExternal: true, external: ['webgpu'] },
 });
 copyFileSync('scripts/bench/torch_vit.py', join(PACK, 'torch_vit.py'));
+cpSync('python/tessera_tokens', join(PACK, 'tessera_tokens'), { recursive: true, filter: (f) => !f.includes('__pycache__') });
 for (const f of ['package.json', 'index.js']) copyFileSync(join(WEBGPU, f), join(PACK, WEBGPU, f));
 
 xz(process.execPath, join(PACK, 'node.xz'));

@@ -15,81 +15,24 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-LN_EPS = 1e-6  # as src/ops/layernorm.ts (timm's ViT)
+# The model is the project's PyTorch port of src/nn/vit.ts (python/tessera_tokens/vit.py, found through
+# PYTHONPATH in the repository, or beside this file in the bench pack), so the peer runs the same math.
+from tessera_tokens.vit import ViT
+
 WARMUP_STEPS = 10  # torch.compile compiles during the first steps: keep them off the clock
-
-
-class Block(nn.Module):
-    """Pre-LN transformer block: x + attn(ln1(x)), then x + mlp(ln2(x))."""
-
-    def __init__(self, dim, heads, hidden):
-        super().__init__()
-        self.heads = heads
-        self.ln1 = nn.LayerNorm(dim, eps=LN_EPS)
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-        self.ln2 = nn.LayerNorm(dim, eps=LN_EPS)
-        self.fc1 = nn.Linear(dim, hidden)
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        B, T, D = x.shape
-        # Packed QKV [B, T, 3, H, dh] -> three [B, H, T, dh].
-        q, k, v = self.qkv(self.ln1(x)).view(B, T, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
-        # softmax(q k^T / sqrt(dh)) v, PyTorch's fused attention.
-        att = F.scaled_dot_product_attention(q, k, v)
-        x = x + self.proj(att.transpose(1, 2).reshape(B, T, D))
-        return x + self.fc2(F.gelu(self.fc1(self.ln2(x)), approximate="tanh"))
-
-
-class TokenViT(nn.Module):
-    """src/nn/vit.ts with input 'tokens' and mean pooling: codebook vectors -> stem -> blocks -> head."""
-
-    def __init__(self, m, codebook):
-        super().__init__()
-        dim, tokens = m["dim"], m["grid"][0] * m["grid"][1]
-        self.register_buffer("codebook", codebook)  # frozen: a buffer, not a parameter
-        self.stem = nn.Linear(m["inDim"], dim)
-        self.pos = nn.Parameter(torch.randn(tokens, dim) * 0.02)
-        self.blocks = nn.ModuleList(Block(dim, m["heads"], dim * m["mlpRatio"]) for _ in range(m["depth"]))
-        self.norm = nn.LayerNorm(dim, eps=LN_EPS)
-        self.head = nn.Linear(dim, m["classes"])
-        # Our initialisation: N(0, 0.02) weights, zero biases (LayerNorms keep 1 and 0).
-        for layer in self.modules():
-            if isinstance(layer, nn.Linear):
-                nn.init.normal_(layer.weight, std=0.02)
-                nn.init.zeros_(layer.bias)
-
-    def forward(self, ids):  # ids [B, T]
-        x = self.stem(self.codebook[ids]) + self.pos
-        for block in self.blocks:
-            x = block(x)
-        return self.head(self.norm(x.mean(dim=1)))
-
-
-def check_config(cfg):
-    m = cfg["model"]
-    if m["pool"] != "mean" or m.get("clsToken") or m.get("dropPath", 0) > 0:
-        raise SystemExit("torch_vit.py: only the token ViT with mean pooling, without CLS or drop path")
 
 
 def make_step(cfg, codebook, device, compiled):
     """A fresh model and optimizer (same seed each time); returns step(ids, labels) -> loss."""
     m, opt = cfg["model"], cfg["optimizer"]
     torch.manual_seed(1)
-    model = TokenViT(m, codebook).to(device)
+    model = ViT(m, codebook).to(device)
     count = sum(p.numel() for p in model.parameters())
     if count != cfg["params"]:
         raise SystemExit(f"torch_vit.py: {count} parameters, ours has {cfg['params']}: the models differ")
     # Weight decay on the matrices only (not biases, LayerNorms or the position table), as ours.
-    decay = [p for n, p in model.named_parameters() if p.ndim == 2 and n != "pos"]
-    rest = [p for n, p in model.named_parameters() if not (p.ndim == 2 and n != "pos")]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": opt["weightDecay"]}, {"params": rest, "weight_decay": 0.0}],
-        lr=opt["lr"], betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"],
-    )
+    optimizer = torch.optim.AdamW(model.decay_groups(opt["weightDecay"]), lr=opt["lr"], betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"])
 
     def loss_of(ids, labels):
         return F.cross_entropy(model(ids), labels, label_smoothing=m["labelSmoothing"])
@@ -131,16 +74,15 @@ def seconds_per_step(step, batches, sync, min_seconds):
 
 def main():
     cfg = json.loads(sys.argv[1])
-    check_config(cfg)
     m, B = cfg["model"], cfg["batch"]
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"PyTorch {torch.__version__} on {name}", flush=True)
 
-    # Random codebook [K, inDim] plus the zero row K (unused with mean pooling), as train.ts.
+    # A random codebook [K, inDim], as train.ts's (the model adds the zero row K for CLS).
     gen = torch.Generator().manual_seed(2)
-    codebook = torch.cat([torch.randn(cfg["codebook"], m["inDim"], generator=gen), torch.zeros(1, m["inDim"])])
+    codebook = torch.randn(cfg["codebook"], m["inDim"], generator=gen)
     T = m["grid"][0] * m["grid"][1]
     # Batches on the host, pinned on CUDA so the upload can be asynchronous.
     def host(t):
