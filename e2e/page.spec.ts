@@ -13,8 +13,8 @@ test('the page shows the WebGPU adapter, its optional features and limits', asyn
   // Without a GPU, Chromium's WebGPU runs on SwiftShader and reports it as a fallback adapter.
   await expect(page.getByTestId('adapter-description')).toHaveText(/swiftshader/i);
   await expect(page.getByTestId('adapter-fallback')).toHaveText(/^yes/);
-  // The CPU block was measured on lavapipe only; SwiftShader keeps the default until measured.
-  await expect(page.getByTestId('adapter-matmul')).toHaveText(/^block4x8/);
+  // The CPU block, measured on lavapipe and on SwiftShader.
+  await expect(page.getByTestId('adapter-matmul')).toHaveText(/^block16x8/);
   console.log(`[page] adapter: ${await page.getByTestId('adapter-description').textContent()}; fallback: ${await page.getByTestId('adapter-fallback').textContent()}`);
 
   await panel.getByText('Optional features and limits').click();

@@ -54,8 +54,12 @@ export function TrainPanel({ dataset, home, limits }: { dataset: string | null; 
   useEffect(() => window.history.replaceState(null, '', window.location.pathname + encodeRecipe(r, home)), [r, home]);
   const [from, setFrom] = useState('');
   const [lesson, setLesson] = useState<string | null>(null);
-  const { refreshStored } = t;
+  const { refreshStored, prepare } = t;
   useEffect(() => void refreshStored(), [refreshStored]);
+  // Once there is something to train, the worker loads its code while the user reads the page.
+  useEffect(() => {
+    if (dataset) prepare();
+  }, [dataset, prepare]);
 
   const chosen = PRESETS[presetName];
   // The recipe's config, checked or not: what the knobs show.

@@ -54,6 +54,8 @@ interface TrainStore {
   requestRecipePreview(dataset: string, index: number, seed: number, recipes: { name: string; augment: AugmentConfig }[]): void;
   requestAttention(dataset: string, index: number): void;
   refreshStored(): Promise<void>;
+  /** Starts the worker ahead of Train, so its code is loaded by the time a run starts. */
+  prepare(): void;
 }
 
 let worker: Worker | null = null;
@@ -184,6 +186,9 @@ export const useTraining = create<TrainStore>((set, get) => {
     },
     requestRecipePreview(dataset, index, seed, recipes) {
       ensureWorker(onMessage, onError).postMessage({ type: 'recipe-preview', dataset, index, seed, recipes } satisfies ToWorker);
+    },
+    prepare() {
+      ensureWorker(onMessage, onError);
     },
     async refreshStored() {
       try {
