@@ -1,4 +1,4 @@
-// Compare augmentations: two recipes ticked, one seed, a tiny budget; the page trains them one
+// Compare augmentations: three recipes ticked, one seed, a tiny budget; the page trains them one
 // after another, overlays their test curves with a legend naming each recipe, ends with a bar
 // chart of final test accuracy whose bars open their config diff and runs, and shows the recipes
 // on test images with the token grid. The finished view has no serious accessibility violation,
@@ -6,8 +6,8 @@
 import { expect, test } from '@playwright/test';
 import { chart, complaints, importTiny, openPage, plotted, seriousViolations } from './helpers';
 
-test('two augmentation recipes trained, overlaid, charted and previewed', async ({ page }) => {
-  test.setTimeout(240_000);
+test('three augmentation recipes trained, overlaid, charted and previewed', async ({ page }) => {
+  test.setTimeout(300_000);
   const problems = complaints(page);
   await openPage(page);
   await importTiny(page, 'tiny-compare', { seed: 7, train: [150], test: [12] });
@@ -18,23 +18,25 @@ test('two augmentation recipes trained, overlaid, charted and previewed', async 
   // The recipe trains without augmentation: that one starts ticked, marked as the recipe's.
   await expect(panel.getByRole('checkbox', { name: "no augmentation (this recipe's)", exact: true })).toBeChecked();
   await panel.getByRole('checkbox', { name: "SeiT's augmentations", exact: true }).check();
-  await expect(panel).toContainText('2 runs');
+  await panel.getByRole('checkbox', { name: '+ TokenAdapt oracle', exact: true }).check();
+  await expect(panel).toContainText('3 runs');
   await panel.getByRole('button', { name: 'Train and compare' }).click();
-  await expect(panel.getByTestId('compare-progress')).toContainText(/Training run [12] of 2/);
-  await expect(panel.getByTestId('compare-progress')).toHaveText('Finished: 2 runs.', { timeout: 180_000 });
+  await expect(panel.getByTestId('compare-progress')).toContainText(/Training run [123] of 3/);
+  await expect(panel.getByTestId('compare-progress')).toHaveText('Finished: 3 runs.', { timeout: 210_000 });
 
-  // Both runs' test points on one chart, each named by its recipe in the legend.
+  // The runs' test points on one chart, each named by its recipe in the legend.
   const curves = chart(page, 'Test accuracy by augmentation');
   await expect.poll(async () => Object.entries(await plotted(curves)).map(([label, n]) => [label, n >= 2])).toEqual([
     ['no augmentation', true],
     ["SeiT's augmentations", true],
+    ['+ TokenAdapt oracle', true],
   ]);
-  for (const label of ['no augmentation', "SeiT's augmentations"]) await expect(curves.locator('.u-legend')).toContainText(label);
+  for (const label of ['no augmentation', "SeiT's augmentations", '+ TokenAdapt oracle']) await expect(curves.locator('.u-legend')).toContainText(label);
 
   // One bar per recipe; a bar opens what its recipe changes and its run.
   const bars = panel.getByTestId('accuracy-bars');
-  await expect(bars.locator('rect[data-testid^="bar-"]')).toHaveCount(2);
-  await expect(bars.getByRole('img')).toHaveAccessibleName(/^Final test accuracy by augmentation: no augmentation \d+\.\d%; SeiT's augmentations \d+\.\d%$/);
+  await expect(bars.locator('rect[data-testid^="bar-"]')).toHaveCount(3);
+  await expect(bars.getByRole('img')).toHaveAccessibleName(/^Final test accuracy by augmentation: no augmentation \d+\.\d%; SeiT's augmentations \d+\.\d%; \+ TokenAdapt oracle \d+\.\d%$/);
   const diff = panel.getByTestId('config-diff-seit');
   await expect(diff).toBeHidden();
   await bars.getByTestId('bar-seit').click();
