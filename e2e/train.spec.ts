@@ -85,7 +85,7 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   // After a reload the stored run resumes, here to more steps.
   await page.reload();
   await shippedLoaded(page);
-  await page.getByTestId('stored-tiny-train').getByRole('button', { name: 'Load' }).click();
+  await page.getByTestId('stored-tiny-train').getByRole('button', { name: 'Load', exact: true }).click();
   await expect(page.getByTestId('dataset-status')).toContainText('tiny-train:');
   await page.getByLabel('steps').fill('80');
   await expect(page.getByRole('button', { name: 'Resume' })).toBeEnabled();
