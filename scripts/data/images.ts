@@ -2,7 +2,7 @@
 // Node only (pngjs, jpeg-js); resizing is src/data/resize.ts, shared with the page.
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import type { Rgb } from '../../src/data/resize';
+import { rgbOverBlack, type Rgb } from '../../src/data/resize';
 
 /** Decodes a PNG or JPEG (by content, not extension) to RGB; transparent pixels are composited over black. */
 export function decodeImage(bytes: Uint8Array): Rgb {
@@ -13,12 +13,7 @@ export function decodeImage(bytes: Uint8Array): Rgb {
   const img = isPng ? PNG.sync.read(Buffer.from(bytes)) : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false });
   const { width, height, data } = img;
   if (width < 1 || height < 1 || data.length < width * height * 4) throw new Error(`decoded to ${width}x${height} with ${data.length} bytes`);
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
-    const a = data[4 * i + 3];
-    for (let c = 0; c < 3; c++) rgb[3 * i + c] = a === 255 ? data[4 * i + c] : Math.round((data[4 * i + c] * a) / 255);
-  }
-  return { width, height, rgb };
+  return rgbOverBlack(data, width, height);
 }
 
 /** Bytes of one image (1 or 3 channels) as a PNG written by pngjs with its defaults (deflate level 9, adaptive filters). */

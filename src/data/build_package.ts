@@ -10,7 +10,7 @@ import { crc32 } from '../formats/crc';
 import { fileCrc32 } from '../formats/frame';
 import { packageFiles } from '../formats/manifest';
 import { frameShard, shardPayload } from '../formats/shard';
-import { decodeTokens, encodeImages, fitCodebook, psnr, tokenGrid, type Images } from './tokenizer';
+import { decodeTokens, encodeImages, fitCodebook, psnr, sampleIndices, tokenGrid, type Images } from './tokenizer';
 import { uniforms } from '../util/rng';
 import { InputError, type Source } from './folder';
 
@@ -133,14 +133,8 @@ export async function buildPackage(e: Engine, src: Source, opts: BuildOptions, c
 export function sampleImages(images: Images, n: number, seed: number): Images {
   if (n >= images.count) return images;
   if (!(n >= 1 && Number.isInteger(n))) throw new InputError(`the codebook needs at least one image to fit on, got ${n}`);
-  // A partial Fisher-Yates shuffle on its own stream (the seed's complement), so k-means++ draws stay as they are.
-  const random = uniforms(~seed >>> 0);
-  const order = Array.from({ length: images.count }, (_, i) => i);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(random() * (images.count - i));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const picked = order.slice(0, n).sort((a, b) => a - b);
+  // Drawn on its own stream (the seed's complement), so k-means++ draws stay as they are.
+  const picked = sampleIndices(images.count, n, uniforms(~seed >>> 0));
   const size = images.height * images.width * images.channels;
   const pixels = new Uint8Array(n * size);
   picked.forEach((img, k) => pixels.set(images.pixels.subarray(img * size, (img + 1) * size), k * size));

@@ -3,7 +3,7 @@
 // the browser allocates its pixels. PNG pixels are exact, as the CLI's decoder gives them; JPEG
 // decoders may differ from the CLI's by a level here and there.
 import { headerProblem, imageHeader } from './image_import';
-import type { Rgb } from './resize';
+import { rgbOverBlack, type Rgb } from './resize';
 
 /** An image the import leaves out, with why. */
 export class SkippedImage extends Error {
@@ -27,14 +27,7 @@ export async function decodeImageFile(file: Blob): Promise<Rgb> {
     const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('no 2D canvas in this browser');
     ctx.drawImage(bitmap, 0, 0);
-    const data = ctx.getImageData(0, 0, width, height).data;
-    // Transparent pixels over black, as the CLI composites them.
-    const rgb = new Uint8Array(width * height * 3);
-    for (let i = 0; i < width * height; i++) {
-      const a = data[4 * i + 3];
-      for (let c = 0; c < 3; c++) rgb[3 * i + c] = a === 255 ? data[4 * i + c] : Math.round((data[4 * i + c] * a) / 255);
-    }
-    return { width, height, rgb };
+    return rgbOverBlack(ctx.getImageData(0, 0, width, height).data, width, height);
   } finally {
     bitmap.close();
   }

@@ -8,6 +8,16 @@ export interface Rgb {
   rgb: Uint8Array;
 }
 
+/** RGBA bytes to RGB, transparent pixels composited over black: how the CLI and the page both read an image. */
+export function rgbOverBlack(rgba: ArrayLike<number>, width: number, height: number): Rgb {
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    const a = rgba[4 * i + 3];
+    for (let c = 0; c < 3; c++) rgb[3 * i + c] = a === 255 ? rgba[4 * i + c] : Math.round((rgba[4 * i + c] * a) / 255);
+  }
+  return { width, height, rgb };
+}
+
 export function isGray(img: Rgb): boolean {
   const p = img.rgb;
   for (let i = 0; i < p.length; i += 3) if (p[i] !== p[i + 1] || p[i] !== p[i + 2]) return false;

@@ -164,7 +164,7 @@ export function kmeansPlusPlus(x: Float64Array, n: number, D: number, K: number,
 }
 
 /** `size` distinct integers from [0, n), seeded (a partial Fisher-Yates shuffle), sorted. */
-function sampleIndices(n: number, size: number, random: () => number): Uint32Array {
+export function sampleIndices(n: number, size: number, random: () => number): Uint32Array {
   const perm = new Uint32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = 0; i < size; i++) {
