@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { FEW_LABELS } from '../src/train/regime';
 import { measured, type StudyRow } from '../src/ui/lessons';
 
-import { chart, complaints, importTiny, knob, openPage, trainButton } from './helpers';
+import { chart, complaints, importTiny, knob, openPage, shortRun, trainButton } from './helpers';
 
 const augmentStudy: { rows: StudyRow[] } = JSON.parse(readFileSync('docs/study/augment.json', 'utf8'));
 
@@ -35,14 +35,14 @@ test('the augmentation lab shows each augmentation of a test image', async ({ pa
 
   // A run with SeiT's augmentations and TokenAdapt: the oracle trains; the learned one needs the
   // adapter this package does not ship, and says so.
-  await page.getByLabel('steps').fill('4');
+  await shortRun(page, 4);
   await knob(page, 'augmentations').selectOption('seit-ta');
   await page.getByLabel('TokenAdapt kind').selectOption('learned');
   await trainButton(page).click();
   await expect(page.getByTestId('train-error')).toContainText('npm run build:tokenadapt', { timeout: 60_000 });
   await page.getByLabel('TokenAdapt kind').selectOption('oracle');
   await trainButton(page).click();
-  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick+augment=seit-ta+token-adapt-kind=oracle/seed1');
+  await expect(page.getByTestId('run-id')).toContainText('tiny-aug/quick+batch=8+augment=seit-ta+token-adapt-kind=oracle/seed1');
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
 
   // The run's curves and its row; Reset clears them.

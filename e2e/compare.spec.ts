@@ -4,15 +4,14 @@
 // on test images with the token grid. The finished view has no serious accessibility violation,
 // and the console stays clean.
 import { expect, test } from '@playwright/test';
-import { chart, complaints, importTiny, openPage, plotted, seriousViolations } from './helpers';
+import { chart, complaints, importTiny, openPage, plotted, seriousViolations, shortRun } from './helpers';
 
 test('three augmentation recipes trained, overlaid, charted and previewed', async ({ page }) => {
   test.setTimeout(300_000);
   const problems = complaints(page);
   await openPage(page);
   await importTiny(page, 'tiny-compare', { seed: 7, train: [150], test: [12] });
-  await page.getByLabel('steps').fill('4');
-  await page.getByLabel('test every').fill('2');
+  await shortRun(page, 4, { testEvery: 2 });
 
   const panel = page.getByRole('region', { name: 'Compare augmentations' });
   // The recipe trains without augmentation: that one starts ticked, marked as the recipe's.
@@ -42,7 +41,7 @@ test('three augmentation recipes trained, overlaid, charted and previewed', asyn
   await bars.getByTestId('bar-seit').click();
   await expect(diff).toBeVisible();
   await expect(diff).toContainText("augmentations: SeiT's: TokenEDA, token crop, noise, CutMix (seit)");
-  await expect(diff).toContainText('seed 1: tiny-compare/quick+augment=seit/seed1');
+  await expect(diff).toContainText('seed 1: tiny-compare/quick+batch=8+augment=seit/seed1');
   await expect(panel.getByTestId('config-diff-none')).toBeHidden();
 
   // The two recipes on a batch of four test images, drawn about 140 px wide with the token grid:

@@ -25,6 +25,16 @@ export async function importTiny(page: Page, name: string, opts: { seed: number;
   await expect(page.getByTestId('dataset-status')).toContainText(`${name}:`);
 }
 
+/**
+ * A short run at a small batch: SwiftShader's time goes by the image (a step of 128 takes seconds,
+ * one of 8 a tenth of that), and what the page does with a run is the same at any batch.
+ */
+export async function shortRun(page: Page, steps: number, opts: { testEvery?: number; batch?: number } = {}): Promise<void> {
+  await page.getByLabel('steps').fill(String(steps));
+  await page.getByLabel('batch', { exact: true }).fill(String(opts.batch ?? 8));
+  if (opts.testEvery !== undefined) await page.getByLabel('test every').fill(String(opts.testEvery));
+}
+
 /** The Train button (exact: a lesson's title has the word too). */
 export const trainButton = (page: Page): Locator => page.getByRole('button', { name: 'Train', exact: true });
 

@@ -14,7 +14,7 @@ import { decodeBundle } from '../src/formats/bundle';
 import { decodeShard } from '../src/formats/shard';
 import { crc32 } from '../src/formats/crc';
 import { writeColourShapes } from '../tests/helpers/colour_shapes';
-import { complaints, openPage, trainButton } from './helpers';
+import { complaints, openPage, shortRun, trainButton } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'tessera-import-'));
 test.afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -71,9 +71,8 @@ test('a colour image folder is tokenized in the page, stored, trained on and vie
   const lab = page.getByTestId('augment-lab');
   await lab.getByRole('button', { name: 'Show augmentations' }).click();
   await expect(lab.getByTestId('augment-pictures').getByRole('img', { name: 'ColorAdapt' })).toBeVisible({ timeout: 60_000 });
-  // A few steps of training on it, in batches its 96 training images can fill.
-  await page.getByLabel('steps').fill('10');
-  await page.getByRole('spinbutton', { name: 'batch', exact: true }).fill('32');
+  // A few steps of training on it.
+  await shortRun(page, 10);
   await trainButton(page).click();
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 180_000 });
   await page.screenshot({ path: test.info().outputPath('import.png'), fullPage: true });

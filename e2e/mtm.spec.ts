@@ -2,7 +2,7 @@
 // the masked-token view (mask, prediction, original), then fine-tune a classifier from that
 // pre-training run on half of the labels. A tiny imported package keeps SwiftShader to seconds.
 import { expect, test } from '@playwright/test';
-import { chart, complaints, importTiny, knob, openPage, trainButton } from './helpers';
+import { chart, complaints, importTiny, knob, openPage, shortRun, trainButton } from './helpers';
 
 test('pre-trains by masked token modeling, shows the masked-token view, and fine-tunes from it', async ({ page }) => {
   const problems = complaints(page);
@@ -10,7 +10,7 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await importTiny(page, 'tiny-mtm', { seed: 7, train: [200, 56], test: [40] });
 
   await page.getByLabel('preset').selectOption('mtm-quick');
-  await page.getByLabel('steps').fill('20');
+  await shortRun(page, 20);
   await page.getByLabel('mask token').selectOption('mto-style');
   // Pre-training augments its batches as SeiT++ does; the tiny package ships no learned TokenAdapt, so its oracle.
   await expect(knob(page, 'augmentations')).toHaveValue('crop-ta');
@@ -35,11 +35,11 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await page.screenshot({ path: test.info().outputPath('mtm-view.png'), fullPage: true });
 
   await page.getByLabel('preset').selectOption('finetune-quick');
-  await page.getByLabel('steps').fill('20');
+  await shortRun(page, 20);
   await page.getByLabel('labelled fraction').fill('0.5');
-  await page.getByLabel('start from').selectOption({ label: 'mtm-quick+mask-token=mto-style+token-adapt-kind=oracle seed1' });
+  await page.getByLabel('start from').selectOption({ label: 'mtm-quick+batch=8+mask-token=mto-style+token-adapt-kind=oracle seed1' });
   await trainButton(page).click();
-  await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick+labels=0.5/seed1 from tiny-mtm/mtm-quick+mask-token=mto-style+token-adapt-kind=oracle/seed1', { timeout: 60_000 });
+  await expect(page.getByTestId('run-id')).toContainText('tiny-mtm/finetune-quick+batch=8+labels=0.5/seed1 from tiny-mtm/mtm-quick+batch=8+mask-token=mto-style+token-adapt-kind=oracle/seed1', { timeout: 60_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   expect(problems).toEqual([]);
 });

@@ -3,7 +3,7 @@
 // checkpoint, resumes after a reload; a dataset missing from IndexedDB gives a message.
 // A tiny imported package keeps SwiftShader's share of the work to seconds.
 import { expect, test, type Page } from '@playwright/test';
-import { chart, complaints, importTiny as importPackage, openPage, plotted, shippedLoaded, trainButton } from './helpers';
+import { chart, complaints, importTiny as importPackage, openPage, plotted, shippedLoaded, shortRun, trainButton } from './helpers';
 
 const importTiny = (page: Page, name: string) => importPackage(page, name, { seed: 5, train: [200, 56], test: [40] });
 
@@ -22,8 +22,7 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await openPage(page);
   await importTiny(page, 'tiny-train');
 
-  await page.getByLabel('steps').fill('60');
-  await page.getByLabel('test every').fill('20');
+  await shortRun(page, 60, { testEvery: 20 });
   await trainButton(page).click();
   // Metrics come every 20 steps: pause at the first, which takes effect (and checkpoints) at a report before the end.
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
@@ -77,9 +76,9 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   // The checkpoint downloads as a safetensors file.
   const checkpoints = page.getByTestId('checkpoints');
   const pending = page.waitForEvent('download');
-  await checkpoints.getByRole('button', { name: 'download tiny-train/quick/seed1' }).click();
+  await checkpoints.getByRole('button', { name: 'download tiny-train/quick+batch=8/seed1' }).click();
   const download = await pending;
-  expect(download.suggestedFilename()).toBe('tiny-train_quick_seed1.safetensors');
+  expect(download.suggestedFilename()).toBe('tiny-train_quick_batch_8_seed1.safetensors');
   const file = await download.path();
 
   // After a reload the stored run resumes, here to more steps.
@@ -101,14 +100,14 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
 
   // Delete it, then upload the downloaded file: it is checked and stored under its run again. A
   // file that is not a checkpoint is refused and changes nothing.
-  await checkpoints.getByRole('button', { name: 'delete tiny-train/quick/seed1' }).click();
+  await checkpoints.getByRole('button', { name: 'delete tiny-train/quick+batch=8/seed1' }).click();
   await expect(checkpoints.getByText('None yet')).toBeVisible();
   await checkpoints.getByTestId('checkpoint-file').setInputFiles({ name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint') });
   await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('junk.safetensors was not stored');
   await expect(checkpoints.getByText('None yet')).toBeVisible();
   await checkpoints.getByTestId('checkpoint-file').setInputFiles(file);
-  await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('as tiny-train/quick/seed1 (step 60 of 60)');
-  await expect(checkpoints.getByRole('button', { name: 'download tiny-train/quick/seed1' })).toBeVisible();
+  await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('as tiny-train/quick+batch=8/seed1 (step 60 of 60)');
+  await expect(checkpoints.getByRole('button', { name: 'download tiny-train/quick+batch=8/seed1' })).toBeVisible();
   expect(problems).toEqual([]);
 });
 
@@ -135,7 +134,7 @@ test('a lost GPU device stops training with a banner, keeps everything, and Resu
   });
   await openPage(page);
   await importTiny(page, 'tiny-lost');
-  await page.getByLabel('steps').fill('400');
+  await shortRun(page, 400);
   await trainButton(page).click();
   await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Pause' }).click();
@@ -152,8 +151,8 @@ test('a lost GPU device stops training with a banner, keeps everything, and Resu
   // Nothing the page had is gone: the dataset, the curves, the runs table, the checkpoint.
   await expect(page.getByTestId('stored-tiny-lost')).toBeVisible();
   await expect(chart(page, 'Loss')).toBeVisible();
-  await expect(page.getByTestId('runs-table')).toContainText('tiny-lost/quick/seed1');
-  await expect(page.getByTestId('checkpoints').getByRole('button', { name: 'download tiny-lost/quick/seed1' })).toBeVisible();
+  await expect(page.getByTestId('runs-table')).toContainText('tiny-lost/quick+batch=8/seed1');
+  await expect(page.getByTestId('checkpoints').getByRole('button', { name: 'download tiny-lost/quick+batch=8/seed1' })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('device-lost.png'), fullPage: true });
 
   // Resume asks for a new device and finishes from the checkpoint (to a nearer end, to keep it short).

@@ -12,6 +12,7 @@ import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Manifest } from '../formats/package';
 import { packageFiles } from '../formats/manifest';
 import { errorMessage } from '../util/errors';
+import { announceChange } from './store_events';
 
 export interface StoredDataset {
   name: string;
@@ -188,6 +189,7 @@ export class DatasetStore {
       if (old && old.generation !== generation) {
         await this.deleteKeys(old.files.map((f) => fileKey(old.name, old.generation, f))).catch(() => undefined);
       }
+      announceChange('datasets');
       await this.requestPersistence();
       return info(record);
     });
@@ -202,6 +204,7 @@ export class DatasetStore {
         return promisifyRequest(s.transaction).then(() => prev.result !== undefined);
       });
       await this.collect();
+      if (existed) announceChange('datasets');
       return existed;
     });
   }

@@ -22,6 +22,8 @@ export class Tensor<D extends DType = DType> {
     readonly dtype: D,
     /** Element offset into the buffer. */
     readonly offset = 0,
+    /** The engine's set of live buffers, which destroy() leaves (Engine.memory counts it). */
+    private readonly live?: Set<GPUBuffer>,
   ) {}
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
@@ -39,13 +41,14 @@ export class Tensor<D extends DType = DType> {
    * buffer while it reads another view of the same buffer: WebGPU tracks usage per buffer.
    */
   view(offset: number, shape: readonly number[]): Tensor<D> {
-    const t = new Tensor(this.buffer, shape, this.dtype, this.offset + offset);
+    const t = new Tensor(this.buffer, shape, this.dtype, this.offset + offset, this.live);
     if ((t.offset * this.bytesPerElement) % (4 * VIEW_ALIGN) !== 0) throw new Error(`tensor view at element ${t.offset}: not ${4 * VIEW_ALIGN}-byte aligned`);
     if (offset < 0 || offset + t.size > this.size) throw new Error(`tensor view [${offset}, +${t.size}) outside [0, ${this.size})`);
     return t;
   }
   /** Destroys the underlying buffer (every view of it too). */
   destroy(): void {
+    this.live?.delete(this.buffer);
     this.buffer.destroy();
   }
 }
@@ -132,6 +135,8 @@ export class Engine {
   readonly device: GPUDevice;
   readonly report: AdapterReport;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Tensors' buffers not yet destroyed: what memory() counts, so a soak can see a leak. */
+  private readonly liveBuffers = new Set<GPUBuffer>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -219,7 +224,8 @@ export class Engine {
       new ARRAYS[dtype](buffer.getMappedRange()).set(data);
       buffer.unmap();
     }
-    return new Tensor(buffer, shape, dtype);
+    this.liveBuffers.add(buffer);
+    return new Tensor(buffer, shape, dtype, 0, this.liveBuffers);
   }
 
   /** Writes host data into an existing tensor (queued; ordered with dispatches after a flush). */
@@ -418,7 +424,15 @@ export class Engine {
     return out as never;
   }
 
+  /** The tensors this engine holds on the device: how many buffers and their bytes. */
+  memory(): { buffers: number; bytes: number } {
+    let bytes = 0;
+    for (const b of this.liveBuffers) bytes += b.size;
+    return { buffers: this.liveBuffers.size, bytes };
+  }
+
   destroy(): void {
+    this.liveBuffers.clear();
     this.timer?.querySet.destroy();
     this.timer?.resolve.destroy();
     this.uniformGpu.destroy();

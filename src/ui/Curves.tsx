@@ -1,6 +1,7 @@
 // The dashboard's centre: the live numbers of the current run, the curves of every run in the page
 // overlaid (training solid, test points dashed), the runs table and the final test result.
 import type { StepMetrics } from '../train/trainer';
+import { formatSize } from '../data/store';
 import { Chart } from './Chart';
 import type { Series } from './chartData';
 import { RunsTable } from './RunsTable';
@@ -13,9 +14,10 @@ export function Curves() {
   return (
     <>
       {last ? (
-        <p className="train-stats" data-testid="train-stats">
+        <p className="train-stats" data-testid="train-stats" data-gpu-buffers={t.gpu?.buffers} data-gpu-bytes={t.gpu?.bytes}>
           step {last.step} · epoch {last.epoch.toFixed(2)} · loss {last.loss.toFixed(4)} · {last.mtm ? 'masked-token' : 'train'} acc {(100 * last.acc).toFixed(1)}% · {last.warmup ? 'kernels compiled' : `${last.imagesPerSec.toFixed(0)} img/s`}
           {t.status === 'training' && t.config && !last.warmup && ` · ETA ${eta(((t.config.steps - last.step) * t.config.batch) / Math.max(1e-9, last.imagesPerSec))}`}
+          {t.gpu && ` · GPU memory ${formatSize(t.gpu.bytes)}`}
           {t.lastCheckpoint !== null && ` · checkpoint @ ${t.lastCheckpoint}`}
         </p>
       ) : (

@@ -12,6 +12,7 @@ import { ProgressBar } from './ProgressBar';
 import { droppedFiles, pickedFiles, type PickedFile } from './dropFiles';
 import type { FromImporter } from '../worker/import_protocol';
 import { errorMessage } from '../util/errors';
+import { onStoreChange } from '../data/store_events';
 import './Datasets.css';
 
 /** Packages the site ships under public/data/; the first loads by itself when the page opens. */
@@ -60,7 +61,13 @@ export const useDatasets = create<DatasetsState>()((set, get) => {
     warning: null,
     async refresh() {
       const store = await sharedStore();
-      set({ stored: store ? await store.list().catch(() => []) : [] });
+      const stored = store ? await store.list().catch(() => []) : [];
+      set({ stored });
+      // Deleted here or in another tab: the copy in memory stays on screen, but training reads the stored one.
+      const { active, busy } = get();
+      if (active && !busy && !active.storeError && !stored.some((d) => d.name === active.manifest.name)) {
+        set({ warning: `${active.manifest.title} is no longer stored in this browser (deleted here or in another tab): it stays on screen, but training reads the stored copy, so load it again to train on it.` });
+      }
     },
     load: (from) => ('url' in from ? run(from.url, (onProgress) => loadDataset(from.url, { onProgress })) : run(from.stored, (onProgress) => loadStored(from.stored, { onProgress }))),
     importFile: (file) => run('import', (onProgress) => importBundle(file, { onProgress })),
@@ -95,6 +102,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function DatasetsPanel() {
   const { stored, busy, progress, active, error, warning, refresh, load, importFile, storeImported, remove, download } = useDatasets();
   const [picked, setPicked] = useState<PickedFile[] | null>(null);
+  // Another tab stored or deleted a dataset: list what is stored now.
+  useEffect(() => onStoreChange((what) => what === 'datasets' && void refresh()), [refresh]);
   useEffect(() => {
     void refresh();
     // A first visit is one click from training: the shipped package loads by itself (from

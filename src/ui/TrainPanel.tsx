@@ -26,6 +26,7 @@ import { spaceAction, spaceIsFree } from './keys';
 import { MTMView } from './MTMView';
 import { useTraining, type StartCommand } from './trainStore';
 import { decodeRecipe, encodeRecipe, minimalRecipe, overridesOf, type Recipe } from './urlState';
+import { onStoreChange } from '../data/store_events';
 
 // The page trains on stored tokens: not the pixel baselines, nor TokenAdapt (the builder trains it on pixels).
 const PAGE_PRESETS = Object.values(PRESETS).filter((p) => p.task !== 'tokenadapt' && !(p.task === 'classify' && p.input === 'pixels'));
@@ -56,6 +57,8 @@ export function TrainPanel({ dataset, home, limits }: { dataset: string | null; 
   const [lesson, setLesson] = useState<string | null>(null);
   const { refreshStored, prepare } = t;
   useEffect(() => void refreshStored(), [refreshStored]);
+  // Another tab (or this tab's worker) saved or deleted a checkpoint.
+  useEffect(() => onStoreChange((what) => what === 'checkpoints' && void refreshStored()), [refreshStored]);
   // Once there is something to train, the worker loads its code while the user reads the page.
   useEffect(() => {
     if (dataset) prepare();

@@ -27,6 +27,8 @@ interface TrainStore {
   /** The matmul variant per shape class the training engine runs (tuned on a GPU). */
   matmul: MatmulChoice | null;
   metrics: StepMetrics[];
+  /** The training engine's live device buffers at the last report. */
+  gpu: { buffers: number; bytes: number } | null;
   result: EvalResult | null;
   /** Every run started in this page, for the runs table and the overlaid curves. */
   runs: RunRecord[];
@@ -95,7 +97,7 @@ export const useTraining = create<TrainStore>((set, get) => {
         });
       }
       case 'metrics':
-        return set({ metrics: [...get().metrics, m.metrics], runs: updateRun(get(), (r) => ({ ...r, metrics: [...r.metrics, m.metrics] })) });
+        return set({ metrics: [...get().metrics, m.metrics], gpu: m.gpu, runs: updateRun(get(), (r) => ({ ...r, metrics: [...r.metrics, m.metrics] })) });
       case 'checkpoint':
         void get().refreshStored();
         return set({ lastCheckpoint: m.step });
@@ -144,6 +146,7 @@ export const useTraining = create<TrainStore>((set, get) => {
     adapter: '',
     matmul: null,
     metrics: [],
+    gpu: null,
     result: null,
     runs: [],
     series: null,

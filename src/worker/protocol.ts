@@ -36,7 +36,8 @@ export type WorkerErrorCode = 'no-webgpu' | 'no-adapter' | 'missing-feature' | '
 export type FromWorker =
   | { type: 'status'; message: string }
   | { type: 'started'; runId: string; config: TrainConfig; parameters: number; adapter: string; fromStep: number; history: (StepMetrics | EvalResult)[]; matmul: MatmulChoice }
-  | { type: 'metrics'; metrics: StepMetrics }
+  /** `gpu`: the engine's live device buffers at this report (a leak shows as growth). */
+  | { type: 'metrics'; metrics: StepMetrics; gpu: { buffers: number; bytes: number } }
   | { type: 'checkpoint'; step: number; bytes: number }
   | { type: 'eval'; result: EvalResult }
   | { type: 'paused'; step: number }

@@ -33,7 +33,7 @@ let live: { runId: string; engine: Engine; trainer: Trainer; data: TrainData; vi
 /** Views (MTM preview, attention) reading the live run's weights right now. */
 const liveViews = new Set<Promise<unknown>>();
 
-/** Runs a view of the live run, tracked so the run's end waits for it before destroying the device. */
+/** Runs a view of the live run, tracked so the run's end waits for it before destroying the run's buffers. */
 async function liveView<T>(job: Promise<T>): Promise<T> {
   liveViews.add(job);
   try {
@@ -65,7 +65,6 @@ async function loadData(dataset: string): Promise<TrainData> {
 async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   running = true;
   pauseRequested = false;
-  let engine: Engine | undefined;
   let trainer: Trainer | undefined;
   let checkpointed = false;
   try {
@@ -100,8 +99,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     checkpointed = !!resume;
 
     post({ type: 'status', message: 'starting WebGPU' });
-    const acquired = await acquireDevice(self.navigator.gpu);
-    engine = new Engine(acquired);
+    const engine = await gpu();
     const tooLarge = limitProblem(config, data, engine.device.limits);
     if (tooLarge) throw fail('bad-config', tooLarge);
     if (!isSoftwareAdapter(engine.report)) post({ type: 'status', message: 'timing the matmul kernels on this GPU (once per adapter)' });
@@ -112,7 +110,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     post({ type: 'started', runId: id, config, parameters: layout.count, adapter: engine.report.description, fromStep: trainer.step, history: trainer.history, matmul: matmulChoices(engine) });
 
     const result = await trainer.run({
-      onMetrics: (metrics) => post({ type: 'metrics', metrics }),
+      onMetrics: (metrics) => post({ type: 'metrics', metrics, gpu: engine.memory() }),
       onEval: (result) => post({ type: 'eval', result }),
       onCheckpoint: async (state) => {
         const bytes = encodeCheckpoint(state, layout);
@@ -143,18 +141,20 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     Object.values(live?.views ?? {}).forEach((v) => v.destroy());
     live = null;
     trainer?.destroy();
-    engine?.destroy();
     running = false;
   }
 }
 
-/** A device for previews of stored runs while nothing trains; kept for the next preview, replaced once lost. */
-let previewEngine: Promise<Engine> | null = null;
-async function viewEngine(): Promise<Engine> {
-  const e = previewEngine && (await previewEngine.catch(() => null));
+/**
+ * The worker's one GPU device, for training and every view: kept from run to run, so its compiled
+ * pipelines are too (on a CPU adapter compiling them is most of a short run), and replaced once lost.
+ */
+let shared: Promise<Engine> | null = null;
+async function gpu(): Promise<Engine> {
+  const e = shared && (await shared.catch(() => null));
   if (e && !e.isLost) return e;
-  previewEngine = acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
-  return previewEngine;
+  shared = acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
+  return shared;
 }
 
 /**
@@ -186,7 +186,7 @@ async function viewOfRun<T extends 'mtm' | 'classify', M extends { destroy(): vo
   if (!ofTask(config)) throw wrong;
   const data = await loadData(dataset);
   if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
-  const model = make(await viewEngine(), config, data);
+  const model = make(await gpu(), config, data);
   try {
     return await use(model, state.params, state.step, data.test);
   } finally {
@@ -215,7 +215,7 @@ const labData = async (dataset: string): Promise<TrainData> => (live?.data.name 
 
 async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }>): Promise<void> {
   try {
-    post({ type: 'augment-preview', preview: await augmentPreviews(await viewEngine(), await labData(msg.dataset), msg.index, msg.seed) });
+    post({ type: 'augment-preview', preview: await augmentPreviews(await gpu(), await labData(msg.dataset), msg.index, msg.seed) });
   } catch (err) {
     post({ type: 'augment-preview-error', message: errorMessage(err) });
   }
@@ -223,7 +223,7 @@ async function augmentPreview(msg: Extract<ToWorker, { type: 'augment-preview' }
 
 async function recipePreview(msg: Extract<ToWorker, { type: 'recipe-preview' }>): Promise<void> {
   try {
-    post({ type: 'recipe-preview', preview: await recipePreviews(await viewEngine(), await labData(msg.dataset), msg.index, msg.seed, msg.recipes) });
+    post({ type: 'recipe-preview', preview: await recipePreviews(await gpu(), await labData(msg.dataset), msg.index, msg.seed, msg.recipes) });
   } catch (err) {
     post({ type: 'recipe-preview-error', message: errorMessage(err) });
   }

@@ -69,6 +69,20 @@ describe('engine', () => {
     expect([...out]).toEqual([3, 6, 9, 12]);
   });
 
+  it('memory() counts the live tensors\' buffers once each, views and repeated destroys included', async () => {
+    const e = await testEngine();
+    const before = e.memory();
+    const t = e.tensor([3 * VIEW_ALIGN]);
+    const u = e.tensor([5], 'u32');
+    // Sizes are whole 4-byte words: 3 * 64 f32 = 768 B, 5 u32 = 20 B.
+    expect(e.memory()).toEqual({ buffers: before.buffers + 2, bytes: before.bytes + 768 + 20 });
+    t.view(VIEW_ALIGN, [4]).destroy(); // a view's destroy frees its whole buffer
+    t.destroy();
+    expect(e.memory()).toEqual({ buffers: before.buffers + 1, bytes: before.bytes + 20 });
+    u.destroy();
+    expect(e.memory()).toEqual(before);
+  });
+
   it('tensor views bind, read, write and copy their own slice of a shared buffer', async () => {
     const e = await testEngine();
     // Two views of one buffer may not be read and written by the same dispatch (WebGPU usage

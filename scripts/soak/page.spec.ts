@@ -1,0 +1,83 @@
+// `npm run soak -- page`: the page trains the shipped Fashion-MNIST for SOAK_STEPS steps (default
+// 2,000) at batch SOAK_BATCH (16) in Chromium, with its test points and IndexedDB checkpoints every
+// 200 steps, while this samples every SOAK_EVERY_S seconds (15): the memory of Chromium's renderer
+// (the page and its training worker) and GPU process (SwiftShader's buffers live there) from /proc,
+// the page's JS heap after a collection (DevTools protocol), the training engine's live device
+// buffers (the stats line's data attributes) and the time a step takes. After warm-up each must stay
+// flat (scripts/soak/drift.ts); the last line printed is JSON.
+import { readdirSync, readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { openPage, trainButton } from '../../e2e/helpers';
+import { drifts, MB, report, type Sample } from './drift';
+
+const STEPS = Number(process.env.SOAK_STEPS ?? 2000);
+const BATCH = Number(process.env.SOAK_BATCH ?? 16);
+const EVERY_S = Number(process.env.SOAK_EVERY_S ?? 15);
+
+const TOLERANCES = {
+  renderer_mb: { relative: 0.05, absolute: 10, unit: 'MB' },
+  gpu_process_mb: { relative: 0.05, absolute: 10, unit: 'MB' },
+  page_heap_mb: { relative: 0.1, absolute: 2, unit: 'MB' },
+  gpu_buffers: { relative: 0, absolute: 0, unit: 'buffers' },
+  gpu_mb: { relative: 0, absolute: 0, unit: 'MB' },
+  ms_per_step: { relative: 0.15, absolute: 5, unit: 'ms' },
+};
+
+/** Resident memory of Chromium's processes by type (renderer, gpu-process), in MB; only this soak's browser runs. */
+function chromiumRss(): Record<string, number> {
+  const out: Record<string, number> = { renderer: 0, 'gpu-process': 0 };
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const type = /--type=([\w-]+)/.exec(cmd)?.[1];
+      if (!cmd.includes('chromium') || !type || !(type in out)) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      out[type] += Number(rss ?? 0) / 1024;
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+test('page soak: memory and step time stay flat over a long run', async ({ page }) => {
+  const stepsTimeout = 30 * 60_000 + STEPS * 2_000;
+  test.setTimeout(stepsTimeout);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await openPage(page, `/?v=1&steps=${STEPS}&batch=${BATCH}&evalEvery=200`);
+  await trainButton(page).click();
+  const stats = page.getByTestId('train-stats');
+  await expect(stats).toContainText('img/s', { timeout: 120_000 });
+
+  const samples: Sample[] = [];
+  const t0 = Date.now();
+  while (!(await page.getByTestId('train-result').isVisible())) {
+    const text = (await stats.textContent()) ?? '';
+    const step = Number(/step (\d+)/.exec(text)?.[1]);
+    const rate = Number(/(\d+) img\/s/.exec(text)?.[1]);
+    if (step > 0 && step < STEPS && rate > 0) {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+      const rss = chromiumRss();
+      const values = {
+        renderer_mb: rss.renderer,
+        gpu_process_mb: rss['gpu-process'],
+        page_heap_mb: heap / MB,
+        gpu_buffers: Number(await stats.getAttribute('data-gpu-buffers')),
+        gpu_mb: Number(await stats.getAttribute('data-gpu-bytes')) / MB,
+        ms_per_step: (1000 * BATCH) / rate,
+      };
+      samples.push({ step, at: (Date.now() - t0) / 1000, values });
+      console.log(`step ${step}: ${Object.entries(values).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+    }
+    await page.waitForTimeout(EVERY_S * 1000);
+  }
+  const warmup = Math.round(STEPS / 4);
+  const result = drifts(samples, warmup, TOLERANCES);
+  console.log(report(samples, result));
+  const flat = Object.values(result).every((d) => d.flat);
+  console.log(JSON.stringify({ soak: 'page', steps: STEPS, batch: BATCH, warmup_steps: warmup, samples: samples.length, wall_s: Math.round((Date.now() - t0) / 1000), result: await page.getByTestId('train-result').textContent(), drift: result, flat }));
+  expect(flat, 'a quantity grew past warm-up beyond its tolerance (see the table above)').toBe(true);
+});
