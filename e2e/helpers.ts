@@ -64,3 +64,37 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze();
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/**
+ * Every entry of the page's IndexedDB stores (datasets and checkpoints) as key → SHA-256 of its
+ * bytes (or of its JSON): equal snapshots mean nothing stored changed and nothing half-written
+ * was left behind.
+ */
+export async function storedSnapshot(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(async () => {
+    const out: Record<string, string> = {};
+    const hex = async (data: BufferSource) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', data)), (b) => b.toString(16).padStart(2, '0')).join('');
+    for (const [name, store] of [['tessera', 'datasets'], ['tessera-checkpoints', 'runs']]) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(name);
+        r.onupgradeneeded = () => r.result.createObjectStore(store); // as idb-keyval would
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const entries = await new Promise<[IDBValidKey, unknown][]>((resolve, reject) => {
+        const found: [IDBValidKey, unknown][] = [];
+        const cursor = db.transaction(store).objectStore(store).openCursor();
+        cursor.onsuccess = () => {
+          const c = cursor.result;
+          if (!c) return resolve(found);
+          found.push([c.key, c.value]);
+          c.continue();
+        };
+        cursor.onerror = () => reject(cursor.error);
+      });
+      db.close();
+      for (const [key, value] of entries) out[`${name}:${JSON.stringify(key)}`] = await hex((value instanceof Uint8Array ? value : new TextEncoder().encode(JSON.stringify(value))) as Uint8Array<ArrayBuffer>);
+    }
+    return out;
+  });
+}

@@ -2,6 +2,7 @@
 // put so a failed write (quota) leaves the previous checkpoint in place.
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import { announceChange } from './store_events';
+import { isQuotaError, StorageQuotaError } from './store';
 
 let store: UseStore | undefined;
 function checkpoints(): UseStore {
@@ -9,8 +10,14 @@ function checkpoints(): UseStore {
   return store;
 }
 
+/** Stores a run's checkpoint in one put: on failure the one stored before stays, and a full disk says so. */
 export async function saveCheckpoint(runId: string, bytes: Uint8Array): Promise<void> {
-  await set(runId, bytes, checkpoints());
+  try {
+    await set(runId, bytes, checkpoints());
+  } catch (e) {
+    if (isQuotaError(e)) throw new StorageQuotaError(bytes.length, undefined, `the checkpoint of ${runId}`, 'The checkpoint stored before, if any, is kept; deleting stored datasets or checkpoints frees space.');
+    throw e;
+  }
   announceChange('checkpoints');
 }
 

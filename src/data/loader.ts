@@ -104,24 +104,39 @@ export async function loadDataset(baseUrl: string, options: LoadOptions = {}): P
   // parseManifest allows flat file names only, so every URL stays inside the package folder.
   const urls = new Map(packageFiles(manifest).map(({ file }) => [file, new URL(file, base).href]));
 
-  if (store) {
+  const stored = store ? await store.get(manifest.name).catch(() => undefined) : undefined;
+  // Same version and the very same manifest: a rebuild always changes the manifest (its date at
+  // least), even where a version string failed to change.
+  if (stored && stored.info.version === manifest.version && JSON.stringify(stored.manifest) === JSON.stringify(manifest)) {
     const t0 = now();
-    const stored = await store.get(manifest.name).catch(() => undefined);
-    // Same version and the very same manifest: a rebuild always changes the manifest (its date at
-    // least), even where a version string failed to change.
-    if (stored && stored.info.version === manifest.version && JSON.stringify(stored.manifest) === JSON.stringify(manifest)) {
-      try {
-        return await fromStored(manifest, stored.files, now() - t0, onProgress);
-      } catch {
-        // A damaged stored copy: download it again below, which replaces it.
-      }
+    try {
+      return await fromStored(manifest, stored.files, now() - t0, onProgress);
+    } catch {
+      // A damaged stored copy: download it again below, which replaces it.
     }
   }
 
   const t0 = now();
-  const files = await download(manifest, urls, fetchFn, onProgress, signal);
-  const readMs = now() - t0;
-  const loaded = await decodeChecked(manifest, files, manifest.title, onProgress);
+  let files: Record<string, Uint8Array>;
+  let loaded: Awaited<ReturnType<typeof decodeChecked>>;
+  let readMs = 0;
+  try {
+    files = await download(manifest, urls, fetchFn, onProgress, signal);
+    readMs = now() - t0;
+    loaded = await decodeChecked(manifest, files, manifest.title, onProgress);
+  } catch (e) {
+    // A new version that failed to arrive whole: the stored one is still good to train on.
+    if (!stored || signal?.aborted) throw e;
+    const t1 = now();
+    try {
+      return {
+        ...(await fromStored(stored.manifest, stored.files, now() - t1, onProgress)),
+        offline: `${errorMessage(e)} Training uses the stored copy of version ${stored.info.version} (${stored.info.stored.slice(0, 10)}) instead of ${manifest.version}.`,
+      };
+    } catch {
+      throw e;
+    }
+  }
   const result: LoadedDataset = { ...loaded, source: 'network', timings: { ...loaded.timings, readMs } };
   return keep(result, files, base.href, store, onProgress);
 }

@@ -44,11 +44,13 @@ export class StorageQuotaError extends Error {
     readonly needed: number,
     readonly available: number | undefined,
     what: string,
+    /** What stays as it was. */
+    kept = 'The datasets already stored are unchanged.',
   ) {
     super(
       available === undefined
-        ? `Not enough browser storage to keep ${what}: it needs ${formatSize(needed)} and the browser refused (storage quota exceeded). The datasets already stored are unchanged.`
-        : `Not enough browser storage to keep ${what}: it needs ${formatSize(needed)} but only ${formatSize(available)} is available. The datasets already stored are unchanged.`,
+        ? `Not enough browser storage to keep ${what}: it needs ${formatSize(needed)} and the browser refused (storage quota exceeded). ${kept}`
+        : `Not enough browser storage to keep ${what}: it needs ${formatSize(needed)} but only ${formatSize(available)} is available. ${kept}`,
     );
     this.name = 'StorageQuotaError';
   }
@@ -271,7 +273,7 @@ function ownBuffer(b: Uint8Array): Uint8Array {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
 }
 
-function isQuotaError(e: unknown): boolean {
+export function isQuotaError(e: unknown): boolean {
   return (e as { name?: string } | null)?.name === 'QuotaExceededError';
 }
 

@@ -17,7 +17,7 @@ export function encodeBundle(manifest: Manifest, files: Record<string, Uint8Arra
   for (const name of Object.keys(files)) {
     if (!refs.some((r) => r.file === name)) throw new Error(`encodeBundle: ${name} is not named by the manifest`);
   }
-  const entries: [string, Uint8Array][] = [[MANIFEST_FILE, new TextEncoder().encode(JSON.stringify(manifest, null, 2))]];
+  const entries: [string, Uint8Array][] = [[MANIFEST_FILE, manifestBytes(manifest)]];
   for (const ref of refs) {
     const data = files[ref.file];
     if (!data) throw new Error(`encodeBundle: the manifest names ${ref.file} but it was not given`);
@@ -25,6 +25,14 @@ export function encodeBundle(manifest: Manifest, files: Record<string, Uint8Arra
     if (wrong) throw new Error(`encodeBundle: ${ref.file} does not match its manifest entry: ${wrong.message}`);
     entries.push([ref.file, data]);
   }
+  return frameBundle(entries);
+}
+
+/**
+ * The container alone: named entries in order, the manifest first, nothing checked. encodeBundle
+ * checks every file against its manifest first; tests write damaged bundles with this.
+ */
+export function frameBundle(entries: [string, Uint8Array][]): Uint8Array {
   const names = entries.map(([name]) => new TextEncoder().encode(name));
   let total = PREFIX + 4 + CRC_BYTES;
   entries.forEach(([, data], i) => (total += 6 + names[i].length + data.length));
@@ -43,6 +51,9 @@ export function encodeBundle(manifest: Manifest, files: Record<string, Uint8Arra
   }
   return sealFrame(bytes);
 }
+
+/** A manifest as a bundle (and a package folder) stores it. */
+export const manifestBytes = (manifest: Manifest): Uint8Array => new TextEncoder().encode(JSON.stringify(manifest, null, 2));
 
 export function decodeBundle(bytes: Uint8Array, file = 'bundle'): { manifest: Manifest; files: Record<string, Uint8Array> } {
   // The bundle's header is the frame's 12 bytes and a u32 entry count.

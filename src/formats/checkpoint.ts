@@ -109,7 +109,10 @@ export interface DecodedCheckpoint extends TrainState {
 export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout): DecodedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) throw new Error(`not a Tessera checkpoint (format ${JSON.stringify(metadata.format ?? null)}, expected "${FORMAT}")`);
-  if (metadata.version !== VERSION) throw new Error(`checkpoint version ${metadata.version} is not supported (this build reads version ${VERSION})`);
+  if (metadata.version !== VERSION) {
+    const newer = Number(metadata.version) > Number(VERSION) ? ' (made by a newer Tessera: update this one to read it)' : '';
+    throw new Error(`checkpoint version ${metadata.version} is not supported${newer}; this build reads version ${VERSION}`);
+  }
 
   const flat = (name: string): Float32Array => {
     const t = tensors[name];
@@ -124,11 +127,7 @@ export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout
 
   const layout = parseJson('layout', metadata.layout);
   if (!Array.isArray(layout) || !layout.every(isSlotRecord)) throw new Error('checkpoint metadata "layout" is not a list of parameter slots');
-  if (expectedLayout) {
-    const diff = layoutDifference(layout, slotRecords(expectedLayout));
-    if (diff) throw new Error(`checkpoint was made for a different model: ${diff}`);
-    if (params.length !== expectedLayout.total) throw new Error(`checkpoint was made for a different model: ${params.length} flat values, this model has ${expectedLayout.total}`);
-  }
+  if (expectedLayout) checkLayout({ slots: layout, params }, expectedLayout);
 
   const history = parseJson('history', metadata.history);
   if (!Array.isArray(history)) throw new Error('checkpoint metadata "history" is not a list');
@@ -142,6 +141,13 @@ export function decodeCheckpoint(bytes: Uint8Array, expectedLayout?: ParamLayout
     history,
     slots: layout,
   };
+}
+
+/** Throws unless a decoded checkpoint holds exactly the parameters of `layout` (a model for this dataset and recipe). */
+export function checkLayout(c: Pick<DecodedCheckpoint, 'slots' | 'params'>, layout: ParamLayout): void {
+  const diff = layoutDifference(c.slots, slotRecords(layout));
+  if (diff) throw new Error(`checkpoint was made for a different model: ${diff}`);
+  if (c.params.length !== layout.total) throw new Error(`checkpoint was made for a different model: ${c.params.length} flat values, this model has ${layout.total}`);
 }
 
 /** Trained weights for users: one tensor per parameter, named and shaped as in the model, no padding. */

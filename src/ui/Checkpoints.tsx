@@ -1,8 +1,11 @@
 // The checkpoints this browser holds (IndexedDB): download one as its safetensors file, delete
 // one, or upload a file, which is checked and stored under the run it belongs to for this dataset
-// (then Resume continues it, or a fine-tune starts from it).
+// (then Resume continues it, or a fine-tune starts from it); one whose model does not fit
+// the dataset is refused.
 import { useState } from 'react';
-import { decodeCheckpoint } from '../formats/checkpoint';
+import { checkLayout, decodeCheckpoint } from '../formats/checkpoint';
+import type { TrainData } from '../data/examples';
+import { taskLayout } from '../train/tasks';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../data/checkpoint_store';
 import { normalizeConfig } from '../train/presets';
 import { runId } from '../worker/protocol';
@@ -11,7 +14,8 @@ import { errorMessage } from '../util/errors';
 
 const fileName = (id: string) => `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.safetensors`;
 
-export function Checkpoints({ dataset }: { dataset: string }) {
+/** `data`: the active dataset, which an uploaded checkpoint's model must fit. */
+export function Checkpoints({ dataset, data }: { dataset: string; data: TrainData | null }) {
   const t = useTraining();
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const mine = t.stored.filter((id) => id.startsWith(`${dataset}/`)).sort();
@@ -32,6 +36,8 @@ export function Checkpoints({ dataset }: { dataset: string }) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const state = decodeCheckpoint(bytes);
       const config = normalizeConfig(state.config);
+      // A model for another dataset (its codes, classes or grid) would only fail later, on Resume.
+      if (data) checkLayout(state, taskLayout(config, data));
       const id = runId(dataset, config);
       await saveCheckpoint(id, bytes);
       await t.refreshStored();

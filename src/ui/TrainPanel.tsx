@@ -181,6 +181,11 @@ export function TrainPanel({ dataset, home, limits }: { dataset: string | null; 
           </p>
         )}
         {t.message && <p className="muted" data-testid="train-status">{t.message}</p>}
+        {t.checkpointError && (
+          <p className="message error" role="alert" data-testid="checkpoint-warning">
+            {t.checkpointError} Training goes on; Resume would start from the last checkpoint stored{t.lastCheckpoint !== null ? ` (step ${t.lastCheckpoint})` : ''}.
+          </p>
+        )}
         {t.error && (
           <div className="message error" role="alert" data-testid="train-error">
             <strong>{t.error.code === 'device-lost' ? 'GPU device lost: training stopped.' : 'Training stopped.'}</strong> {t.error.message}
@@ -226,7 +231,7 @@ export function TrainPanel({ dataset, home, limits }: { dataset: string | null; 
             </fieldset>
           ),
         )}
-        {dataset && <Checkpoints dataset={dataset} />}
+        {dataset && <Checkpoints dataset={dataset} data={data} />}
       </aside>
       <section className="panel curves" aria-label="Training">
         <h2>Curves</h2>

@@ -33,6 +33,8 @@ interface TrainStore {
   /** Every run started in this page, for the runs table and the overlaid curves. */
   runs: RunRecord[];
   lastCheckpoint: number | null;
+  /** Why the last checkpoint could not be stored (cleared by the next one that is). */
+  checkpointError: string | null;
   /** Run ids of the checkpoints stored in this browser. */
   stored: string[];
   preview: MTMPreview | null;
@@ -100,11 +102,13 @@ export const useTraining = create<TrainStore>((set, get) => {
         return set({ metrics: [...get().metrics, m.metrics], gpu: m.gpu, runs: updateRun(get(), (r) => ({ ...r, metrics: [...r.metrics, m.metrics] })) });
       case 'checkpoint':
         void get().refreshStored();
-        return set({ lastCheckpoint: m.step });
+        return set({ lastCheckpoint: m.step, checkpointError: null });
+      case 'checkpoint-failed':
+        return set({ checkpointError: `The checkpoint at step ${m.step} was not saved: ${m.message}` });
       case 'eval':
         return set({ runs: updateRun(get(), (r) => ({ ...r, tests: [...r.tests, m.result] })) });
       case 'paused':
-        return set({ status: 'paused', message: `paused at step ${m.step}; checkpoint saved` });
+        return set({ status: 'paused', message: `paused at step ${m.step}; ${m.saved ? 'checkpoint saved' : 'its checkpoint was not saved'}` });
       case 'done': {
         const { series, next } = seriesDone(get().series, get().runId, m.result);
         set({ status: 'done', result: m.result, message: 'finished', series, runs: updateRun(get(), (r) => ({ ...r, result: m.result })) });
@@ -151,6 +155,7 @@ export const useTraining = create<TrainStore>((set, get) => {
     runs: [],
     series: null,
     lastCheckpoint: null,
+    checkpointError: null,
     stored: [],
     preview: null,
     previewError: null,
@@ -161,11 +166,11 @@ export const useTraining = create<TrainStore>((set, get) => {
     attention: null,
     attentionError: null,
     start(cmd) {
-      set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null, attention: null, attentionError: null });
+      set({ status: 'starting', error: null, result: null, message: 'starting', metrics: cmd.resume ? get().metrics : [], preview: null, previewError: null, attention: null, attentionError: null, checkpointError: null });
       ensureWorker(onMessage, onError).postMessage({ type: 'start', ...cmd } satisfies ToWorker);
     },
     reset() {
-      set({ runs: [], series: null, metrics: [], result: null, runId: null, config: null, status: 'idle', message: '', error: null, preview: null, attention: null, lastCheckpoint: null });
+      set({ runs: [], series: null, metrics: [], result: null, runId: null, config: null, status: 'idle', message: '', error: null, preview: null, attention: null, lastCheckpoint: null, checkpointError: null });
     },
     startSeries(cmds) {
       const series = newSeries(cmds);

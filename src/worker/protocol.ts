@@ -39,8 +39,11 @@ export type FromWorker =
   /** `gpu`: the engine's live device buffers at this report (a leak shows as growth). */
   | { type: 'metrics'; metrics: StepMetrics; gpu: { buffers: number; bytes: number } }
   | { type: 'checkpoint'; step: number; bytes: number }
+  /** A checkpoint could not be stored (a full disk): training goes on, and the last stored one stays. */
+  | { type: 'checkpoint-failed'; step: number; message: string }
   | { type: 'eval'; result: EvalResult }
-  | { type: 'paused'; step: number }
+  /** `saved`: whether the checkpoint at the pause was stored. */
+  | { type: 'paused'; step: number; saved: boolean }
   | { type: 'done'; result: EvalResult }
   | { type: 'error'; code: WorkerErrorCode; message: string; /** A checkpoint to resume from, when one exists. */ resumable: boolean }
   | { type: 'preview'; runId: string; preview: MTMPreview }

@@ -67,6 +67,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   pauseRequested = false;
   let trainer: Trainer | undefined;
   let checkpointed = false;
+  let lastSaveFailed = false;
   try {
     post({ type: 'status', message: `loading ${msg.dataset} from IndexedDB` });
     const data = await loadData(msg.dataset);
@@ -117,10 +118,12 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         try {
           await saveCheckpoint(id, bytes);
           checkpointed = true;
+          lastSaveFailed = false;
           post({ type: 'checkpoint', step: state.step, bytes: bytes.length });
         } catch (err) {
           // Training goes on; only resuming from this point is lost.
-          post({ type: 'status', message: `checkpoint at step ${state.step} not saved: ${errorMessage(err)}` });
+          lastSaveFailed = true;
+          post({ type: 'checkpoint-failed', step: state.step, message: errorMessage(err) });
         }
       },
       shouldStop: () => pauseRequested,
@@ -132,7 +135,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     await Promise.allSettled(liveViews);
     Object.values(ended?.views ?? {}).forEach((v) => v.destroy());
     if (result) post({ type: 'done', result });
-    else post({ type: 'paused', step: trainer.step });
+    else post({ type: 'paused', step: trainer.step, saved: !lastSaveFailed });
   } catch (err) {
     const code: WorkerErrorCode =
       err instanceof WebGPUError ? err.code : err instanceof DivergedError ? 'diverged' : err instanceof DatasetLoadError ? 'dataset-missing' : ((err as { code?: WorkerErrorCode }).code ?? 'other');
