@@ -167,7 +167,9 @@ export async function importBundle(file: Blob, options: Pick<LoadOptions, 'onPro
   try {
     bundle = decodeBundle(bytes, label);
   } catch (e) {
-    throw new DatasetLoadError(errorMessage(e), { cause: e });
+    // The frame's errors name the bundle; its manifest's name the manifest inside it.
+    const message = errorMessage(e);
+    throw new DatasetLoadError(message.startsWith(label) ? message : `${label}: ${message}`, { cause: e });
   }
   return importPackage(bundle.manifest, bundle.files, { label, origin: `bundle:${label}`, readMs: now() - t0, source: 'bundle' }, options);
 }

@@ -55,7 +55,8 @@ export function App() {
 
   // The worker reads the dataset from IndexedDB, so only a stored dataset can be trained on.
   const active = useDatasets((s) => s.active);
-  const trainable = active && !active.storeError ? active.manifest.name : null;
+  // One the browser could not store trains from the page's copy (TrainPanel hands it to the worker).
+  const trainable = active ? active.manifest.name : null;
 
   return (
     <main className="page">

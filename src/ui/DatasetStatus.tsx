@@ -15,9 +15,7 @@ export function DatasetStatus() {
   return (
     <p className="dataset-status small" data-testid="dataset-status">
       {active
-        ? active.storeError
-          ? `${active.manifest.title} could not be stored in this browser, and training reads it from there (see Datasets below).`
-          : `${active.manifest.title}: ${active.train.count.toLocaleString('en-US')} training and ${active.test.count.toLocaleString('en-US')} test images, ready.`
+        ? `${active.manifest.title}: ${active.train.count.toLocaleString('en-US')} training and ${active.test.count.toLocaleString('en-US')} test images, ready${active.storeError ? ', for this visit only: the browser could not store it (see Datasets below).' : '.'}`
         : error
           ? 'The dataset did not load (see Datasets below).'
           : 'No dataset loaded yet (see Datasets below).'}

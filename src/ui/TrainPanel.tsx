@@ -55,7 +55,7 @@ export function TrainPanel({ dataset, home, limits }: { dataset: string | null; 
   useEffect(() => window.history.replaceState(null, '', window.location.pathname + encodeRecipe(r, home)), [r, home]);
   const [from, setFrom] = useState('');
   const [lesson, setLesson] = useState<string | null>(null);
-  const { refreshStored, prepare } = t;
+  const { refreshStored, prepare, provide } = t;
   useEffect(() => void refreshStored(), [refreshStored]);
   // Another tab (or this tab's worker) saved or deleted a checkpoint.
   useEffect(() => onStoreChange((what) => what === 'checkpoints' && void refreshStored()), [refreshStored]);
@@ -63,6 +63,10 @@ export function TrainPanel({ dataset, home, limits }: { dataset: string | null; 
   useEffect(() => {
     if (dataset) prepare();
   }, [dataset, prepare]);
+  // A dataset that did not fit in storage trains from the page's copy.
+  useEffect(() => {
+    if (active?.storeError) provide({ manifest: active.manifest, codebook: active.codebook, train: active.train, test: active.test, tokenAdapt: active.tokenAdapt });
+  }, [active, provide]);
 
   const chosen = PRESETS[presetName];
   // The recipe's config, checked or not: what the knobs show.

@@ -8,6 +8,7 @@ import type { TrainConfig } from '../train/presets';
 import type { MatmulChoice } from '../ops/matmul';
 import type { MTMPreview } from './mtm_view';
 import type { EvalResult, StepMetrics } from '../train/trainer';
+import type { LoadedDataset } from '../data/loader';
 
 export type ToWorker =
   | {
@@ -22,6 +23,8 @@ export type ToWorker =
       from?: string;
     }
   | { type: 'pause' }
+  /** A dataset the page holds but could not store (a full disk): the worker trains on this copy instead of IndexedDB's. */
+  | { type: 'dataset'; dataset: Pick<LoadedDataset, 'manifest' | 'codebook' | 'train' | 'test' | 'tokenAdapt'> }
   /** The masked token modeling view of one test image for a run (live, or from its checkpoint). */
   | { type: 'preview'; dataset: string; runId: string; index: number; seed: number }
   /** The attention view of one test image for a classifier run (live, or from its checkpoint). */

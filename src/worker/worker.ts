@@ -51,14 +51,20 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   else if (msg.type === 'augment-preview') void augmentPreview(msg);
   else if (msg.type === 'recipe-preview') void recipePreview(msg);
   else if (msg.type === 'attention') void attention(msg);
+  else if (msg.type === 'dataset') unstored.set(msg.dataset.manifest.name, msg.dataset);
 };
 
 const fail = (code: WorkerErrorCode, message: string) => Object.assign(new Error(message), { code });
 
+/** Datasets the page could not store, by name: read instead of IndexedDB. */
+const unstored = new Map<string, Extract<ToWorker, { type: 'dataset' }>['dataset']>();
+
 async function loadData(dataset: string): Promise<TrainData> {
-  const ds = await loadStored(dataset).catch((err: unknown) => {
-    throw fail('dataset-missing', `${errorMessage(err)} Load it from the Datasets panel first.`);
-  });
+  const ds =
+    unstored.get(dataset) ??
+    (await loadStored(dataset).catch((err: unknown) => {
+      throw fail('dataset-missing', `${errorMessage(err)} Load it from the Datasets panel first.`);
+    }));
   return tokenData(ds.manifest, ds.codebook, ds.train, ds.test, ds.tokenAdapt);
 }
 
