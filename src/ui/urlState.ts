@@ -53,5 +53,8 @@ export function decodeRecipe(search: string, presets: readonly string[], home: s
     if (v !== undefined && problem(e, v, PRESETS[preset]) === null) r[e.key] = v;
     else ignored.push(`${urlKey(e)}=${text}`);
   }
+  // A key no option has (a typo such as step=40) is named too, rather than silently dropped.
+  const known = new Set(['v', 'preset', ...ENTRIES.map(urlKey)]);
+  for (const key of new Set(q.keys())) if (!known.has(key)) ignored.push(`unknown key ${key}`);
   return { recipe: { preset, ...(r as Overrides) }, ignored };
 }

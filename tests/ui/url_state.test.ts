@@ -17,6 +17,8 @@ describe('recipe in the URL', () => {
     const { recipe, ignored } = decodeRecipe('?v=1&preset=nope&steps=-3&augment=magic&seed=2&block=2', PRESETS, 'quick');
     expect(recipe).toEqual({ preset: 'quick', seed: 2 });
     expect(ignored).toEqual(['unknown preset "nope"', 'steps=-3', 'block=2', 'augment=magic']);
+    // A key no option has, such as a typo, is named too.
+    expect(decodeRecipe('?v=1&step=40&steps=40', PRESETS, 'quick')).toEqual({ recipe: { preset: 'quick', steps: 40 }, ignored: ['unknown key step'] });
     expect(decodeRecipe('?v=9&steps=5', PRESETS, 'quick').recipe).toEqual({ preset: 'quick' });
   });
 
