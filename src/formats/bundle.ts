@@ -52,7 +52,7 @@ export function frameBundle(entries: [string, Uint8Array][]): Uint8Array {
   return sealFrame(bytes);
 }
 
-/** A manifest as a bundle (and a package folder) stores it. */
+/** A manifest as a bundle stores it. */
 export const manifestBytes = (manifest: Manifest): Uint8Array => new TextEncoder().encode(JSON.stringify(manifest, null, 2));
 
 export function decodeBundle(bytes: Uint8Array, file = 'bundle'): { manifest: Manifest; files: Record<string, Uint8Array> } {

@@ -63,9 +63,9 @@ export function TrainPanel({ dataset, home, limits }: { dataset: string | null; 
   useEffect(() => {
     if (dataset) prepare();
   }, [dataset, prepare]);
-  // A dataset that did not fit in storage trains from the page's copy.
+  // A dataset that did not fit in storage trains from the page's copy; once stored, from IndexedDB's.
   useEffect(() => {
-    if (active?.storeError) provide({ manifest: active.manifest, codebook: active.codebook, train: active.train, test: active.test, tokenAdapt: active.tokenAdapt });
+    if (active) provide(active.manifest.name, active.storeError ? { manifest: active.manifest, codebook: active.codebook, train: active.train, test: active.test, tokenAdapt: active.tokenAdapt } : null);
   }, [active, provide]);
 
   const chosen = PRESETS[presetName];

@@ -60,8 +60,8 @@ interface TrainStore {
   refreshStored(): Promise<void>;
   /** Starts the worker ahead of Train, so its code is loaded by the time a run starts. */
   prepare(): void;
-  /** Hands the worker a dataset the page could not store, to train on instead of IndexedDB's copy. */
-  provide(dataset: Extract<ToWorker, { type: 'dataset' }>['dataset']): void;
+  /** Hands the worker a dataset the page could not store, to train on instead of IndexedDB's copy (null: the stored copy again). */
+  provide(name: string, dataset: Extract<ToWorker, { type: 'dataset' }>['dataset']): void;
 }
 
 let worker: Worker | null = null;
@@ -197,8 +197,8 @@ export const useTraining = create<TrainStore>((set, get) => {
     requestRecipePreview(dataset, index, seed, recipes) {
       ensureWorker(onMessage, onError).postMessage({ type: 'recipe-preview', dataset, index, seed, recipes } satisfies ToWorker);
     },
-    provide(dataset) {
-      ensureWorker(onMessage, onError).postMessage({ type: 'dataset', dataset } satisfies ToWorker);
+    provide(name, dataset) {
+      ensureWorker(onMessage, onError).postMessage({ type: 'dataset', name, dataset } satisfies ToWorker);
     },
     prepare() {
       ensureWorker(onMessage, onError);

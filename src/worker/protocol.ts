@@ -23,8 +23,8 @@ export type ToWorker =
       from?: string;
     }
   | { type: 'pause' }
-  /** A dataset the page holds but could not store (a full disk): the worker trains on this copy instead of IndexedDB's. */
-  | { type: 'dataset'; dataset: Pick<LoadedDataset, 'manifest' | 'codebook' | 'train' | 'test' | 'tokenAdapt'> }
+  /** A dataset the page holds but could not store (a full disk): the worker trains on this copy instead of IndexedDB's; null: IndexedDB's again. */
+  | { type: 'dataset'; name: string; dataset: Pick<LoadedDataset, 'manifest' | 'codebook' | 'train' | 'test' | 'tokenAdapt'> | null }
   /** The masked token modeling view of one test image for a run (live, or from its checkpoint). */
   | { type: 'preview'; dataset: string; runId: string; index: number; seed: number }
   /** The attention view of one test image for a classifier run (live, or from its checkpoint). */

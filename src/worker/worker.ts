@@ -51,13 +51,16 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   else if (msg.type === 'augment-preview') void augmentPreview(msg);
   else if (msg.type === 'recipe-preview') void recipePreview(msg);
   else if (msg.type === 'attention') void attention(msg);
-  else if (msg.type === 'dataset') unstored.set(msg.dataset.manifest.name, msg.dataset);
+  else if (msg.type === 'dataset') {
+    if (msg.dataset) unstored.set(msg.name, msg.dataset);
+    else unstored.delete(msg.name);
+  }
 };
 
 const fail = (code: WorkerErrorCode, message: string) => Object.assign(new Error(message), { code });
 
 /** Datasets the page could not store, by name: read instead of IndexedDB. */
-const unstored = new Map<string, Extract<ToWorker, { type: 'dataset' }>['dataset']>();
+const unstored = new Map<string, NonNullable<Extract<ToWorker, { type: 'dataset' }>['dataset']>>();
 
 async function loadData(dataset: string): Promise<TrainData> {
   const ds =
