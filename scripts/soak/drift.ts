@@ -1,8 +1,9 @@
-// What a soak concludes from its samples: after warm-up, does each quantity stay flat? A least-squares
-// line through the samples past warm-up gives the drift over that window (slope times its length),
-// which must not grow beyond the quantity's tolerance. A line, not first-against-last, so one sample
-// caught mid-collection neither hides nor fakes a leak.
-import { linearFit, mean } from '../../src/util/stats';
+// What a soak concludes from its samples: after warm-up, does each quantity stay flat? The trend of
+// the samples past warm-up (the Theil–Sen slope: the median of the slopes between every pair) times
+// the window's length is the drift, which must not grow beyond the quantity's tolerance. A robust
+// trend, not first-against-last nor a least-squares line, so one sample caught mid-collection or
+// beside a burst of other work neither hides nor fakes a leak.
+import { mean, medianSlope } from '../../src/util/stats';
 
 export interface Sample {
   step: number;
@@ -42,7 +43,7 @@ export function drifts(samples: readonly Sample[], warmupSteps: number, toleranc
   const out: Record<string, Drift> = {};
   for (const [name, tol] of Object.entries(tolerances)) {
     const ys = past.map((s) => s.values[name]);
-    const { slope } = linearFit(steps, ys);
+    const slope = medianSlope(steps, ys);
     const m = mean(ys);
     const drift = slope * window;
     const allowed = Math.max(tol.absolute, tol.relative * Math.abs(m));
