@@ -15,15 +15,9 @@ import { tuneForTraining } from '../../src/ops/matmul_tune';
 import { preset } from '../../src/train/presets';
 import { Trainer } from '../../src/train/trainer';
 import { loadTokenPackage } from '../train/datasets';
-import { drifts, MB, report, type Sample } from './drift';
+import { drifts, MB, report, TOLERANCE, type Sample } from './drift';
 
-const TOLERANCES = {
-  rss_mb: { relative: 0.05, absolute: 8, unit: 'MB' },
-  heap_mb: { relative: 0.1, absolute: 2, unit: 'MB' },
-  gpu_buffers: { relative: 0, absolute: 0, unit: 'buffers' },
-  gpu_mb: { relative: 0, absolute: 0, unit: 'MB' },
-  ms_per_step: { relative: 0.1, absolute: 1, unit: 'ms' },
-};
+const TOLERANCES = { rss_mb: TOLERANCE.resident, heap_mb: TOLERANCE.heap, gpu_buffers: TOLERANCE.buffers, gpu_mb: TOLERANCE.deviceBytes, ms_per_step: TOLERANCE.stepTime(0.1) };
 
 export async function soakCli(args: string[]): Promise<boolean> {
   const { values } = parseArgs({ args, options: { steps: { type: 'string', default: '20000' }, batch: { type: 'string', default: '16' }, 'sample-every': { type: 'string', default: '500' } } });

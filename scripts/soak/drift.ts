@@ -66,4 +66,13 @@ export function report(samples: readonly Sample[], result: Record<string, Drift>
 
 export const round = (x: number) => Number(x.toPrecision(4));
 
+/** The soaks' tolerances: a process's memory wobbles with its allocators, a heap after collection less, device buffers not at all. */
+export const TOLERANCE = {
+  resident: { relative: 0.05, absolute: 10, unit: 'MB' },
+  heap: { relative: 0.1, absolute: 2, unit: 'MB' },
+  buffers: { relative: 0, absolute: 0, unit: 'buffers' },
+  deviceBytes: { relative: 0, absolute: 0, unit: 'MB' },
+  stepTime: (relative: number): Tolerance => ({ relative, absolute: 1, unit: 'ms' }),
+} satisfies Record<string, Tolerance | ((r: number) => Tolerance)>;
+
 export const MB = 1024 * 1024;
