@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { encodeBundle, frameBundle, manifestBytes } from '../src/formats/bundle';
 import { tinyPackage } from '../tests/data/tiny-package';
-import { importTiny, openPage, shippedLoaded, shortRun, storedSnapshot, trainButton } from './helpers';
+import { datasetKeys, importTiny, openPage, shippedLoaded, shortRun, storedSnapshot, trainButton, workerPrelude } from './helpers';
 
 const SHIPPED = '**/data/fashion-mnist/';
 const flip = (bytes: Uint8Array, at: number) => {
@@ -20,7 +20,6 @@ const withMetadata = (bytes: Uint8Array, from: string, to: string) => {
   expect(text.indexOf(from)).toBeGreaterThan(0);
   return Buffer.from(text.replace(from, to), 'latin1');
 };
-const datasetKeys = (s: Record<string, string>) => Object.keys(s).filter((k) => k.startsWith('tessera:'));
 
 async function upload(page: Page, testId: string, name: string, bytes: Uint8Array): Promise<void> {
   await page.getByTestId(testId).setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
@@ -142,10 +141,7 @@ const DISK_FULL = `(() => {
 
 test('a full disk: a package or checkpoint that does not fit is named, training goes on, and what was stored stays', async ({ page }) => {
   await page.addInitScript(DISK_FULL);
-  await page.route('**/assets/worker-*.js', async (route) => {
-    const original = await route.fetch();
-    await route.fulfill({ response: original, body: DISK_FULL + (await original.text()) });
-  });
+  await workerPrelude(page, DISK_FULL);
   await openPage(page);
   await importTiny(page, 'tiny-quota', { seed: 3, train: [40], test: [8] });
   await shortRun(page, 4);

@@ -35,6 +35,17 @@ export async function shortRun(page: Page, steps: number, opts: { testEvery?: nu
   if (opts.testEvery !== undefined) await page.getByLabel('test every').fill(String(opts.testEvery));
 }
 
+/** Serves the training worker's script with `prelude` run first: how a test reaches into the worker's globals. */
+export async function workerPrelude(page: Page, prelude: string): Promise<void> {
+  await page.route('**/assets/worker-*.js', async (route) => {
+    const original = await route.fetch();
+    await route.fulfill({ response: original, body: prelude + (await original.text()) });
+  });
+}
+
+/** The dataset store's keys of a snapshot (storedSnapshot), the checkpoints' left out. */
+export const datasetKeys = (snapshot: Record<string, string>): string[] => Object.keys(snapshot).filter((k) => k.startsWith('tessera:'));
+
 /** The Train button (exact: a lesson's title has the word too). */
 export const trainButton = (page: Page): Locator => page.getByRole('button', { name: 'Train', exact: true });
 

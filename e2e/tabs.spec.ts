@@ -4,9 +4,7 @@
 // something the other deletes carries on from its copy in memory and says what is gone; its next
 // checkpoint is stored again, and a new run on a deleted dataset stops with a message.
 import { expect, test } from '@playwright/test';
-import { importTiny, openPage, shortRun, storedSnapshot, trainButton } from './helpers';
-
-const datasetKeys = (s: Record<string, string>) => Object.keys(s).filter((k) => k.startsWith('tessera:'));
+import { datasetKeys, importTiny, openPage, shortRun, storedSnapshot, trainButton } from './helpers';
 
 test('two tabs load the same package at once, train at once, and one deletes what the other trains on', async ({ context }) => {
   test.slow();

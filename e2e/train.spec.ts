@@ -3,7 +3,7 @@
 // checkpoint, resumes after a reload; a dataset missing from IndexedDB gives a message.
 // A tiny imported package keeps SwiftShader's share of the work to seconds.
 import { expect, test, type Page } from '@playwright/test';
-import { chart, complaints, importTiny as importPackage, openPage, plotted, shippedLoaded, shortRun, trainButton } from './helpers';
+import { chart, complaints, importTiny as importPackage, openPage, plotted, shippedLoaded, shortRun, trainButton, workerPrelude } from './helpers';
 
 const importTiny = (page: Page, name: string) => importPackage(page, name, { seed: 5, train: [200, 56], test: [40] });
 
@@ -125,13 +125,11 @@ test('a lost GPU device stops training with a banner, keeps everything, and Resu
   test.slow();
   // The worker's script is served with a prelude that keeps each GPUDevice it asks for, so the test
   // can destroy them: what a GPU process crash or driver reset does to a page's devices.
-  await page.route('**/assets/worker-*.js', async (route) => {
-    const original = await route.fetch();
-    const prelude =
-      'const __request = GPUAdapter.prototype.requestDevice;' +
-      'GPUAdapter.prototype.requestDevice = async function (...args) { const d = await __request.apply(this, args); (self.__devices ??= []).push(d); return d; };\n';
-    await route.fulfill({ response: original, body: prelude + (await original.text()) });
-  });
+  await workerPrelude(
+    page,
+    'const __request = GPUAdapter.prototype.requestDevice;' +
+      'GPUAdapter.prototype.requestDevice = async function (...args) { const d = await __request.apply(this, args); (self.__devices ??= []).push(d); return d; };\n',
+  );
   await openPage(page);
   await importTiny(page, 'tiny-lost');
   await shortRun(page, 400);

@@ -8,7 +8,7 @@ import { browserTuneCache } from '../data/tune_store';
 import { matmulChoices } from '../ops/matmul';
 import { tuneForTraining } from '../ops/matmul_tune';
 import { Engine, type Tensor } from '../gpu/engine';
-import { decodeCheckpoint, encodeCheckpoint } from '../formats/checkpoint';
+import { checkLayout, decodeCheckpoint, encodeCheckpoint } from '../formats/checkpoint';
 import { loadCheckpoint, saveCheckpoint } from '../data/checkpoint_store';
 import { tokenData, type Examples, type TrainData } from '../data/examples';
 import { finetuneConfig, transferWeights } from '../train/finetune';
@@ -197,7 +197,7 @@ async function viewOfRun<T extends 'mtm' | 'classify', M extends { destroy(): vo
   const config = normalizeConfig(state.config);
   if (!ofTask(config)) throw wrong;
   const data = await loadData(dataset);
-  if (state.params.length !== taskLayout(config, data).total) throw new Error('the checkpoint does not fit this dataset');
+  checkLayout(state, taskLayout(config, data));
   const model = make(await gpu(), config, data);
   try {
     return await use(model, state.params, state.step, data.test);
