@@ -1,11 +1,13 @@
 """The classifier of src/nn/vit.ts as a plain nn.Module, on token ids: frozen codebook vectors
 ('tokens', SeiT) or a learned code embedding ('codes', SeiT++), then
 
-    stem (linear) -> + pos -> blocks [x += attn(LN1(x)); x += MLP(LN2(x))] -> pool -> LN -> head
+    [k x k window] -> stem (linear) -> + pos -> blocks [x += attn(LN1(x)); x += MLP(LN2(x))] -> pool -> LN -> head
 
 with the engine's numerics: LayerNorm eps 1e-6, GELU's tanh form, softmax(q k^T / sqrt(dh)), qkv
 packed as [q | k | v] with head h at columns h*dh..(h+1)*dh of each, pooling the mean of the patch
-tokens (or CLS alone). A CLS cell reads id K: the codebook's zero row (so its stem output is the
+tokens (or CLS alone). With stemWindow k > 1 each token's stem reads the k x k cells around it,
+zero past the grid (src/ops/taps.ts windowTaps: cell-major, the window row-major, then the cell's
+features; CLS reads only itself, at the centre). A CLS cell reads id K: the codebook's zero row (so its stem output is the
 stem bias) or the learned table's reserved row.
 
 `config` is a ViTConfig as the engine has it (src/nn/vit.ts, camelCase keys); vit_config builds
@@ -32,6 +34,26 @@ def vit_config(train, manifest):
     return {**model, "input": train["input"], "grid": list(tk["grid"]),
             "inDim": train["model"].get("embedDim", DEFAULT_EMBED_DIM) if codes else tk["patch"] ** 2 * manifest["image"]["channels"],
             **({"vocab": tk["K"]} if codes else {}), "classes": len(manifest["classes"])}
+
+
+def stem_in_dim(c):
+    return c.get("stemWindow", 1) ** 2 * c["inDim"]
+
+
+def window(feat, c):
+    """[B, T, C] -> [B, T, k*k*C]: each token's k x k window of cells (an im2col), as the engine's stem reads it."""
+    k = c.get("stemWindow", 1)
+    if k == 1:
+        return feat
+    B, T, C = feat.shape
+    (H, W), first, kk = c["grid"], 1 if has_cls(c) else 0, k * k
+    cells = feat[:, first:].reshape(B, H, W, C).permute(0, 3, 1, 2)
+    # unfold orders a window's features channel-major; the engine's are cell-major.
+    cols = F.unfold(cells, k, padding=(k - 1) // 2).view(B, C, kk, H * W).permute(0, 3, 2, 1).reshape(B, H * W, kk * C)
+    if not first:
+        return cols
+    centre = (kk - 1) // 2
+    return torch.cat([F.pad(feat[:, :1], (centre * C, (kk - 1 - centre) * C)), cols], 1)
 
 
 def has_cls(c):
@@ -132,7 +154,7 @@ class ViT(nn.Module):
         else:
             # Frozen, so a buffer; row K is zero for CLS.
             self.register_buffer("codebook", torch.cat([torch.as_tensor(codebook, dtype=torch.float32), torch.zeros(1, c["inDim"])]))
-        self.stem = nn.Linear(c["inDim"], D)
+        self.stem = nn.Linear(stem_in_dim(c), D)
         self.pos = nn.Parameter(torch.zeros(seq_len(c), D))
         # src/nn/blocks.ts dropPathRate: timm's linspace(0, dropPath, depth).
         rates = [c.get("dropPath", 0) * l / (depth - 1) if depth > 1 else 0 for l in range(depth)]
@@ -160,7 +182,7 @@ class ViT(nn.Module):
                 p.normal_(0, 0.02)
         if c["input"] == "codes":
             # SeiT++'s patch conv keeps kaiming-uniform's std 1/sqrt(3 fan_in) (src/nn/code_embedding.ts stemInitStd).
-            self.stem.weight.normal_(0, 1 / math.sqrt(3 * c["inDim"]))
+            self.stem.weight.normal_(0, 1 / math.sqrt(3 * stem_in_dim(c)))
             self.pos.copy_(sincos2d(c["grid"], c["dim"], has_cls(c)))
         self.head.weight.normal_(0, c.get("headInit", 0.02))
 
@@ -170,7 +192,7 @@ class ViT(nn.Module):
         if has_cls(self.config):
             ids = torch.cat([torch.full_like(ids[:, :1], self.K), ids], 1)
         feat = self.embed(ids) if self.config["input"] == "codes" else self.codebook[ids]
-        x = self.stem(feat) + self.pos
+        x = self.stem(window(feat, self.config)) + self.pos
         for block in self.blocks:
             x = block(x)
         return self.head(self.norm(torch.einsum("t,btd->bd", self.pool, x)))

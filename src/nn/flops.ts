@@ -2,10 +2,10 @@
 // and the two attention products, which are nearly all of it at these widths. Norms, GELU, softmax,
 // embedding gathers and AdamW are left out. A training image costs about three forwards: the
 // backward computes two products (dX and dW) for each forward one.
-import { seqLen, type ViTConfig } from './vit';
+import { seqLen, stemInDim, type ViTConfig } from './vit';
 
 export interface VitFlops {
-  /** The stem (cells x inDim -> dim), the blocks, the head. */
+  /** The stem (cells x its window's features -> dim), the blocks, the head. */
   stem: number;
   blocks: number;
   head: number;
@@ -18,7 +18,7 @@ export function vitFlops(c: ViTConfig): VitFlops {
   const cells = c.grid[0] * c.grid[1];
   const T = seqLen(c);
   const D = c.dim;
-  const stem = 2 * cells * c.inDim * D;
+  const stem = 2 * cells * stemInDim(c) * D;
   // Per block: QKV (D -> 3D), scores Q.K^T and A.V (T x T x D each, over all heads), the output
   // projection (D -> D), and the MLP (D -> rD -> D).
   const block = 2 * T * D * 3 * D + 2 * (2 * T * T * D) + 2 * T * D * D + 2 * (2 * T * D * c.mlpRatio * D);

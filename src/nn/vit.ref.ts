@@ -6,12 +6,13 @@ import { embeddingForwardRef } from '../ops/embedding.ref';
 import { layernormBackwardRef, layernormRef } from '../ops/layernorm.ref';
 import { matmulRef } from '../ops/matmul.ref';
 import { columnSumRef } from '../ops/reduce.ref';
+import { applyTaps, transposeTaps, windowTaps } from '../ops/taps';
 import type { TrainStep } from './blocks';
 import { blocksRef } from './blocks.ref';
 import { codeEmbeddingRef } from './code_embedding.ref';
 import { linearBackwardRef, linearRef } from './linear.ref';
 import { hostParams } from './params';
-import { codeEmbeddingConfig, poolWeights, seqLen, vitLayout, type ViTConfig } from './vit';
+import { codeEmbeddingConfig, hasCls, poolWeights, seqLen, vitLayout, type ViTConfig } from './vit';
 
 export interface ViTRefInput {
   B: number;
@@ -49,7 +50,9 @@ export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, wit
     feat = new Float64Array(BT * c.inDim);
     embeddingForwardRef(inp.ids!, inp.codebook!, inp.codebook!.length / c.inDim, c.inDim, feat);
   } else feat = inp.feat!;
-  const x0 = linearRef(h, 'stem', feat, BT);
+  const window = (c.stemWindow ?? 1) > 1 ? windowTaps(B, c.grid, hasCls(c), c.stemWindow!) : null;
+  const stemIn = window ? applyTaps(window, feat, c.inDim) : feat;
+  const x0 = linearRef(h, 'stem', stemIn, BT);
   embeddingForwardRef(Array.from({ length: BT }, (_, i) => i % T), h.P('pos'), T, D, x0, true);
   const blocks = blocksRef(h, c, x0, B, T, '', train);
   const w = Float64Array.from(poolWeights(c));
@@ -71,7 +74,7 @@ export function vitRef(c: ViTConfig, params: Float64Array, inp: ViTRefInput, wit
   matmulRef({ M: T, N: D, K: 1, transA: true, batch: [B, 1] }, { t: w, ld: T }, { t: lnz.dx, ld: D, batchStride: [D, 0] }, { t: dOut, ld: D, batchStride: [T * D, 0] });
   const dx = blocks.backward(dOut);
   h.G('pos').set(columnSumRef(dx, B, T * D));
-  const dFeat = linearBackwardRef(h, 'stem', feat, dx, BT);
-  embed?.backward(dFeat);
+  const dStemIn = linearBackwardRef(h, 'stem', stemIn, dx, BT);
+  embed?.backward(window ? applyTaps(transposeTaps(window), dStemIn, c.inDim) : dStemIn);
   return { loss, logits, grads: h.grads };
 }

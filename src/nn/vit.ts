@@ -3,7 +3,12 @@
 // kernel calls. Every variant feeds the same trunk a [B*T, inDim] feature map: frozen codebook
 // vectors gathered by token id, the learned embedding of each id, or the raw pixels of each patch.
 //
-//   feat -> stem (linear) -> + pos -> blocks (src/nn/blocks.ts) -> pool -> LN -> head
+//   feat -> [k x k window] -> stem (linear) -> + pos -> blocks (src/nn/blocks.ts) -> pool -> LN -> head
+//
+// With a window (stemWindow k > 1) each token's stem reads the k x k cells around it (zero outside
+// the grid): a stride-1 k x k convolution over the grid, done as an im2col (src/ops/taps.ts
+// windowTaps, on the row-mixing kernel) and the linear stem. It is the small-grid analogue of SeiT's
+// overlapping conv stem (4x4, stride 2): a token sees its neighbours before the first attention.
 //
 // A CLS token, when used, is a grid cell of its own: with frozen codebook vectors its features are
 // zero, so its stem output is the stem bias and pos[0] + bias is exactly timm's learned cls token;
@@ -15,6 +20,8 @@ import { embeddingForward } from '../ops/embedding';
 import { layernorm, layernormBackward } from '../ops/layernorm';
 import { matmul } from '../ops/matmul';
 import { columnSum } from '../ops/reduce';
+import { GpuTaps } from '../ops/row_mix';
+import { transposeTaps, windowTaps } from '../ops/taps';
 import type { Batch } from './batch';
 import { addBlocks, Blocks, type BlocksConfig, type TrainStep } from './blocks';
 import { addCodeEmbedding, CodeEmbedding, stemInitStd, type CodeEmbeddingConfig } from './code_embedding';
@@ -44,6 +51,8 @@ export interface ViTConfig extends BlocksConfig {
    * only: SeiT++ fine-tunes an MTM encoder this way, since it was pre-trained with one.
    */
   clsToken?: boolean;
+  /** The stem reads the stemWindow x stemWindow cells around each token (odd; default 1: its own cell). */
+  stemWindow?: number;
   /** Label smoothing of the classification loss. */
   labelSmoothing: number;
   /** Std of the head's initial weights (default 0.02, timm's; SeiT++ re-initialises a fine-tune's head at 2e-5). */
@@ -59,6 +68,11 @@ export function seqLen(c: ViTConfig): number {
   return c.grid[0] * c.grid[1] + (hasCls(c) ? 1 : 0);
 }
 
+/** Features the stem reads per token: its window's cells, each inDim wide. */
+export function stemInDim(c: ViTConfig): number {
+  return (c.stemWindow ?? 1) ** 2 * c.inDim;
+}
+
 export function codeEmbeddingConfig(c: ViTConfig): CodeEmbeddingConfig {
   if (c.vocab === undefined) throw new Error("a ViT on 'codes' needs the codebook size (vocab)");
   return { vocab: c.vocab, dim: c.inDim, dropout: c.embedDropout ?? 0 };
@@ -69,8 +83,8 @@ export function vitLayout(c: ViTConfig): ParamLayout {
   const D = c.dim;
   const L = new ParamLayout();
   if (c.input === 'codes') addCodeEmbedding(L, codeEmbeddingConfig(c));
-  const stemStd = c.input === 'codes' ? stemInitStd(c.inDim) : 0.02;
-  L.add({ name: 'stem.w', shape: [c.inDim, D], init: { kind: 'normal', std: stemStd }, decay: true, layer: 0 });
+  const stemStd = c.input === 'codes' ? stemInitStd(stemInDim(c)) : 0.02;
+  L.add({ name: 'stem.w', shape: [stemInDim(c), D], init: { kind: 'normal', std: stemStd }, decay: true, layer: 0 });
   L.add({ name: 'stem.b', shape: [D], init: { kind: 'zeros' }, decay: false, layer: 0 });
   // SeiT++ fine-tunes a learnable position code that starts from the MTM encoder's sin-cos one.
   const posInit = c.input === 'codes' ? ({ kind: 'sincos', grid: c.grid, cls: hasCls(c) } as const) : ({ kind: 'normal', std: 0.02 } as const);
@@ -111,6 +125,8 @@ export class ViT {
   private readonly gathered: Tensor | null;
   /** The stem's input in the last forward, which its weight gradient reads. */
   private stemIn: Tensor | null = null;
+  /** stemWindow > 1: the im2col map, its transpose, the windows [B*T, k*k*inDim] and their gradient. */
+  private readonly window: { taps: GpuTaps; back: GpuTaps; out: Tensor; grad: Tensor } | null;
   private readonly posIds: Tensor<'i32'>;
   private readonly pool: Tensor;
   private readonly pooled: Tensor;
@@ -139,6 +155,10 @@ export class ViT {
     this.blocks = new Blocks(e, this.params, c, B, T);
     this.embed = c.input === 'codes' ? new CodeEmbedding(e, this.params, codeEmbeddingConfig(c), BT) : null;
     this.gathered = c.input === 'tokens' ? f([BT, c.inDim], 'gathered') : null;
+    if ((c.stemWindow ?? 1) > 1) {
+      const taps = windowTaps(B, c.grid, hasCls(c), c.stemWindow!);
+      this.window = { taps: new GpuTaps(e, 'window', taps), back: new GpuTaps(e, 'window.back', transposeTaps(taps)), out: f([BT, stemInDim(c)], 'window'), grad: f([BT, stemInDim(c)], 'dWindow') };
+    } else this.window = null;
     this.posIds = e.tensor([BT], 'i32', Int32Array.from({ length: BT }, (_, i) => i % T), 'posIds');
     this.pool = e.tensor([T], 'f32', poolWeights(c), 'poolWeights');
     this.pooled = f([B, D], 'pooled');
@@ -184,7 +204,12 @@ export class ViT {
     const { e, config: c, B, BT, T } = this;
     const D = c.dim;
     const p = (n: string) => this.params.p(n);
-    const feat = (this.stemIn = this.stemInput(batch.input, train));
+    let feat = this.stemInput(batch.input, train);
+    if (this.window) {
+      this.window.taps.apply(feat, this.window.out, c.inDim);
+      feat = this.window.out;
+    }
+    this.stemIn = feat;
     const x = this.blocks.input;
     linear(e, this.params, 'stem', feat, x, BT);
     embeddingForward(e, this.posIds, p('pos'), x, true);
@@ -222,13 +247,17 @@ export class ViT {
 
     // x0 = stem(feat) + pos[t]; frozen codebook vectors and pixels are inputs, learned embeddings are not.
     columnSum(e, dx, g('pos'));
-    linearBackward(e, this.params, 'stem', this.stemIn!, dx, BT, this.embed?.grad ?? null);
+    const dFeat = this.embed?.grad ?? null;
+    linearBackward(e, this.params, 'stem', this.stemIn!, dx, BT, dFeat && (this.window?.grad ?? dFeat));
+    // The window's transpose sums each cell's gradient over the windows that read it.
+    if (dFeat && this.window) this.window.back.apply(this.window.grad, dFeat, c.inDim);
     this.embed?.backward();
   }
 
   destroy(): void {
     [this.posIds, this.pool, this.pooled, this.z, this.zMean, this.zRstd, this.logits, this.loss, this.correct, this.dLogits, this.dPooled, this.dZ].forEach((t) => t.destroy());
     this.gathered?.destroy();
+    if (this.window) [this.window.taps, this.window.back, this.window.out, this.window.grad].forEach((t) => t.destroy());
     this.embed?.destroy();
     this.blocks.destroy();
     this.params.destroy();

@@ -74,3 +74,31 @@ export function applyTaps(t: Taps, x: ArrayLike<number>, channels: number): Floa
   }
   return out;
 }
+
+/**
+ * The k x k window of grid cells around every cell, zero outside the grid: an im2col of a [B*T, C]
+ * feature map into [B*T, k*k*C] (output row (b, t) * k*k + j is cell t's neighbour j, the window
+ * row-major), after which a stride-1 k x k convolution is one linear layer. With `cls` the first
+ * token of each image is not a cell: it reads only itself, at the window's centre. k is odd.
+ */
+export function windowTaps(B: number, grid: [number, number], cls: boolean, k: number): Taps {
+  if (!(k >= 1 && k % 2 === 1)) throw new Error(`taps: a window is an odd number of cells wide, not ${k}`);
+  const [H, W] = grid;
+  const first = cls ? 1 : 0;
+  const T = H * W + first;
+  const kk = k * k;
+  const r = (k - 1) / 2;
+  return buildTaps(B * T * kk, B * T, (row, add) => {
+    const j = row % kk;
+    const bt = (row - j) / kk;
+    const t = bt % T;
+    if (t < first) {
+      if (j === (kk - 1) / 2) add(bt, 1);
+      return;
+    }
+    const cell = t - first;
+    const y = Math.floor(cell / W) + Math.floor(j / k) - r;
+    const x = (cell % W) + (j % k) - r;
+    if (y >= 0 && y < H && x >= 0 && x < W) add(bt - t + first + y * W + x, 1);
+  });
+}

@@ -109,6 +109,7 @@ export const OPTIONS = [
   int({ key: 'mlpRatio', flag: 'mlp-ratio', label: 'MLP ratio', group: 'model', tasks: VIT, min: 1, encoder: true, ...at('model.mlpRatio'), help: "The MLP's hidden width over the block width" }),
   choice({ key: 'input', flag: 'input', label: 'token input', group: 'model', tasks: ['classify'], tokens: true, encoder: true, values: ['tokens', 'codes'], names: { tokens: 'frozen codebook vectors', codes: 'learned code embeddings' }, ...at('input'), help: "What the stem reads of each token: its frozen codebook vector (SeiT), or a learned embedding of its id (SeiT++'s fine-tuning)" }),
   int({ key: 'embedDim', flag: 'embed-dim', label: 'code embedding width', group: 'model', tasks: VIT, min: 1, encoder: true, relevant: (c) => c.task === 'mtm' || (c.task === 'classify' && c.input === 'codes'), ...at('model.embedDim', DEFAULT_EMBED_DIM), help: 'Width of the learned code embedding, before the stem widens it to the block width (learned code embeddings only)' }),
+  int({ key: 'stemWindow', flag: 'stem-window', label: 'stem window', group: 'model', tasks: ['classify'], min: 1, max: 7, ...at('model.stemWindow', 1), help: "The k×k cells around each token that its stem reads, zero past the grid's edge: 1 is the plain ViT (its own cell), 3 a 3×3 convolution over the grid, like SeiT's overlapping conv stem; odd" }),
   choice({ key: 'pool', flag: 'pool', label: 'pooling', group: 'model', tasks: ['classify'], values: ['mean', 'cls'], ...at('model.pool'), help: 'Average the patch tokens (SeiT, SeiT++) or read the CLS token' }),
 
   choice({ key: 'precision', flag: 'precision', label: 'matmul precision', group: 'model', tasks: ['classify', 'mtm'], values: ['f32', 'f16'], ...at('model.precision', 'f32'), help: "The linear layers' matmul operands: f32, or f16 rounded copies (sums, weights and the optimizer stay f32; needs the adapter's shader-f16)" }),
@@ -228,6 +229,10 @@ const given = (o: Overrides): [Option, Value][] => ENTRIES.flatMap((e) => (o[e.k
 const RULES: ((c: TrainConfig, o: Overrides) => void)[] = [
   (c) => {
     if (c.model.dim % c.model.heads !== 0) throw new Error(`the width (dim ${c.model.dim}) must divide into ${c.model.heads} heads`);
+  },
+  (c) => {
+    const k = c.model.stemWindow ?? 1;
+    if (k % 2 === 0) throw new Error(`the stem window (${k}) must be odd, so that it centres on its token`);
   },
   (c, o) => {
     if (o.warmup !== undefined && c.warmupSteps >= c.steps) throw new Error(`the warmup (${c.warmupSteps} steps) must be shorter than the run (${c.steps} steps)`);

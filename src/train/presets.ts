@@ -19,7 +19,7 @@ export const DEFAULT_EMBED_DIM = 32;
 interface RunConfig {
   /** The preset this run started from (its differences from it name the run: src/train/options.ts runName). */
   preset: string;
-  model: Pick<ViTConfig, 'dim' | 'depth' | 'heads' | 'mlpRatio' | 'pool' | 'labelSmoothing' | 'dropPath' | 'clsToken' | 'embedDropout' | 'headInit' | 'precision'> & {
+  model: Pick<ViTConfig, 'dim' | 'depth' | 'heads' | 'mlpRatio' | 'stemWindow' | 'pool' | 'labelSmoothing' | 'dropPath' | 'clsToken' | 'embedDropout' | 'headInit' | 'precision'> & {
     /** Learned code embedding width ('codes' input and MTM). */
     embedDim?: number;
   };

@@ -6,6 +6,7 @@ import { residualDrop, type TrainStep } from '../../src/nn/blocks';
 import { seqLen, ViT, vitLayout, type ViTConfig } from '../../src/nn/vit';
 import type { Batch } from '../../src/nn/batch';
 import { vitRef, type ViTRefInput } from '../../src/nn/vit.ref';
+import { applyTaps, windowTaps } from '../../src/ops/taps';
 import { expectClose, expectGradMatchesFiniteDiff, randint, randn, testEngine } from '../helpers/gpu';
 
 const B = 3;
@@ -21,6 +22,9 @@ const CASES: { name: string; c: ViTConfig; train?: TrainStep }[] = [
   { name: 'tokens, mean pool, drop-path 0.5', c: { ...BASE, dropPath: 0.5 }, train: DROP_STEP },
   // SeiT++'s fine-tuning model: learned code embedding (with dropout), CLS in the sequence, mean over patches.
   { name: 'codes, CLS token with mean pool, embedding dropout 0.3', c: { ...BASE, input: 'codes', vocab: K, inDim: 4, dim: 12, heads: 3, clsToken: true, embedDropout: 0.3 }, train: DROP_STEP },
+  // The quick recipe's stem: a 3x3 window of cells (interior and edge cells on a 3x4 grid), with and without CLS.
+  { name: 'codes, 3x3 stem window, CLS token with mean pool', c: { ...BASE, input: 'codes', vocab: K, inDim: 4, grid: [3, 4], stemWindow: 3, clsToken: true } },
+  { name: 'pixels, 3x3 stem window, mean pool, depth 1', c: { ...BASE, input: 'pixels', grid: [3, 4], depth: 1, stemWindow: 3 } },
 ];
 
 function makeInput(c: ViTConfig): ViTRefInput {
@@ -88,6 +92,29 @@ describe('ViT forward and backward vs float64 reference', () => {
   }
 });
 
+describe("the stem's window (windowTaps)", () => {
+  it('is the im2col of a k x k convolution with zero padding; CLS reads only itself', () => {
+    const [H, W, C, k] = [3, 5, 2, 3];
+    for (const cls of [false, true]) {
+      const T = H * W + (cls ? 1 : 0);
+      const x = randn(2 * T * C, 3);
+      const got = applyTaps(windowTaps(2, [H, W], cls, k), x, C);
+      for (let b = 0; b < 2; b++) {
+        for (let t = 0; t < T; t++) {
+          for (let j = 0; j < k * k; j++) {
+            const cell = t - (cls ? 1 : 0);
+            const [y, xx] = [Math.floor(cell / W) + Math.floor(j / k) - 1, (cell % W) + (j % k) - 1];
+            const inside = cell >= 0 ? y >= 0 && y < H && xx >= 0 && xx < W : j === 4;
+            const from = cell >= 0 ? b * T + (cls ? 1 : 0) + y * W + xx : b * T;
+            for (let ch = 0; ch < C; ch++) expect(got[((b * T + t) * k * k + j) * C + ch]).toBe(inside ? x[from * C + ch] : 0);
+          }
+        }
+      }
+    }
+    expect(() => windowTaps(1, [2, 2], false, 2)).toThrow(/odd/);
+  });
+});
+
 describe('ViT with f16 matmul operands (--precision f16)', () => {
   // Rounding each operand to f16 (2^-11 relative) moves logits and gradients by about that much
   // times the depth of the products; compared as whole tensors (relative L2 error), since single
@@ -101,7 +128,7 @@ describe('ViT with f16 matmul operands (--precision f16)', () => {
     }
     return Math.sqrt(d / Math.max(n, 1e-30));
   };
-  const { c } = CASES[CASES.length - 1];
+  const { c } = CASES.find((x) => x.name.startsWith('codes, CLS token'))!;
 
   it('logits and every gradient within 1% (relative L2) of the float64 reference', async () => {
     const e = await testEngine();

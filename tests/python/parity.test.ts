@@ -29,8 +29,10 @@ describe('the PyTorch module against the page engine, on the same weights and te
   let data: TrainData;
   let config: ViTConfig;
   // SeiT's classifier: the package's frozen codebook vectors in, instead of learned code embeddings;
-  // SeiT++'s fine-tune: a CLS token in the sequence (the table's row K), the mean of the patches pooled.
-  const variants = { seit: preset('seit-quick') as ClassifyConfig, finetune: preset('finetune-quick') as ClassifyConfig };
+  // SeiT++'s fine-tune: a CLS token in the sequence (the table's row K), the mean of the patches pooled;
+  // quick read from a CLS token, whose stem window holds the CLS features alone.
+  const quickCls = { ...recipe, model: { ...recipe.model, pool: 'cls' } } as ClassifyConfig;
+  const variants = { seit: preset('seit-quick') as ClassifyConfig, finetune: preset('finetune-quick') as ClassifyConfig, cls: quickCls };
   const variantConfigs = {} as Record<keyof typeof variants, ViTConfig>;
   const variantParams = {} as Record<keyof typeof variants, Float32Array>;
   let engineParams: Float32Array;
@@ -74,6 +76,10 @@ describe('the PyTorch module against the page engine, on the same weights and te
 
   it("engine weights of SeiT++'s fine-tune (a CLS token, the patches' mean pooled) predict the same in PyTorch", async () => {
     check('engine -> PyTorch, finetune-quick', await engineLogits(await testEngine(), variantConfigs.finetune, data, variantParams.finetune, IMAGES), readF32(file('finetune.logits')));
+  });
+
+  it("engine weights of quick read from a CLS token (its stem window) predict the same in PyTorch", async () => {
+    check('engine -> PyTorch, quick with CLS', await engineLogits(await testEngine(), variantConfigs.cls, data, variantParams.cls, IMAGES), readF32(file('cls.logits')));
   });
 
   it('PyTorch weights, exported, load into the engine and predict the same', async () => {
