@@ -3,9 +3,9 @@ tests/python/recipe.test.ts) and the engine's learning-rate schedule."""
 import math
 
 QUICK = {
-    "model": {"dim": 64, "depth": 2, "heads": 4, "mlpRatio": 2, "pool": "mean", "labelSmoothing": 0.1, "dropPath": 0},
+    "model": {"dim": 64, "depth": 2, "heads": 4, "mlpRatio": 2, "pool": "mean", "labelSmoothing": 0, "dropPath": 0, "stemWindow": 3, "embedDim": 16},
     "batch": 128,
-    "steps": 1400,
+    "steps": 1870,
     "lr": 0.004,
     "minLr": 0.00001,
     "warmupSteps": 50,

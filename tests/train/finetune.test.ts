@@ -77,8 +77,8 @@ describe('fine-tuning from an MTM checkpoint', () => {
 
   it('refuses a checkpoint without learned code embeddings, or one that shares nothing', () => {
     expect(() => finetuneConfig(preset('finetune-quick'), preset('seit-quick'), 'q.ckpt')).toThrow(/no learned code embedding/);
-    // quick reads learned code embeddings at the default width, so its checkpoint fine-tunes.
-    expect(finetuneConfig(preset('finetune-quick'), preset('quick'), 'q.ckpt').model).toMatchObject({ heads: 4, embedDim: 32, clsToken: true });
+    // quick reads learned code embeddings, so its checkpoint fine-tunes, at quick's embedding width.
+    expect(finetuneConfig(preset('finetune-quick'), preset('quick'), 'q.ckpt').model).toMatchObject({ heads: 4, embedDim: preset('quick').model.embedDim, clsToken: true });
     expect(() => finetuneConfig(preset('seit-quick'), preset('mtm-quick'), 'm.ckpt')).toThrow(/does not fine-tune/);
     const to = vitLayout(classifierConfig(preset('finetune-quick') as ClassifyConfig, data));
     expect(() => transferWeights({ params: new Float32Array(8), slots: [{ name: 'x', shape: [8], offset: 0 }] }, to, to.init(1))).toThrow(/shares no parameter/);

@@ -10,7 +10,7 @@ describe('runs table', () => {
     const b = withOverrides(a, { steps: 100, augment: 'seit' });
     expect(configChanges(a, a)).toEqual([]);
     const changes = configChanges(a, b);
-    expect(changes).toContain('steps: 1400 → 100');
+    expect(changes).toContain('steps: 1870 → 100');
     expect(changes).toContain('augment.pMix: – → 0.5');
   });
 

@@ -36,7 +36,7 @@ describe('recipe in the URL', () => {
   });
 
   it("keeps only what changes the preset: its own values, and a TokenAdapt kind without TokenAdapt, drop out", () => {
-    expect(minimalRecipe({ preset: 'quick', steps: 1400, labels: 1, augment: 'none' })).toEqual({ preset: 'quick' });
+    expect(minimalRecipe({ preset: 'quick', steps: 1870, labels: 1, augment: 'none' })).toEqual({ preset: 'quick' });
     expect(minimalRecipe({ preset: 'mtm-quick', augment: 'crop-ta', tokenAdaptKind: 'oracle' })).toEqual({ preset: 'mtm-quick', tokenAdaptKind: 'oracle' });
     expect(minimalRecipe({ preset: 'quick', augment: 'none', tokenAdaptKind: 'oracle' })).toEqual({ preset: 'quick' });
     // A single setting over a recipe stays, even where it equals the preset's own value.
