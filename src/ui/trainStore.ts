@@ -97,6 +97,8 @@ export const useTraining = create<TrainStore>((set, get) => {
           adapter: m.adapter,
           matmul: m.matmul,
           metrics: runs.find((r) => r.runId === m.runId)!.metrics,
+          // The previous run's memory is not this one's: shown again from this run's first report.
+          gpu: null,
           runs,
         });
       }

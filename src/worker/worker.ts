@@ -108,8 +108,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     }
     checkpointed = !!resume;
 
-    post({ type: 'status', message: 'starting WebGPU' });
-    const engine = await gpu();
+    const engine = await gpu(() => post({ type: 'status', message: 'starting WebGPU' }));
     const tooLarge = limitProblem(config, data, engine.device.limits);
     if (tooLarge) throw fail('bad-config', tooLarge);
     if (!isSoftwareAdapter(engine.report)) post({ type: 'status', message: 'timing the matmul kernels on this GPU (once per adapter)' });
@@ -162,9 +161,10 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
  * pipelines are too (on a CPU adapter compiling them is most of a short run), and replaced once lost.
  */
 let shared: Promise<Engine> | null = null;
-async function gpu(): Promise<Engine> {
+async function gpu(onStart?: () => void): Promise<Engine> {
   const e = shared && (await shared.catch(() => null));
   if (e && !e.isLost) return e;
+  onStart?.();
   shared = acquireDevice(self.navigator.gpu).then((a) => new Engine(a));
   return shared;
 }
