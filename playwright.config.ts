@@ -24,8 +24,9 @@ export default defineConfig({
     },
   },
   // The built app (with the parity page), served as a user gets it: bundled worker, hashed assets.
+  // `npm test` (scripts/test.sh) builds it beside the unit tests and says so with E2E_BUILT.
   webServer: {
-    command: 'npx vite build --mode e2e --logLevel warn && npx vite preview --mode e2e --outDir dist-e2e --port 5173 --strictPort',
+    command: `${process.env.E2E_BUILT ? '' : 'npx vite build --mode e2e --logLevel warn && '}npx vite preview --mode e2e --outDir dist-e2e --port 5173 --strictPort`,
     url: 'http://localhost:5173',
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
