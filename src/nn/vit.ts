@@ -125,8 +125,8 @@ export class ViT {
   private readonly gathered: Tensor | null;
   /** The stem's input in the last forward, which its weight gradient reads. */
   private stemIn: Tensor | null = null;
-  /** stemWindow > 1: the im2col map, its transpose, the windows [B*T, k*k*inDim] and their gradient. */
-  private readonly window: { taps: GpuTaps; back: GpuTaps; out: Tensor; grad: Tensor } | null;
+  /** stemWindow > 1: the im2col map, its transpose, the windows [B*T, k*k*inDim] and (learned embeddings only) their gradient. */
+  private readonly window: { taps: GpuTaps; back: GpuTaps; out: Tensor; grad: Tensor | null } | null;
   private readonly posIds: Tensor<'i32'>;
   private readonly pool: Tensor;
   private readonly pooled: Tensor;
@@ -157,7 +157,7 @@ export class ViT {
     this.gathered = c.input === 'tokens' ? f([BT, c.inDim], 'gathered') : null;
     if ((c.stemWindow ?? 1) > 1) {
       const taps = windowTaps(B, c.grid, hasCls(c), c.stemWindow!);
-      this.window = { taps: new GpuTaps(e, 'window', taps), back: new GpuTaps(e, 'window.back', transposeTaps(taps)), out: f([BT, stemInDim(c)], 'window'), grad: f([BT, stemInDim(c)], 'dWindow') };
+      this.window = { taps: new GpuTaps(e, 'window', taps), back: new GpuTaps(e, 'window.back', transposeTaps(taps)), out: f([BT, stemInDim(c)], 'window'), grad: this.embed ? f([BT, stemInDim(c)], 'dWindow') : null };
     } else this.window = null;
     this.posIds = e.tensor([BT], 'i32', Int32Array.from({ length: BT }, (_, i) => i % T), 'posIds');
     this.pool = e.tensor([T], 'f32', poolWeights(c), 'poolWeights');
@@ -250,14 +250,14 @@ export class ViT {
     const dFeat = this.embed?.grad ?? null;
     linearBackward(e, this.params, 'stem', this.stemIn!, dx, BT, dFeat && (this.window?.grad ?? dFeat));
     // The window's transpose sums each cell's gradient over the windows that read it.
-    if (dFeat && this.window) this.window.back.apply(this.window.grad, dFeat, c.inDim);
+    if (dFeat && this.window?.grad) this.window.back.apply(this.window.grad, dFeat, c.inDim);
     this.embed?.backward();
   }
 
   destroy(): void {
     [this.posIds, this.pool, this.pooled, this.z, this.zMean, this.zRstd, this.logits, this.loss, this.correct, this.dLogits, this.dPooled, this.dZ].forEach((t) => t.destroy());
     this.gathered?.destroy();
-    if (this.window) [this.window.taps, this.window.back, this.window.out, this.window.grad].forEach((t) => t.destroy());
+    if (this.window) [this.window.taps, this.window.back, this.window.out, this.window.grad].forEach((t) => t?.destroy());
     this.embed?.destroy();
     this.blocks.destroy();
     this.params.destroy();

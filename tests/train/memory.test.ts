@@ -23,17 +23,19 @@ describe('limitProblem', () => {
     for (const name of ['quick', 'gpu-quick', 'standard', 'mtm-quick']) expect(limitProblem(preset(name), data, DEFAULTS)).toBeNull();
   });
 
-  it("sizes the quick recipe's attention probabilities and MLP activations as the blocks allocate them", () => {
-    const [params, attention, mlp] = largestBuffers(preset('quick'), data);
+  it("sizes the quick recipe's attention probabilities, MLP activations and stem windows as the model allocates them", () => {
+    const [params, attention, mlp, windows] = largestBuffers(preset('quick'), data);
     expect(attention.bytes).toBe(4 * 128 * 4 * 49 * 49);
     expect(mlp.bytes).toBe(4 * 128 * 49 * 128);
+    // The 3x3 stem window of a 16-wide code embedding: 144 values a token.
+    expect(windows).toEqual({ what: "the stem's windows (batch 128 × 49 tokens × 144)", bytes: 4 * 128 * 49 * 144 });
     expect(params.what).toMatch(/^the [\d,]+ parameters$/);
   });
 
   it('names the largest buffer over the limit and what to lower', () => {
     const huge = withOverrides(preset('quick'), { batch: 8192, heads: 16 });
     expect(limitProblem(huge, data, DEFAULTS)).toBe(
-      'attention probabilities (batch 8192 × 16 heads × 49×49 tokens) need a 1.26 GB buffer, and this GPU adapter allows at most 134 MB in one: lower the batch, width, heads or MLP ratio',
+      'attention probabilities (batch 8192 × 16 heads × 49×49 tokens) need a 1.26 GB buffer, and this GPU adapter allows at most 134 MB in one: lower the batch, width, heads, MLP ratio or stem window',
     );
     const wide = withOverrides(preset('quick'), { dim: 4096, heads: 4 });
     expect(limitProblem(wide, data, DEFAULTS)).toMatch(/^the [\d,]+ parameters need a .* buffer/);
