@@ -247,10 +247,11 @@ export class ViT {
 
     // x0 = stem(feat) + pos[t]; frozen codebook vectors and pixels are inputs, learned embeddings are not.
     columnSum(e, dx, g('pos'));
+    // With a window the stem's input gradient is the windows' (allocated only when an embedding learns);
+    // the window's transpose then sums each cell's gradient over the windows that read it.
     const dFeat = this.embed?.grad ?? null;
-    linearBackward(e, this.params, 'stem', this.stemIn!, dx, BT, dFeat && (this.window?.grad ?? dFeat));
-    // The window's transpose sums each cell's gradient over the windows that read it.
-    if (dFeat && this.window?.grad) this.window.back.apply(this.window.grad, dFeat, c.inDim);
+    linearBackward(e, this.params, 'stem', this.stemIn!, dx, BT, this.window ? this.window.grad : dFeat);
+    if (this.window?.grad) this.window.back.apply(this.window.grad, dFeat!, c.inDim);
     this.embed?.backward();
   }
 
