@@ -107,8 +107,11 @@ const MAX_WORKGROUPS = 65535;
  */
 export const MAX_DISPATCHES_PER_SUBMISSION = 64;
 
-/** Compute passes per submission that get GPU timestamps (a step records one or a few). */
-const TIMED_PASSES = 32;
+/**
+ * Compute passes per submission that get GPU timestamps: a step records one or a few, and a kernel
+ * profile one per dispatch (it submits early rather than leave a pass untimed).
+ */
+const TIMED_PASSES = MAX_DISPATCHES_PER_SUBMISSION;
 
 /** GPU time of the submissions since the last reset, from timestamp queries. */
 export interface SubmissionTimes {
@@ -116,6 +119,9 @@ export interface SubmissionTimes {
   maxMs: number;
   totalMs: number;
 }
+
+/** GPU time per kernel (`shader.entry` and its override constants) since profiling started. */
+export type KernelTimes = Map<string, { calls: number; ms: number }>;
 
 /**
  * Workgroups for `invocations` invocations in groups of `wg`, folded into y once x would pass the
@@ -153,8 +159,11 @@ export class Engine {
   /** Dispatches recorded since creation; benchmarks and tests read it. */
   dispatchCount = 0;
   private dispatchesInEncoder = 0;
-  /** Timestamp queries, two per compute pass, when timing is on and the adapter has them. */
-  private timer: { querySet: GPUQuerySet; resolve: GPUBuffer; passes: number } | null = null;
+  /**
+   * Timestamp queries, two per compute pass, when timing is on and the adapter has them. With
+   * `kernels`, each dispatch gets a pass of its own, named in `labels` by timed pass.
+   */
+  private timer: { on: boolean; querySet: GPUQuerySet; resolve: GPUBuffer; passes: number; labels: string[]; kernels: KernelTimes | null } | null = null;
   private times: SubmissionTimes = { submissions: 0, maxMs: 0, totalMs: 0 };
   private pendingTimes: Promise<void>[] = [];
 
@@ -179,13 +188,45 @@ export class Engine {
    */
   startTiming(): boolean {
     if (!this.device.features.has('timestamp-query')) return false;
+    this.flush();
     this.timer ??= {
+      on: true,
       querySet: this.device.createQuerySet({ type: 'timestamp', count: 2 * TIMED_PASSES }),
       resolve: this.device.createBuffer({ label: 'timestamps', size: 16 * TIMED_PASSES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
       passes: 0,
+      labels: [],
+      kernels: null,
     };
+    this.timer.on = true;
+    this.timer.kernels = null;
     this.times = { submissions: 0, maxMs: 0, totalMs: 0 };
     return true;
+  }
+
+  /**
+   * Times every dispatch on the GPU from now on, each in a compute pass of its own, summed per
+   * kernel (takeKernelTimes); false where the adapter has no timestamps. The extra passes and
+   * submissions cost time of their own: `npm run bench -- profile` prints an untimed step beside.
+   */
+  startKernelProfile(): boolean {
+    if (!this.startTiming()) return false;
+    this.timer!.kernels = new Map();
+    return true;
+  }
+
+  /**
+   * Ends the profile and all timing: what is recorded from this call on runs untimed. Resolves to
+   * the GPU time per kernel since startKernelProfile, once every submission's times are in.
+   */
+  async takeKernelTimes(): Promise<KernelTimes> {
+    const t = this.timer;
+    if (!t?.on || !t.kernels) throw new Error('takeKernelTimes: startKernelProfile was not called');
+    const kernels = t.kernels;
+    this.flush();
+    t.on = false;
+    t.kernels = null;
+    await Promise.all(this.pendingTimes.splice(0));
+    return kernels;
   }
 
   /** GPU time per submission since startTiming (or the last call), once every submission's times are in. */
@@ -271,7 +312,12 @@ export class Engine {
       this.encoder = this.device.createCommandEncoder();
     }
     if (!this.pass) {
-      const t = this.timer;
+      const t = this.timer?.on ? this.timer : null;
+      // A profile submits rather than leave a dispatch's pass untimed.
+      if (t?.kernels && t.passes === TIMED_PASSES) {
+        this.flush();
+        return this.beginPass();
+      }
       const timed = t && t.passes < TIMED_PASSES ? t.passes++ : -1;
       this.pass = this.encoder.beginComputePass(
         timed >= 0 ? { timestampWrites: { querySet: t!.querySet, beginningOfPassWriteIndex: 2 * timed, endOfPassWriteIndex: 2 * timed + 1 } } : {},
@@ -314,6 +360,10 @@ export class Engine {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
+    if (this.timer?.on && this.timer.kernels) {
+      this.timer.labels[this.timer.passes - 1] = `${d.shader}.${entry}${d.constants ? `{${Object.entries(d.constants).map(([k, v]) => `${k}=${v}`).join(',')}}` : ''}`;
+      this.endPass();
+    }
     if (++this.dispatchesInEncoder >= MAX_DISPATCHES_PER_SUBMISSION) this.flush();
   }
 
@@ -347,9 +397,11 @@ export class Engine {
    */
   private resolveTimes(encoder: GPUCommandEncoder): (() => Promise<void>) | null {
     const t = this.timer;
-    if (!t || t.passes === 0) return null;
+    if (!t?.on || t.passes === 0) return null;
     const n = t.passes;
     t.passes = 0;
+    const labels = t.labels.splice(0);
+    const kernels = t.kernels;
     const staging = this.device.createBuffer({ label: 'timestamps.read', size: 16 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     encoder.resolveQuerySet(t.querySet, 0, 2 * n, t.resolve, 0);
     encoder.copyBufferToBuffer(t.resolve, 0, staging, 0, 16 * n);
@@ -358,7 +410,15 @@ export class Engine {
         await staging.mapAsync(GPUMapMode.READ);
         const ns = new BigInt64Array(staging.getMappedRange());
         let total = 0;
-        for (let i = 0; i < n; i++) total += Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
+        for (let i = 0; i < n; i++) {
+          const ms = Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
+          total += ms;
+          const k = labels[i] !== undefined ? kernels?.get(labels[i]) : undefined;
+          if (k) {
+            k.calls++;
+            k.ms += ms;
+          } else if (labels[i] !== undefined) kernels?.set(labels[i], { calls: 1, ms });
+        }
         this.times.submissions++;
         this.times.totalMs += total;
         this.times.maxMs = Math.max(this.times.maxMs, total);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireDevice, WebGPUError } from '../../src/gpu/device';
 import { Engine, MAX_DISPATCHES_PER_SUBMISSION, VIEW_ALIGN } from '../../src/gpu/engine';
 import { acquireNodeDevice, nodeGPU } from '../../src/gpu/node';
-import { accumulate } from '../../src/ops/elementwise';
+import { accumulate, add } from '../../src/ops/elementwise';
 import { matmul } from '../../src/ops/matmul';
 import { testEngine } from '../helpers/gpu';
 
@@ -141,5 +141,28 @@ describe('submissions', () => {
     expect(t.maxMs).toBeGreaterThan(0);
     expect(t.totalMs).toBeGreaterThanOrEqual(t.maxMs);
     expect((await e.takeTimes()).submissions).toBe(0);
+  });
+
+  it('profiles kernels: a timed pass per dispatch, summed by kernel, past a submission, and nothing after the profile ends', async () => {
+    const e = await testEngine();
+    const x = e.tensor([5], 'f32', [1, 2, 3, 4, 5]);
+    const y = e.tensor([5]);
+    const z = e.tensor([5]);
+    await expect(e.takeKernelTimes()).rejects.toThrow(/startKernelProfile/);
+    accumulate(e, y, x); // before the profile: not counted
+    expect(e.startKernelProfile()).toBe(true);
+    const n = MAX_DISPATCHES_PER_SUBMISSION + 5;
+    for (let i = 0; i < n; i++) accumulate(e, y, x);
+    add(e, x, y, z);
+    const profile = e.takeKernelTimes();
+    accumulate(e, y, x); // after it: not counted
+    const kernels = await profile;
+    const [out] = await e.read(z);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4, 5].map((v) => (n + 2) * v));
+    const names = [...kernels.keys()];
+    expect(names).toHaveLength(2);
+    expect(names.every((k) => k.startsWith('elementwise.main{'))).toBe(true);
+    expect([...kernels.values()].map((k) => k.calls).sort((a, b) => a - b)).toEqual([1, n]);
+    for (const k of kernels.values()) expect(k.ms).toBeGreaterThan(0);
   });
 });
