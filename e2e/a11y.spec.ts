@@ -10,9 +10,9 @@ test('no serious or critical accessibility violations on the first screen or whi
   expect(await seriousViolations(page)).toEqual([]);
 
   await importTiny(page, 'tiny-a11y', { seed: 5, train: [200, 56], test: [40] });
-  await shortRun(page, 2000, { testEvery: 20 });
+  await shortRun(page, 2000, { testEvery: 4 });
   await trainButton(page).click();
-  await expect(page.getByTestId('runs-table')).toContainText('at step 20', { timeout: 120_000 });
+  await expect(page.getByTestId('runs-table')).toContainText('at step 4', { timeout: 120_000 });
   await expect(page.getByTestId('attention-view').getByRole('img')).toBeVisible({ timeout: 60_000 });
   expect(await seriousViolations(page)).toEqual([]);
   await page.getByRole('button', { name: 'Pause' }).click();

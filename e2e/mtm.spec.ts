@@ -10,7 +10,7 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await importTiny(page, 'tiny-mtm', { seed: 7, train: [200, 56], test: [40] });
 
   await page.getByLabel('preset').selectOption('mtm-quick');
-  await shortRun(page, 20);
+  await shortRun(page, 8);
   await page.getByLabel('mask token').selectOption('mto-style');
   // Pre-training augments its batches as SeiT++ does; the tiny package ships no learned TokenAdapt, so its oracle.
   await expect(knob(page, 'augmentations')).toHaveValue('crop-ta');
@@ -35,7 +35,7 @@ test('pre-trains by masked token modeling, shows the masked-token view, and fine
   await page.screenshot({ path: test.info().outputPath('mtm-view.png'), fullPage: true });
 
   await page.getByLabel('preset').selectOption('finetune-quick');
-  await shortRun(page, 20);
+  await shortRun(page, 8);
   await page.getByLabel('labelled fraction').fill('0.5');
   await page.getByLabel('start from').selectOption({ label: 'mtm-quick+batch=8+mask-token=mto-style+token-adapt-kind=oracle seed1' });
   await trainButton(page).click();
