@@ -413,11 +413,11 @@ export class Engine {
         for (let i = 0; i < n; i++) {
           const ms = Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
           total += ms;
-          const k = labels[i] !== undefined ? kernels?.get(labels[i]) : undefined;
-          if (k) {
-            k.calls++;
-            k.ms += ms;
-          } else if (labels[i] !== undefined) kernels?.set(labels[i], { calls: 1, ms });
+          const label = labels[i];
+          if (kernels && label !== undefined) {
+            const k = kernels.get(label) ?? { calls: 0, ms: 0 };
+            kernels.set(label, { calls: k.calls + 1, ms: k.ms + ms });
+          }
         }
         this.times.submissions++;
         this.times.totalMs += total;
