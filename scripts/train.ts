@@ -18,7 +18,7 @@ import { cliHelp, cliOptions, overridesFromCli, runName, withOverrides } from '.
 import { normalizeConfig, PRESETS, preset, type TrainConfig } from '../src/train/presets';
 import { taskLayout } from '../src/train/tasks';
 import { DivergedError, Trainer, trainingSeconds, type EvalResult } from '../src/train/trainer';
-import { loadFashionMnistPixels, loadTokenPackage } from './train/datasets';
+import { loadTrainData } from './train/datasets';
 import { errorMessage } from '../src/util/errors';
 
 // The recipe's flags (--steps, --lr, --augment, --mask-token, ...) come from src/train/options.ts; the rest are the script's own.
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   const saveAt = new Set((args['save-at'] ?? '').split(',').filter(Boolean).map((s) => intArg('save-at', s)!));
   for (const s of saveAt) if (!(s > 0 && s < config.steps)) fail(`--save-at steps must lie between 0 and the last step (${config.steps}), got ${s}`);
 
-  const data = config.task === 'classify' && config.input === 'pixels' ? loadFashionMnistPixels() : await loadTokenPackage(args.data!);
+  const data = await loadTrainData(config, args.data!);
   const layout = taskLayout(config, data);
   const log = (s: string) => (args.json ? process.stderr : process.stdout).write(s + '\n');
   let init: Float32Array | undefined;

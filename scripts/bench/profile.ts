@@ -9,7 +9,7 @@ import { acquireNodeDevice, nodeFileCache } from '../../src/gpu/node';
 import { tuneForTraining } from '../../src/ops/matmul_tune';
 import { preset } from '../../src/train/presets';
 import { Trainer } from '../../src/train/trainer';
-import { loadFashionMnistPixels, loadTokenPackage } from '../train/datasets';
+import { loadTrainData } from '../train/datasets';
 
 const STRETCH = 20; // steps per stretch: warm-up, profiled, untimed (one report each)
 
@@ -18,7 +18,7 @@ export async function benchProfile(): Promise<void> {
   const base = preset(values.preset!);
   // Reports at the stretches' ends only; no test points, no checkpoints.
   const config = { ...base, steps: 10 * STRETCH, metricsEvery: STRETCH, evalEvery: 0, checkpointEvery: 0 };
-  const data = config.task === 'classify' && config.input === 'pixels' ? loadFashionMnistPixels() : await loadTokenPackage('public/data/fashion-mnist');
+  const data = await loadTrainData(config, 'public/data/fashion-mnist');
   const e = new Engine(await acquireNodeDevice());
   await tuneForTraining(e, nodeFileCache('tuning'));
   const trainer = new Trainer(e, data, config);

@@ -8,7 +8,13 @@ import { packageFiles, parseManifest } from '../../src/formats/manifest';
 import { patchify, tokenGrid } from '../../src/data/tokenizer';
 import { tokenData, type Examples, type TrainData } from '../../src/data/examples';
 import type { Labelled } from '../../src/data/folder';
+import type { TrainConfig } from '../../src/train/presets';
 import { readFashionMnist } from '../data/sources';
+
+/** What a recipe trains on: Fashion-MNIST's pixels for a pixel classifier, else the token package in `dir`. */
+export async function loadTrainData(config: TrainConfig, dir: string): Promise<TrainData> {
+  return config.task === 'classify' && config.input === 'pixels' ? loadFashionMnistPixels() : loadTokenPackage(dir);
+}
 
 /** A dataset package written by `npm run build:data`, checked as the page checks it (src/formats/decode_package.ts). */
 export async function loadTokenPackage(dir: string): Promise<TrainData> {
