@@ -22,10 +22,11 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await openPage(page);
   await importTiny(page, 'tiny-train');
 
-  await shortRun(page, 60, { testEvery: 20 });
+  await shortRun(page, 30, { testEvery: 10 });
   await trainButton(page).click();
-  // Metrics come every 20 steps: pause at the first, which takes effect (and checkpoints) at a report before the end.
-  await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
+  // Metrics come at steps 1, 2, 4, 8 and 16, then every 20: pause at step 8's, which takes effect
+  // (and checkpoints) at a later report before the end.
+  await expect(page.getByTestId('train-stats')).toContainText('step 8', { timeout: 120_000 });
   await expect(page.getByTestId('train-stats')).toContainText('img/s · ETA');
   // Space pauses (the Pause button is the lost-device test's).
   await pressSpace(page);
@@ -57,9 +58,9 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   expect(Date.now() - t0).toBeLessThan(1000);
 
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
-  await expect(page.getByTestId('train-stats')).toContainText('step 60');
+  await expect(page.getByTestId('train-stats')).toContainText('step 30');
   await expect(page.locator('figure.chart')).toHaveCount(4);
-  // Test points at steps 20 and 40 (the head of the test split) and the final test, dashed beside the training curve.
+  // Test points at steps 10 and 20 (the head of the test split) and the final test, dashed beside the training curve.
   const accuracy = chart(page, 'Accuracy');
   const testPoints = async () => (await plotted(accuracy))['#1 test'];
   await expect.poll(testPoints).toBe(3);
@@ -68,7 +69,7 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await expect(chart(page, 'Loss')).toContainText('log scale');
   await expect(page.getByTestId('runs-table')).toContainText('%');
   // More steps of training move the attention.
-  await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', '60', { timeout: 30_000 });
+  await expect(view.getByTestId('attention-step')).toHaveAttribute('data-step', '30', { timeout: 30_000 });
   expect(await weights()).not.toBe(atPause);
   await expect(chart(page, 'Learning rate')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('trained.png'), fullPage: true });
@@ -86,16 +87,16 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await shippedLoaded(page);
   await page.getByTestId('stored-tiny-train').getByRole('button', { name: 'Load', exact: true }).click();
   await expect(page.getByTestId('dataset-status')).toContainText('tiny-train:');
-  await page.getByLabel('steps').fill('80');
+  await page.getByLabel('steps').fill('40');
   await expect(page.getByRole('button', { name: 'Resume' })).toBeEnabled();
   await page.getByRole('button', { name: 'Resume' }).click();
-  await expect(page.getByTestId('train-stats')).toContainText('step 80', { timeout: 120_000 });
+  await expect(page.getByTestId('train-stats')).toContainText('step 40', { timeout: 120_000 });
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
   // The resumed run's curves came back from the checkpoint: its test points and the new final one.
   await expect.poll(testPoints).toBe(4);
   // Step trains exactly one more batch from the checkpoint.
   await page.getByRole('button', { name: 'Step' }).click();
-  await expect(page.getByTestId('train-stats')).toContainText('step 81', { timeout: 120_000 });
+  await expect(page.getByTestId('train-stats')).toContainText('step 41', { timeout: 120_000 });
   await expect(page.getByTestId('train-status')).toContainText('finished', { timeout: 120_000 });
 
   // Delete it, then upload the downloaded file: it is checked and stored under its run again. A
@@ -106,7 +107,7 @@ test('trains in a worker, pauses to a checkpoint, resumes and evaluates', async 
   await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('junk.safetensors was not stored');
   await expect(checkpoints.getByText('None yet')).toBeVisible();
   await checkpoints.getByTestId('checkpoint-file').setInputFiles(file);
-  await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('as tiny-train/quick+batch=8/seed1 (step 60 of 60)');
+  await expect(checkpoints.getByTestId('checkpoint-message')).toContainText('as tiny-train/quick+batch=8/seed1 (step 30 of 30)');
   await expect(checkpoints.getByRole('button', { name: 'download tiny-train/quick+batch=8/seed1' })).toBeVisible();
   expect(problems).toEqual([]);
 });
@@ -134,7 +135,8 @@ test('a lost GPU device stops training with a banner, keeps everything, and Resu
   await importTiny(page, 'tiny-lost');
   await shortRun(page, 400);
   await trainButton(page).click();
-  await expect(page.getByTestId('train-stats')).toContainText('step 20', { timeout: 120_000 });
+  // The pause takes effect at the report after step 8's (16, or 20 on a slow click).
+  await expect(page.getByTestId('train-stats')).toContainText('step 8', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toContainText('paused at step', { timeout: 120_000 });
   const pausedAt = (await page.getByTestId('train-status').textContent())!.match(/paused at step (\d+)/)![1];
@@ -154,7 +156,7 @@ test('a lost GPU device stops training with a banner, keeps everything, and Resu
   await page.screenshot({ path: test.info().outputPath('device-lost.png'), fullPage: true });
 
   // Resume asks for a new device and finishes from the checkpoint (to a nearer end, to keep it short).
-  const end = String(Number(pausedAt) + 20);
+  const end = String(Number(pausedAt) + 10);
   await page.getByLabel('steps').fill(end);
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('train-result')).toContainText('Test accuracy', { timeout: 120_000 });
