@@ -145,9 +145,13 @@ describe('submissions', () => {
 
   it('profiles kernels: a timed pass per dispatch, summed by kernel, past a submission, and nothing after the profile ends', async () => {
     const e = await testEngine();
-    const x = e.tensor([5], 'f32', [1, 2, 3, 4, 5]);
-    const y = e.tensor([5]);
-    const z = e.tensor([5]);
+    // Big enough that each dispatch outlasts the timestamps' quantum (Dawn rounds them to tens of
+    // microseconds): a 5-element kernel read 0 ms when the machine was busy.
+    const size = 1 << 18;
+    const values = Float32Array.from({ length: size }, (_, i) => i % 7);
+    const x = e.tensor([size], 'f32', values);
+    const y = e.tensor([size]);
+    const z = e.tensor([size]);
     await expect(e.takeKernelTimes()).rejects.toThrow(/startKernelProfile/);
     accumulate(e, y, x); // before the profile: not counted
     expect(e.startKernelProfile()).toBe(true);
@@ -158,7 +162,7 @@ describe('submissions', () => {
     accumulate(e, y, x); // after it: not counted
     const kernels = await profile;
     const [out] = await e.read(z);
-    expect(Array.from(out)).toEqual([1, 2, 3, 4, 5].map((v) => (n + 2) * v));
+    expect(out).toEqual(values.map((v) => (n + 2) * v));
     const names = [...kernels.keys()];
     expect(names).toHaveLength(2);
     expect(names.every((k) => k.startsWith('elementwise.main{'))).toBe(true);
