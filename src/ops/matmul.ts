@@ -1,5 +1,5 @@
 // Batched matrix multiply on the GPU: C = alpha * op(A) * op(B) + beta * C (+ bias).
-import { isSoftwareAdapter } from '../gpu/device';
+import { isLavapipe, isSoftwareAdapter } from '../gpu/device';
 import { Params, type Engine, type Tensor } from '../gpu/engine';
 
 /** A matrix (or a batch of them) inside a tensor: element offset, leading dimension, batch strides. */
@@ -48,6 +48,11 @@ export const MATMUL_VARIANTS = {
   'tiled4x4': { shader: 'matmul', entry: 'tiled', TM: 4, TN: 4, WG_X: 16, WG_Y: 16 },
   /** A column of 64 invocations of 8 x 8 sharing op(B) by subgroup shuffles (adapters with `subgroups`). */
   'subgroup8x8': { shader: 'matmul_subgroup', entry: 'subgroup_main', TM: 8, TN: 8, WG_X: 1, WG_Y: 64, feature: 'subgroups' },
+  /**
+   * A row of 8 invocations of 16 x 8 sharing op(A) by subgroup shuffles: 16/S + 8 loads a step for
+   * 128 FMAs, against 24 for `block16x8` (lavapipe, S = 8: 1.3x its speed on `quick`'s shapes).
+   */
+  'subgroupA16x8': { shader: 'matmul_subgroup', entry: 'subgroup_rows', TM: 16, TN: 8, WG_X: 8, WG_Y: 1, feature: 'subgroups' },
 } as const satisfies Record<string, { shader: string; entry: string; TM: number; TN: number; WG_X: number; WG_Y: number; feature?: string }>;
 
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
@@ -76,12 +81,14 @@ export function matmulClass(s: Pick<MatmulSpec, 'M' | 'N' | 'K' | 'batch'>): Mat
 export type MatmulChoice = Record<MatmulClass, MatmulVariant>;
 
 /**
- * The variant for an adapter before (or without) tuning: the big block on CPU drivers, where it
- * was measured (lavapipe; SwiftShader in the page: 21 against 17 images/s on the quick step, and
+ * The variant for an adapter before (or without) tuning: on lavapipe with subgroups, the big block
+ * that shares op(A) by shuffles (`npm run bench -- profile`: README, Performance); on other CPU
+ * drivers the big block (SwiftShader in the page: 21 against 17 images/s on the quick step, and
  * the first report 8.5 s after Train against 12.6 s, the kernels compiling faster too); elsewhere
  * the 64-invocation one, which no GPU runs badly.
  */
 export function matmulVariantFor(report: Engine['report']): MatmulVariant {
+  if (isLavapipe(report) && report.features.includes('subgroups')) return 'subgroupA16x8';
   return isSoftwareAdapter(report) ? 'block16x8' : 'block4x8';
 }
 

@@ -117,10 +117,11 @@ describe('matmul with f16 operands (--precision f16)', () => {
 });
 
 describe('matmul variant choice', () => {
-  const report = (description: string, isFallbackAdapter = false) => ({ description, isFallbackAdapter, vendor: '', architecture: '', features: [], limits: {} });
-  it('CPU drivers (lavapipe, SwiftShader) get the big register block; GPUs the 64-invocation one', () => {
+  const report = (description: string, isFallbackAdapter = false, features: string[] = []) => ({ description, isFallbackAdapter, vendor: '', architecture: '', features, limits: {} });
+  it('lavapipe with subgroups gets the big block sharing op(A); CPU drivers otherwise the big block; GPUs the 64-invocation one', () => {
+    expect(matmulVariantFor(report('mesa / software / llvmpipe (LLVM 15.0.6)', false, ['subgroups']))).toBe('subgroupA16x8');
     expect(matmulVariantFor(report('mesa / software / llvmpipe (LLVM 15.0.6)'))).toBe('block16x8');
-    expect(matmulVariantFor(report('google / swiftshader', true))).toBe('block16x8');
-    expect(matmulVariantFor(report('nvidia / hopper / NVIDIA H200'))).toBe('block4x8');
+    expect(matmulVariantFor(report('google / swiftshader', true, ['subgroups']))).toBe('block16x8');
+    expect(matmulVariantFor(report('nvidia / hopper / NVIDIA H200', false, ['subgroups']))).toBe('block4x8');
   });
 });
