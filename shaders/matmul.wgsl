@@ -85,6 +85,16 @@ fn block_cols(n0: u32) -> array<u32, TN> {
   return cols;
 }
 
+// The TM x TN block of C that invocation `gid` owns in the register-block entry points: its
+// corner, its matrix's bases, and its clamped rows and columns.
+struct Block { m0: u32, n0: u32, base: Bases, rows: array<u32, TM>, cols: array<u32, TN> }
+
+fn block_at(gid: vec3<u32>) -> Block {
+  let m0 = gid.y * TM;
+  let n0 = gid.x * TN;
+  return Block(m0, n0, bases(gid.z), block_rows(m0), block_cols(n0));
+}
+
 // Stores a TM x TN block (acc[i * TN/4 + v]: row i, columns 4v .. 4v+3) at (m0, n0).
 fn store_block(base: u32, m0: u32, n0: u32, acc: array<vec4<f32>, TM * TN / 4u>) {
   for (var i = 0u; i < TM; i++) {
@@ -94,28 +104,22 @@ fn store_block(base: u32, m0: u32, n0: u32, acc: array<vec4<f32>, TM * TN / 4u>)
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let m0 = gid.y * TM;
-  let n0 = gid.x * TN;
-  if (m0 >= p.M || n0 >= p.N) { return; }
-  let base = bases(gid.z);
-  let baseA = base.a;
-  let baseB = base.b;
-  let rows = block_rows(m0);
-  let cols = block_cols(n0);
+  let blk = block_at(gid);
+  if (blk.m0 >= p.M || blk.n0 >= p.N) { return; }
 
   var acc: array<vec4<f32>, TM * TN / 4u>;
   for (var k = 0u; k < p.K; k++) {
     var b: array<vec4<f32>, TN / 4u>;
     for (var v = 0u; v < TN / 4u; v++) {
-      b[v] = vec4<f32>(b_at(baseB, k, cols[4u * v]), b_at(baseB, k, cols[4u * v + 1u]), b_at(baseB, k, cols[4u * v + 2u]), b_at(baseB, k, cols[4u * v + 3u]));
+      b[v] = vec4<f32>(b_at(blk.base.b, k, blk.cols[4u * v]), b_at(blk.base.b, k, blk.cols[4u * v + 1u]), b_at(blk.base.b, k, blk.cols[4u * v + 2u]), b_at(blk.base.b, k, blk.cols[4u * v + 3u]));
     }
     for (var i = 0u; i < TM; i++) {
-      let a = a_at(baseA, rows[i], k);
+      let a = a_at(blk.base.a, blk.rows[i], k);
       for (var v = 0u; v < TN / 4u; v++) { acc[i * (TN / 4u) + v] += a * b[v]; }
     }
   }
 
-  store_block(base.c, m0, n0, acc);
+  store_block(blk.base.c, blk.m0, blk.n0, acc);
 }
 
 // ---- tiled ------------------------------------------------------------------------------------

@@ -19,13 +19,7 @@ enable subgroups;
 fn subgroup_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_size) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
   // No early return: every lane must take part in the shuffles. Rows past the edge read row M - 1
   // and are never stored.
-  let m0 = gid.y * TM;
-  let n0 = gid.x * TN;
-  let base = bases(gid.z);
-  let baseA = base.a;
-  let baseB = base.b;
-  let rows = block_rows(m0);
-  let cols = block_cols(n0);
+  let blk = block_at(gid);
 
   var acc: array<vec4<f32>, TM * TN / 4u>;
   for (var k0 = 0u; k0 < p.K; k0 += sg) {
@@ -33,33 +27,27 @@ fn subgroup_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgrou
     let kl = min(k0 + lane, p.K - 1u);
     var mine: array<vec4<f32>, TN / 4u>;
     for (var v = 0u; v < TN / 4u; v++) {
-      mine[v] = vec4<f32>(b_at(baseB, kl, cols[4u * v]), b_at(baseB, kl, cols[4u * v + 1u]), b_at(baseB, kl, cols[4u * v + 2u]), b_at(baseB, kl, cols[4u * v + 3u]));
+      mine[v] = vec4<f32>(b_at(blk.base.b, kl, blk.cols[4u * v]), b_at(blk.base.b, kl, blk.cols[4u * v + 1u]), b_at(blk.base.b, kl, blk.cols[4u * v + 2u]), b_at(blk.base.b, kl, blk.cols[4u * v + 3u]));
     }
     let steps = min(sg, p.K - k0);
     for (var kk = 0u; kk < steps; kk++) {
       var b: array<vec4<f32>, TN / 4u>;
       for (var v = 0u; v < TN / 4u; v++) { b[v] = subgroupShuffle(mine[v], kk); }
       for (var i = 0u; i < TM; i++) {
-        let a = a_at(baseA, rows[i], k0 + kk);
+        let a = a_at(blk.base.a, blk.rows[i], k0 + kk);
         for (var v = 0u; v < TN / 4u; v++) { acc[i * (TN / 4u) + v] += a * b[v]; }
       }
     }
   }
 
-  store_block(base.c, m0, n0, acc);
+  store_block(blk.base.c, blk.m0, blk.n0, acc);
 }
 
 @compute @workgroup_size(WG_X, 1, 1)
 fn subgroup_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_size) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
   // No early return before the stores: every lane must take part in the shuffles. Columns past the
   // edge read column N - 1 and are never stored.
-  let m0 = gid.y * TM;
-  let n0 = gid.x * TN;
-  let base = bases(gid.z);
-  let baseA = base.a;
-  let baseB = base.b;
-  let rows = block_rows(m0);
-  let cols = block_cols(min(n0, p.N - 1u));
+  let blk = block_at(gid);
   // The lanes holding a chunk: the whole subgroup, or the whole workgroup when it is the smaller
   // (its invocations are then lanes 0 .. WG_X - 1 of one subgroup).
   let chunk = min(sg, WG_X);
@@ -70,14 +58,14 @@ fn subgroup_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgrou
     let kl = min(k0 + lane, p.K - 1u);
     var mine: array<vec4<f32>, TM / 4u>;
     for (var u = 0u; u < TM / 4u; u++) {
-      mine[u] = vec4<f32>(a_at(baseA, rows[4u * u], kl), a_at(baseA, rows[4u * u + 1u], kl), a_at(baseA, rows[4u * u + 2u], kl), a_at(baseA, rows[4u * u + 3u], kl));
+      mine[u] = vec4<f32>(a_at(blk.base.a, blk.rows[4u * u], kl), a_at(blk.base.a, blk.rows[4u * u + 1u], kl), a_at(blk.base.a, blk.rows[4u * u + 2u], kl), a_at(blk.base.a, blk.rows[4u * u + 3u], kl));
     }
     let steps = min(chunk, p.K - k0);
     for (var kk = 0u; kk < steps; kk++) {
       let k = k0 + kk;
       var b: array<vec4<f32>, TN / 4u>;
       for (var v = 0u; v < TN / 4u; v++) {
-        b[v] = vec4<f32>(b_at(baseB, k, cols[4u * v]), b_at(baseB, k, cols[4u * v + 1u]), b_at(baseB, k, cols[4u * v + 2u]), b_at(baseB, k, cols[4u * v + 3u]));
+        b[v] = vec4<f32>(b_at(blk.base.b, k, blk.cols[4u * v]), b_at(blk.base.b, k, blk.cols[4u * v + 1u]), b_at(blk.base.b, k, blk.cols[4u * v + 2u]), b_at(blk.base.b, k, blk.cols[4u * v + 3u]));
       }
       for (var u = 0u; u < TM / 4u; u++) {
         let a = subgroupShuffle(mine[u], kk);
@@ -88,6 +76,6 @@ fn subgroup_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgrou
     }
   }
 
-  if (n0 >= p.N) { return; }
-  store_block(base.c, m0, n0, acc);
+  if (blk.n0 >= p.N) { return; }
+  store_block(blk.base.c, blk.m0, blk.n0, acc);
 }
