@@ -50,7 +50,8 @@ export const MATMUL_VARIANTS = {
   'subgroup8x8': { shader: 'matmul_subgroup', entry: 'subgroup_main', TM: 8, TN: 8, WG_X: 1, WG_Y: 64, feature: 'subgroups' },
   /**
    * A row of 8 invocations of 16 x 8 sharing op(A) by subgroup shuffles: 16/S + 8 loads a step for
-   * 128 FMAs, against 24 for `block16x8` (lavapipe, S = 8: 1.3x its speed on `quick`'s shapes).
+   * 128 FMAs, against 24 for `block16x8` (lavapipe, S = 8: 1.2-1.35x its speed on `quick`'s
+   * matmuls, 1.3-2.9x on `npm run bench -- kernels`' shapes).
    */
   'subgroupA16x8': { shader: 'matmul_subgroup', entry: 'subgroup_rows', TM: 16, TN: 8, WG_X: 8, WG_Y: 1, feature: 'subgroups' },
 } as const satisfies Record<string, { shader: string; entry: string; TM: number; TN: number; WG_X: number; WG_Y: number; feature?: string }>;
