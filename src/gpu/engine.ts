@@ -120,7 +120,7 @@ export interface SubmissionTimes {
   totalMs: number;
 }
 
-/** GPU time per kernel (`shader.entry` and its override constants) since profiling started. */
+/** GPU time per kernel (its pipeline's label: shader, defines, entry and override constants) since profiling started. */
 export type KernelTimes = Map<string, { calls: number; ms: number }>;
 
 /**
@@ -361,7 +361,7 @@ export class Engine {
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
     if (this.timer?.on && this.timer.kernels) {
-      this.timer.labels[this.timer.passes - 1] = `${d.shader}.${entry}${d.constants ? `{${Object.entries(d.constants).map(([k, v]) => `${k}=${v}`).join(',')}}` : ''}`;
+      this.timer.labels[this.timer.passes - 1] = pipeline.label;
       this.endPass();
     }
     if (++this.dispatchesInEncoder >= MAX_DISPATCHES_PER_SUBMISSION) this.flush();
